@@ -1,0 +1,173 @@
+"""The renderer: exact virtual time, byte-identical frames, hermetic network, interactions, hostile pages."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+import pytest
+
+from v2c.render import LocalRendererPool, Page, RenderConfig, RenderStatus
+from v2c.render.browser import chromium_processes
+
+from .pages import TECHNIQUES, page
+
+FPS = 10
+VIEWPORT = (512, 384)
+
+
+def red_box_left(frame: np.ndarray) -> float | None:
+    """x of the red box's left edge in a frame, or None when it is not there."""
+    mask = (frame[:, :, 0] > 200) & (frame[:, :, 1] < 60) & (frame[:, :, 2] < 60)
+    cols = np.where(mask.any(axis=0))[0]
+    return float(cols.min()) if cols.size else None
+
+
+@pytest.fixture(scope="module")
+def second_pool():
+    with LocalRendererPool(size=1) as p:
+        yield p
+
+
+@pytest.mark.parametrize("technique", sorted(TECHNIQUES))
+def test_frames_follow_the_analytic_curve_and_repeat_bytewise(technique, pool, second_pool):
+    html = TECHNIQUES[technique]
+    first = pool.render(html, duration_s=2.5, fps=FPS, viewport=VIEWPORT)
+    second = second_pool.render(html, duration_s=2.5, fps=FPS, viewport=VIEWPORT)
+    assert first.status is RenderStatus.OK, first.reason
+    assert first.frames.shape == (25, 384, 512, 3) and first.frames.dtype == np.uint8
+    assert np.allclose(first.timestamps, np.arange(25) / FPS)
+    assert np.array_equal(first.frames, second.frames), "two fresh browsers disagree"
+    for k, t in enumerate(first.timestamps):
+        expected = 200 * min(t / 2.0, 1.0)
+        x = red_box_left(first.frames[k])
+        assert x is not None and abs(x - expected) <= 1.0, f"frame {k} (t={t:.1f}s): x={x}, expected {expected:.1f}"
+
+
+def test_chained_animations_and_finish_events_run_in_virtual_time(pool):
+    html = page(
+        "<div id=box style='position:absolute;left:0;top:40px;width:40px;height:40px;background:rgb(255,0,0)'></div>"
+        "<script>const b=document.getElementById('box');"
+        "b.animate([{transform:'translateX(0)'},{transform:'translateX(100px)'}],{duration:1000,fill:'forwards'})"
+        ".finished.then(()=>b.animate([{transform:'translateX(100px)'},{transform:'translateX(300px)'}],"
+        "{duration:1000,fill:'forwards'}))</script>"
+    )
+    result = pool.render(html, duration_s=2.5, fps=FPS, viewport=VIEWPORT)
+    xs = [red_box_left(f) for f in result.frames]
+    assert xs[5] == pytest.approx(50, abs=1) and xs[15] == pytest.approx(200, abs=1) and xs[24] == pytest.approx(300, abs=1)
+
+
+def test_interactions_take_effect_at_their_virtual_time(pool):
+    html = page(
+        "<button onclick=\"document.getElementById('box').style.transform='translateX(200px)'\""
+        " style='position:absolute;left:300px;top:200px'>Move it</button>"
+        "<input placeholder='Your name' style='position:absolute;left:300px;top:260px'>"
+        "<select aria-label='Colour' style='position:absolute;left:300px;top:300px'"
+        " onchange=\"document.getElementById('box').style.background=this.value\">"
+        "<option value='rgb(255,0,0)'>Red</option><option value='rgb(0,0,255)'>Blue</option></select>"
+        "<div id=box style='position:absolute;left:0;top:40px;width:40px;height:40px;background:rgb(255,0,0);"
+        "transition:transform 1s linear'></div>"
+    )
+    steps = [
+        {"action": "click", "t": 0.5, "target": {"role": "button", "name": "move it"}},
+        {"action": "type", "t": 1.0, "target": {"placeholder": "your name"}, "value": "Ada"},
+        {"action": "select", "t": 2.0, "target": {"label": "Colour"}, "value": "Blue"},
+        {"action": "click", "t": 2.2, "target": {"text": "no such thing"}},
+    ]
+    result = pool.render(html, duration_s=2.5, fps=FPS, viewport=VIEWPORT, interactions=steps)
+    assert result.status is RenderStatus.OK, result.reason
+    xs = [red_box_left(f) for f in result.frames]
+    assert xs[5] == 0 and xs[10] == pytest.approx(100, abs=1) and xs[15] == pytest.approx(200, abs=1)
+    blue = result.frames[-1][40:80, 200:240]
+    assert (blue[:, :, 2] > 200).all() and (blue[:, :, 0] < 60).all()
+    assert [s.ok for s in result.steps] == [True, True, True, False]
+    assert "no element matches" in result.steps[3].error
+    assert result.steps[0].target["tag"] == "button"
+    assert "Move it" in result.steps[0].text_after
+    assert all(s.frame_after is not None and s.frame_after.shape == (384, 512, 3) for s in result.steps)
+
+
+def test_remote_requests_are_blocked_and_listed(pool):
+    html = page("<img src='https://example.com/cat.png'><script>fetch('https://api.example.org/data')"
+                ".then(()=>document.title='leaked').catch(()=>document.body.dataset.blocked='yes')</script>"
+                "<script src='file:///etc/passwd'></script>")
+    result = pool.render(html, duration_s=0.3, fps=FPS, viewport=VIEWPORT)
+    assert result.status is RenderStatus.OK
+    blocked = " ".join(result.blocked_requests)
+    assert "example.com/cat.png" in blocked and "api.example.org" in blocked and "file:///etc/passwd" in blocked
+
+
+def test_multi_file_pages_are_served_from_their_own_origin(pool):
+    source = Page(html="<link rel=stylesheet href='style.css'><div id=box></div><script src='src/script.js'></script>",
+                  files={"style.css": "body{margin:0}#box{position:absolute;top:40px;width:40px;height:40px;"
+                                      "background:rgb(255,0,0)}", "src/script.js": "document.getElementById('box')"
+                                                                                    ".style.left='120px'"})
+    result = pool.render(source, duration_s=0.2, fps=FPS, viewport=VIEWPORT)
+    assert red_box_left(result.frames[0]) == 120
+
+
+HOSTILE = {
+    "inline_infinite_loop": ("<script>while(true){}</script>", RenderStatus.TIMEOUT),
+    "timer_infinite_loop": ("<script>setTimeout(()=>{while(true){}},500)</script>", RenderStatus.TIMEOUT),
+    "js_memory_bomb": ("<script>const a=[];setTimeout(()=>{for(;;)a.push(new Array(1e6).fill(1.5))},100)</script>",
+                       (RenderStatus.CRASHED, RenderStatus.TIMEOUT)),
+    "giant_dom": ("<script>setTimeout(()=>{for(let i=0;i<3e6;i++)document.body.appendChild(document.createElement('div'))"
+                  ".textContent='row '+i},100)</script>", (RenderStatus.TIMEOUT, RenderStatus.CRASHED)),
+    "throws": ("<script>setTimeout(()=>{throw new Error('boom')},100);Promise.reject(new Error('nope'))</script>",
+               RenderStatus.OK),
+    "dialogs_and_popups": ("<script>alert('hi');confirm('sure?');prompt('name?');"
+                           "for(let i=0;i<50;i++)window.open('https://evil.example/'+i)</script>", RenderStatus.OK),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_pages_end_within_their_bound_and_the_pool_recovers(name):
+    html, expected = HOSTILE[name]
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    config = RenderConfig(load_timeout_s=2, frame_timeout_s=2, render_timeout_s=12, memory_limit_mb=1500)
+    with LocalRendererPool(size=1, config=config) as hostile_pool:
+        started = time.monotonic()
+        result = hostile_pool.render(page(html), duration_s=1.0, fps=FPS, viewport=VIEWPORT)
+        elapsed = time.monotonic() - started
+        assert result.status in expected, (result.status, result.reason)
+        assert elapsed < config.render_timeout_s + 5
+        if result.status is not RenderStatus.OK:
+            assert result.reason
+        if name == "throws":
+            assert any("boom" in e for e in result.page_errors) and any("nope" in e for e in result.page_errors)
+        if name == "dialogs_and_popups":
+            assert any(d.startswith("alert") for d in result.dialogs) and sum(d.startswith("open") for d in result.dialogs) == 50
+        after = hostile_pool.render(TECHNIQUES["css_keyframes"], duration_s=0.5, fps=FPS, viewport=VIEWPORT)
+        assert after.status is RenderStatus.OK and after.frames.shape[0] == 5
+
+
+def test_closing_a_pool_leaves_no_chromium_behind():
+    before = {p.pid for p in chromium_processes()}
+    with LocalRendererPool(size=2) as p:
+        p.render(TECHNIQUES["waapi"], duration_s=0.2, fps=FPS, viewport=VIEWPORT)
+        started = {q.pid for q in chromium_processes()} - before
+        assert started, "the pool should have started browsers"
+    time.sleep(0.5)
+    alive = {q.pid for q in chromium_processes() if q.status() != "zombie"}
+    assert not (alive & started)
+
+
+def test_sync_render_works_inside_a_running_event_loop_and_async_render_works(pool):
+    async def notebook_cell():
+        sync = pool.render(TECHNIQUES["waapi"], duration_s=0.5, fps=FPS, viewport=VIEWPORT)
+        both = await asyncio.gather(*(pool.render_async(TECHNIQUES["waapi"], 0.5, FPS, VIEWPORT) for _ in range(3)))
+        return sync, both
+
+    sync, both = asyncio.run(notebook_cell())
+    assert all(np.array_equal(sync.frames, r.frames) for r in both)
+
+
+def test_bad_requests_are_refused_clearly(pool):
+    with pytest.raises(ValueError, match="fps"):
+        pool.render("<p>x</p>", duration_s=1, fps=0)
+    with pytest.raises(ValueError, match="unknown interaction action"):
+        pool.render("<p>x</p>", duration_s=1, fps=10, interactions=[{"action": "teleport"}])
+    huge = RenderConfig(max_page_bytes=1000)
+    with LocalRendererPool(size=1, config=huge) as small:
+        result = small.render("<p>" + "x" * 5000 + "</p>", duration_s=0.2, fps=10)
+    assert result.status is RenderStatus.ERROR and "limit" in result.reason

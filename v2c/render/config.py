@@ -1,0 +1,26 @@
+"""Settings of the renderer: bounds that keep hostile pages in check, and where Chromium is."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RenderConfig:
+    """Bounds and browser settings shared by every render of a pool."""
+
+    executable: str | None = None
+    """Chromium binary. None: $V2C_CHROMIUM, then a headless shell (Debian's or Playwright's), then a full Chromium."""
+    load_timeout_s: float = 8.0
+    """Bound on loading the page (HTML, vendored scripts, fonts) before frame 0."""
+    frame_timeout_s: float = 4.0
+    """Bound on one frame: advancing the virtual clock (the page's timers and rAF) plus the capture."""
+    render_timeout_s: float = 60.0
+    """Bound on a whole render, load included."""
+    max_page_bytes: int = 4_000_000
+    """Pages (HTML plus files) above this size are refused without starting the browser."""
+    memory_limit_mb: int = 2048
+    """Resident memory of one browser's process tree above which the render is stopped as crashed."""
+    js_heap_mb: int = 512
+    """V8 heap limit per renderer: a memory bomb in JS crashes its tab instead of the machine."""
+    extra_flags: tuple[str, ...] = field(default_factory=tuple)
+    """More Chromium command-line flags."""

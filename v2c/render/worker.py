@@ -1,0 +1,377 @@
+"""One browser and the render loop that drives it frame by frame in virtual time.
+
+A `BrowserWorker` renders one page at a time (CDP `beginFrame` calls on one browser must be
+serialised). Everything here is async and runs on the pool's event-loop thread; no Playwright
+object ever leaves that thread.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import mimetypes
+import time
+from importlib import resources
+from typing import Any, Sequence
+from urllib.parse import unquote, urlsplit
+
+import cv2
+import numpy as np
+from playwright.async_api import Browser, BrowserContext, Playwright, Route
+from playwright.async_api import Error as PlaywrightError
+
+from . import network
+from .browser import BrowserProcess, ChromiumBuild
+from .config import RenderConfig
+from .types import Interaction, Page, RenderResult, RenderStatus, StepResult
+
+ORIGIN = "http://v2c.local/"
+_SCRIPTS = "\n".join(
+    resources.files("v2c.render").joinpath(name).read_text() for name in ("virtual_clock.js", "targets.js")
+)
+# A blinking caret and smooth scrolling are the browser's own clocks, which we do not control.
+_INIT_SCRIPT = _SCRIPTS + """
+document.addEventListener('DOMContentLoaded', () => {
+  const s = document.createElement('style');
+  s.textContent = '*{caret-color:transparent!important;scroll-behavior:auto!important}';
+  (document.head || document.documentElement).appendChild(s);
+});
+"""
+_CAPTURE_RETRIES = 5
+_LOCAL_REFUSAL = "Not allowed to load local resource:"
+
+
+class RenderAborted(Exception):
+    """A render stopped early; carries the status and reason to report."""
+
+    def __init__(self, status: RenderStatus, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def decode_png(data: str, viewport: tuple[int, int]) -> np.ndarray:
+    """Base64 PNG from CDP to an RGB array of the viewport's size."""
+    image = cv2.imdecode(np.frombuffer(base64.b64decode(data), np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise RenderAborted(RenderStatus.ERROR, "the browser returned an undecodable screenshot")
+    width, height = viewport
+    if image.shape[:2] != (height, width):
+        image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+class BrowserWorker:
+    """Owns one Chromium process and renders pages on it, restarting it after a failure."""
+
+    def __init__(self, playwright: Playwright, build: ChromiumBuild, config: RenderConfig) -> None:
+        self.playwright = playwright
+        self.build = build
+        self.config = config
+        self.process: BrowserProcess | None = None
+        self.browser: Browser | None = None
+        self.renders = 0
+        self.restarts = 0
+
+    async def _ensure_started(self) -> None:
+        if self.browser is not None and self.browser.is_connected() and self.process and self.process.alive():
+            return
+        await self._discard()
+        # Started on the event-loop thread on purpose: the browser dies with the thread that made it.
+        self.process = BrowserProcess(self.build, self.config)
+        self.browser = await asyncio.wait_for(
+            self.playwright.chromium.connect_over_cdp(self.process.ws_endpoint), self.config.load_timeout_s
+        )
+        self.restarts += 1
+
+    async def _discard(self) -> None:
+        """Kill the browser; used after a timeout or crash, when CDP calls may never return."""
+        process, browser = self.process, self.browser
+        self.process, self.browser = None, None
+        if process is not None:
+            process.kill()
+        if browser is not None:
+            try:
+                await asyncio.wait_for(browser.close(), 2)
+            except Exception:  # the connection is already gone with the process
+                pass
+
+    async def close(self) -> None:
+        await self._discard()
+
+    def rss_mb(self) -> float:
+        return self.process.rss_mb() if self.process else 0.0
+
+    async def render(
+        self,
+        page: Page,
+        duration_s: float,
+        fps: float,
+        viewport: tuple[int, int],
+        interactions: Sequence[Interaction] = (),
+    ) -> RenderResult:
+        width, height = viewport
+        n_frames = max(1, int(round(duration_s * fps)))
+        timestamps = np.arange(n_frames, dtype=np.float64) / fps
+        result = RenderResult(
+            frames=np.zeros((0, height, width, 3), np.uint8), timestamps=timestamps[:0],
+            status=RenderStatus.OK, fps=float(fps), viewport=(width, height),
+        )
+        started = time.perf_counter()
+        if page.size_bytes > self.config.max_page_bytes:
+            result.status, result.reason = RenderStatus.ERROR, (
+                f"page is {page.size_bytes} bytes, over the {self.config.max_page_bytes}-byte limit"
+            )
+            return result
+        run = _RenderRun(self, page, timestamps, viewport, sorted(interactions, key=lambda s: s.t), result)
+        try:
+            await asyncio.wait_for(run.execute(), self.config.render_timeout_s)
+        except RenderAborted as aborted:
+            result.status, result.reason = aborted.status, aborted.reason
+        except asyncio.TimeoutError:
+            result.status = RenderStatus.TIMEOUT
+            result.reason = result.reason or f"render exceeded {self.config.render_timeout_s:.0f} s"
+        except PlaywrightError as error:
+            crashed = run.crashed or "crash" in str(error).lower() or "closed" in str(error).lower()
+            result.status = RenderStatus.CRASHED if crashed else RenderStatus.ERROR
+            result.reason = str(error).splitlines()[0][:300]
+        finally:
+            await run.cleanup(healthy=result.status is RenderStatus.OK)
+        result.frames = await run.frames_array()
+        result.timestamps = timestamps[: result.frames.shape[0]].copy()
+        result.timings["total"] = time.perf_counter() - started
+        self.renders += 1
+        return result
+
+
+class _RenderRun:
+    """The state of one render: its context, page, CDP session and the frames captured so far."""
+
+    def __init__(self, worker: BrowserWorker, page: Page, timestamps: np.ndarray, viewport: tuple[int, int],
+                 steps: list[Interaction], result: RenderResult) -> None:
+        self.worker = worker
+        self.config = worker.config
+        self.page_source = page
+        self.timestamps = timestamps
+        self.viewport = viewport
+        self.steps = steps
+        self.result = result
+        self.frames: list[asyncio.Future[np.ndarray]] = []
+        self.now_ms = 0.0
+        self.context: BrowserContext | None = None
+        self.crashed = False
+        self.last_memory_check = 0.0
+
+    async def frames_array(self) -> np.ndarray:
+        width, height = self.viewport
+        decoded = []
+        for pending in self.frames:
+            try:
+                decoded.append(await pending)
+            except RenderAborted:
+                break
+        if not decoded:
+            return np.zeros((0, height, width, 3), np.uint8)
+        return np.stack(decoded)
+
+    async def _bounded(self, awaitable: Any, timeout_s: float, what: str) -> Any:
+        try:
+            return await asyncio.wait_for(awaitable, timeout_s)
+        except asyncio.TimeoutError:
+            # A page spinning in a loop blocks every CDP call forever: only killing the browser frees us.
+            await self.worker._discard()
+            raise RenderAborted(RenderStatus.TIMEOUT, f"{what} did not finish within {timeout_s:g} s") from None
+
+    async def _route(self, route: Route) -> None:
+        url = route.request.url
+        if url.startswith(ORIGIN):
+            path = unquote(urlsplit(url).path).lstrip("/") or "index.html"
+            body = self.page_source.html if path == "index.html" else self.page_source.files.get(path)
+            if body is None:
+                await route.fulfill(status=404, body=f"{path} is not part of this page")
+                return
+            await route.fulfill(status=200, body=body, content_type=mimetypes.guess_type(path)[0] or "application/octet-stream")
+            return
+        response = network.resolve(url)
+        if response is None:
+            self.result.blocked_requests.append(url[:500])
+            await route.abort("blockedbyclient")
+            return
+        await route.fulfill(status=response.status, body=response.body, content_type=response.content_type,
+                            headers=dict(response.headers))
+
+    async def execute(self) -> None:
+        timings = self.result.timings
+        clock = time.perf_counter()
+        await self._bounded(self.worker._ensure_started(), self.config.load_timeout_s * 2, "starting Chromium")
+        timings["launch"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        width, height = self.viewport
+        browser = self.worker.browser
+        assert browser is not None
+        self.context = await self._bounded(browser.new_context(
+            viewport={"width": width, "height": height}, device_scale_factor=1, locale="en-US", timezone_id="UTC",
+            color_scheme="light", service_workers="block", accept_downloads=False,
+        ), self.config.load_timeout_s, "creating a browser context")
+        await self.context.add_init_script(script=_INIT_SCRIPT)
+        await self.context.route("**/*", self._route)
+        await self.context.route_web_socket("**/*", self._refuse_websocket)
+        page = await self._bounded(self.context.new_page(), self.config.load_timeout_s, "opening a tab")
+        self.page = page
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda e: self.result.page_errors.append(str(e)[:500]))
+        page.on("crash", lambda _: setattr(self, "crashed", True))
+        page.on("dialog", lambda d: asyncio.ensure_future(d.dismiss()))
+        self.cdp = await self.context.new_cdp_session(page)
+        await self._bounded(page.goto(ORIGIN + "index.html", wait_until="load"), self.config.load_timeout_s,
+                            "loading the page")
+        await self._bounded(page.evaluate("document.fonts.ready.then(() => window.__v2c.settle())"),
+                            self.config.load_timeout_s, "waiting for fonts and start-up scripts")
+        timings["load"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        pending = list(enumerate(self.steps))
+        for k, t in enumerate(self.timestamps):
+            t_ms = float(t) * 1000.0
+            while pending and pending[0][1].t * 1000.0 <= t_ms:
+                index, step = pending.pop(0)
+                await self._advance(step.t * 1000.0)
+                await self._record_step_state()
+                await self._perform(index, step)
+            await self._advance(t_ms)
+            self.frames.append(await self._capture())
+            await self._check_health()
+        for index, step in pending:  # steps after the last frame still run, so their effect is judged
+            await self._advance(step.t * 1000.0)
+            await self._record_step_state()
+            await self._perform(index, step)
+        await self._record_step_state()
+        timings["frames"] = time.perf_counter() - clock
+        await self._collect_page_notes()
+
+    def _on_console(self, message: Any) -> None:
+        if message.type != "error":
+            return
+        text = message.text
+        # Chromium refuses file:// and other local reads from a web origin before routing sees them.
+        if text.startswith(_LOCAL_REFUSAL):
+            self.result.blocked_requests.append(text[len(_LOCAL_REFUSAL):].strip()[:500])
+        self.result.console_errors.append(text[:500])
+
+    async def _refuse_websocket(self, ws: Any) -> None:
+        self.result.blocked_requests.append(ws.url[:500])
+        await ws.close()
+
+    async def _advance(self, t_ms: float) -> None:
+        # Straight to CDP: half the latency of page.evaluate, and this runs once per frame.
+        t_ms = max(t_ms, self.now_ms)
+        reply = await self._bounded(self.cdp.send("Runtime.evaluate", {
+            "expression": f"window.__v2c.advanceTo({t_ms!r})", "awaitPromise": True, "returnByValue": True,
+        }), self.config.frame_timeout_s, f"advancing the page to t={t_ms / 1000:.3f} s")
+        if "exceptionDetails" in reply:
+            raise RenderAborted(RenderStatus.ERROR, "the virtual clock failed: "
+                                + str(reply["exceptionDetails"].get("text", ""))[:300])
+        self.now_ms = t_ms
+
+    async def _capture(self) -> "asyncio.Future[np.ndarray]":
+        """Take a frame; PNG decoding runs on a thread while the browser prepares the next frame."""
+        for _ in range(_CAPTURE_RETRIES):
+            if self.worker.build.begin_frame_control:
+                reply = await self._bounded(self.cdp.send("HeadlessExperimental.beginFrame", {
+                    "screenshot": {"format": "png", "optimizeForSpeed": True}}), self.config.frame_timeout_s,
+                    "capturing a frame")
+                data = reply.get("screenshotData")
+            else:
+                reply = await self._bounded(self.cdp.send("Page.captureScreenshot", {
+                    "format": "png", "optimizeForSpeed": True}), self.config.frame_timeout_s, "capturing a frame")
+                data = reply.get("data")
+            if data:  # the first beginFrame after navigation can come back without a picture
+                return asyncio.get_running_loop().run_in_executor(None, decode_png, data, self.viewport)
+        raise RenderAborted(RenderStatus.ERROR, "the browser produced no frame")
+
+    async def _check_health(self) -> None:
+        if self.crashed:
+            raise RenderAborted(RenderStatus.CRASHED, "the page's renderer process crashed")
+        now = time.perf_counter()
+        if now - self.last_memory_check < 0.5:
+            return
+        self.last_memory_check = now
+        rss = self.worker.rss_mb()
+        if rss > self.config.memory_limit_mb:
+            await self.worker._discard()
+            raise RenderAborted(RenderStatus.CRASHED,
+                                f"browser memory {rss:.0f} MB exceeded the {self.config.memory_limit_mb} MB limit")
+
+    async def _record_step_state(self) -> None:
+        """Close the previous step: the state it left is the page just before the next one (or the end)."""
+        if not self.result.steps or self.result.steps[-1].frame_after is not None:
+            return
+        step = self.result.steps[-1]
+        step.text_after = await self._bounded(self.page.evaluate("window.__v2cTargets.visibleText()"),
+                                              self.config.frame_timeout_s, "reading the page text")
+        step.frame_after = await (await self._capture())
+
+    async def _perform(self, index: int, step: Interaction) -> None:
+        outcome = StepResult(index=index, t=step.t, ok=True)
+        self.result.steps.append(outcome)
+        target = dict(step.target) if step.target else None
+        try:
+            reply = await self._bounded(self._dispatch(step, target), self.config.frame_timeout_s,
+                                        f"step {index} ({step.action})")
+        except PlaywrightError as error:
+            if self.crashed or "crash" in str(error).lower():
+                raise
+            reply = {"error": str(error).splitlines()[0][:300]}
+        if reply and reply.get("error"):
+            outcome.ok, outcome.error = False, reply["error"]
+        elif reply:
+            outcome.target = reply.get("element")
+        await self._bounded(self.page.evaluate("window.__v2c.settle()"), self.config.frame_timeout_s,
+                            f"settling after step {index}")
+
+    async def _dispatch(self, step: Interaction, target: dict | None) -> dict | None:
+        page = self.page
+        action = step.action
+        if action == "wait":
+            return None
+        if action == "select":
+            return await page.evaluate("([d, v]) => window.__v2cTargets.select(d, v)", [target or {}, step.value])
+        if action == "scroll":
+            return await page.evaluate("([d, v]) => window.__v2cTargets.scroll(d, v)", [target, step.value])
+        if action == "press" and target is None:
+            await page.keyboard.press(str(step.value))
+            return None
+        located = await page.evaluate("d => window.__v2cTargets.locate(d)", target or {})
+        if located is None:
+            return {"error": f"no element matches {target}"}
+        if action == "hover":
+            await page.mouse.move(located["x"], located["y"])
+        elif action == "click":
+            await page.mouse.click(located["x"], located["y"])
+        elif action == "type":
+            await page.mouse.click(located["x"], located["y"])
+            await page.keyboard.type(str(step.value if step.value is not None else ""))
+        elif action == "press":
+            await page.evaluate("() => window.__v2cTargets.last && window.__v2cTargets.last.focus()")
+            await page.keyboard.press(str(step.value))
+        return {"element": located["element"]}
+
+    async def _collect_page_notes(self) -> None:
+        notes = await self._bounded(self.page.evaluate(
+            "() => ({dialogs: window.__v2c.drainDialogs(), errors: window.__v2c.drainErrors()})"),
+            self.config.frame_timeout_s, "collecting page notes")
+        self.result.dialogs.extend(notes["dialogs"])
+        for error in notes["errors"]:
+            if error[:500] not in self.result.page_errors:
+                self.result.page_errors.append(error[:500])
+
+    async def cleanup(self, healthy: bool) -> None:
+        if self.context is None or self.worker.browser is None:
+            return
+        try:
+            await asyncio.wait_for(self.context.close(), 3)
+        except Exception:
+            await self.worker._discard()
+            return
+        if not healthy and self.worker.process is not None and not self.worker.process.alive():
+            await self.worker._discard()
