@@ -10,7 +10,7 @@ import pytest
 from v2c.render import LocalRendererPool, Page, RenderConfig, RenderStatus
 from v2c.render.browser import chromium_processes
 
-from .pages import TECHNIQUES, page
+from envs.examples import TECHNIQUES, page
 
 FPS = 10
 VIEWPORT = (512, 384)

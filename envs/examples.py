@@ -1,4 +1,9 @@
-"""Small HTML pages used across tests, one per animation technique (each moves a red box 0→200 px over 2 s, linearly)."""
+"""Built-in example pages: the same motion written with each animation technique.
+
+Each moves a red 40 px box from x=0 to x=200 px over 2 s, linearly, so a frame at time t must show
+the box at x = 200·min(t/2, 1) whatever the technique: the renderer's exactness test, and the
+demo's default content until the procedural task generator lands.
+"""
 from __future__ import annotations
 
 BOX = "position:absolute;left:0;top:40px;width:40px;height:40px;background:rgb(255,0,0)"
