@@ -53,6 +53,57 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def load_reference(args: argparse.Namespace):
+    """REFERENCE as a `rewards.Reference`: an .html page to render, or a video file."""
+    from rewards.scorer import Reference
+    from v2c.render import Interaction
+    from v2c.video import VideoError, read_video
+
+    steps = ()
+    if args.interactions:
+        try:
+            raw = json.loads(Path(args.interactions).read_text())
+            steps = tuple(Interaction.from_dict(s) for s in (raw["steps"] if isinstance(raw, dict) else raw))
+        except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            raise SystemExit(f"error: {args.interactions}: malformed interaction steps: {error}")
+    path = Path(args.reference)
+    if not path.exists():
+        raise SystemExit(f"error: {path}: no such file")
+    if path.suffix.lower() in {".html", ".htm"}:
+        return Reference(page=read_page(str(path)), interactions=steps, duration_s=args.duration or 3.0, fps=args.fps,
+                         viewport=args.size)
+    try:
+        video = read_video(path)
+    except VideoError as error:
+        raise SystemExit(f"error: {error}")
+    height, width = video.frames.shape[1:3]
+    return Reference(video=video, interactions=steps, duration_s=args.duration or video.duration, fps=args.fps,
+                     viewport=(width, height))
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from rewards.config import RewardConfig
+    from rewards.scorer import RewardScorer
+
+    if not Path(args.candidate).is_file():
+        raise SystemExit(f"error: {args.candidate}: no such file")
+    reference = load_reference(args)
+    try:
+        scorer = RewardScorer(RewardConfig.named(args.config))
+        breakdown = scorer.score(reference, read_page(args.candidate))
+    except (FileNotFoundError, ValueError) as error:
+        raise SystemExit(f"error: {error}")
+    if args.json:
+        print(json.dumps(breakdown.score_dict()))
+    else:
+        functional = "-" if breakdown.functional is None else f"{breakdown.functional:.3f}"
+        print(f"appearance {breakdown.appearance:.3f}  temporal {breakdown.temporal:.3f}  functional {functional}"
+              f"  total {breakdown.total:.3f}")
+        for gate in breakdown.gates:
+            print(f"gate {gate.name}: {gate.reason}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from v2c.demo import run_demo
 
@@ -72,6 +123,18 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--lossless", action="store_true", help="bit-exact mp4 (libx264rgb), for reference videos")
     render.add_argument("--out", required=True, help="output path ending in .mp4, .npz, .gif or .webm")
     render.set_defaults(func=cmd_render)
+
+    score = sub.add_parser("score", help="score a candidate page against a reference page or video")
+    score.add_argument("reference", help="an .html page or a video (mp4, webm, gif)")
+    score.add_argument("candidate", help="an .html page")
+    score.add_argument("--interactions", help="a JSON file: a list of steps (or {'steps': [...]}) replayed on both")
+    score.add_argument("--duration", type=float, default=None, help="seconds compared (default 3, or the video's)")
+    score.add_argument("--fps", type=float, default=10.0, help="frames per second compared (default 10)")
+    score.add_argument("--size", type=parse_size, default=(512, 384), help="viewport WxH for a page reference")
+    score.add_argument("--config", choices=("default", "paper"), default="default",
+                       help="default: embedded weight-free scores; paper: DreamSim + CoTracker3")
+    score.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    score.set_defaults(func=cmd_score)
 
     demo = sub.add_parser("demo", help="the main job on the built-in default tasks")
     demo.add_argument("--out", default="runs/demo", help="folder for videos and results")

@@ -1,0 +1,42 @@
+"""Anti-hacking gates: cheap checks on a candidate's frames and code that override the scores.
+
+Known reward hacks in this field are pages that fail to render, blank pages, static pages against a
+moving reference, and giant outputs (REFERENCE.md, "Peers worth knowing").
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .breakdown import GateHit
+from .config import RewardConfig
+
+
+def is_blank(frames: np.ndarray, config: RewardConfig) -> bool:
+    """Every frame is (nearly) one flat colour."""
+    if frames.shape[0] == 0:
+        return True
+    small = frames[:, ::4, ::4].reshape(frames.shape[0], -1, 3).astype(np.float32)
+    return bool((small.std(axis=1).max(axis=1) < config.blank_std).all())
+
+
+def max_changed_pixels(frames: np.ndarray, config: RewardConfig, stop_above: int | None = None) -> int:
+    """The largest number of pixels that change between two consecutive frames (early exit past `stop_above`)."""
+    most = 0
+    for before, after in zip(frames[:-1], frames[1:]):
+        changed = int(np.count_nonzero(cv2.absdiff(before, after).max(axis=2) > config.change_level))
+        most = max(most, changed)
+        if stop_above is not None and most > stop_above:
+            break
+    return most
+
+
+def is_static(frames: np.ndarray, config: RewardConfig) -> bool:
+    return max_changed_pixels(frames, config, stop_above=config.static_max_pixels) <= config.static_max_pixels
+
+
+def oversize(code_bytes: int, config: RewardConfig) -> GateHit | None:
+    if code_bytes > config.max_code_bytes:
+        return GateHit("oversize", f"page is {code_bytes} bytes, over the {config.max_code_bytes}-byte limit: "
+                                   f"total reduced by {config.size_penalty:.0%}")
+    return None

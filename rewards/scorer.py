@@ -1,0 +1,241 @@
+"""Render a candidate page and score it against a reference: the reward RL optimises.
+
+`RewardScorer` is the one place where the renderer, the scores and the gates meet. A reference
+(a page to render, or a video) is prepared once — rendered, cropped, embedded, tracked — and kept in
+an in-memory cache keyed by its content hash, so the candidates of a GRPO group only pay for their
+own render and scoring. Scoring runs on worker threads, so `score_many_async` renders and scores a
+whole group concurrently.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from v2c.render import Interaction, Page, RenderBackend, RenderResult, default_pool
+from v2c.video import Video, resample
+
+from . import gates
+from .appearance import AppearanceReference, AppearanceScorer, DreamSimEmbedder, LabSSIMEmbedder
+from .breakdown import GateHit, RewardBreakdown
+from .config import RewardConfig
+from .temporal import CoTrackerTracker, LucasKanadeTracker, TemporalReference, TemporalScorer
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a candidate is compared with: a page to render, or a recorded video (page-less)."""
+
+    page: Page | None = None
+    """The reference's source page, when known."""
+    video: Video | None = None
+    """A recorded reference; it wins over `page` for appearance and motion (as Animation2Code's mp4s do)."""
+    interactions: tuple[Interaction, ...] = ()
+    """The user's actions, replayed on the candidate for the functional score."""
+    duration_s: float = 3.0
+    """Seconds compared; for a video, its duration."""
+    fps: float = 10.0
+    """Frames per second at which both are compared."""
+    viewport: tuple[int, int] = (512, 384)
+    """Width × height in CSS pixels; for a video, its frame size."""
+
+    def __post_init__(self) -> None:
+        if self.page is None and self.video is None:
+            raise ValueError("a Reference needs a page or a video")
+
+    def key(self) -> str:
+        digest = hashlib.sha256()
+        if self.page is not None:
+            digest.update(b"page" + self.page.content_hash().encode())
+        if self.video is not None:
+            digest.update(b"video" + hashlib.sha256(np.ascontiguousarray(self.video.frames).tobytes()).digest())
+            digest.update(str(self.video.fps).encode())
+        digest.update(json.dumps([[s.to_dict() for s in self.interactions], self.duration_s, self.fps,
+                                  list(self.viewport)], sort_keys=True, default=str).encode())
+        return digest.hexdigest()
+
+
+@dataclass
+class PreparedReference:
+    """A reference with everything candidates are compared against computed once."""
+
+    reference: Reference
+    frames: np.ndarray
+    appearance: AppearanceReference
+    temporal: TemporalReference
+    moving: bool
+    """Whether anything on the reference changes between frames (static candidates are gated only then)."""
+    steps: list = field(default_factory=list)
+    """The reference's per-step states when it has an interaction script and a page."""
+
+
+class RewardScorer:
+    """Scores candidate pages against references with the scores, weights and gates of a `RewardConfig`."""
+
+    def __init__(self, config: RewardConfig | None = None, renderer: RenderBackend | None = None,
+                 cache_size: int = 64) -> None:
+        self.config = config or RewardConfig()
+        self._renderer = renderer
+        self.appearance = AppearanceScorer(embedder=self._appearance_embedder())
+        self.temporal = TemporalScorer(tracker=self._tracker())
+        self._cache: OrderedDict[str, PreparedReference] = OrderedDict()
+        self._cache_size = cache_size
+        self._preparing: dict[str, asyncio.Future] = {}
+
+    @property
+    def renderer(self) -> RenderBackend:
+        if self._renderer is None:
+            self._renderer = default_pool()
+        return self._renderer
+
+    def _appearance_embedder(self) -> Any:
+        if self.config.appearance_backend == "dreamsim":
+            return DreamSimEmbedder(self.config.dreamsim_variant, cache_dir=self.config.model_cache_dir)
+        return LabSSIMEmbedder()
+
+    def _tracker(self) -> Any:
+        if self.config.temporal_backend == "cotracker3":
+            return CoTrackerTracker(cache_dir=self.config.model_cache_dir)
+        return LucasKanadeTracker()
+
+    @property
+    def backends(self) -> dict[str, str]:
+        appearance = self.config.appearance_backend
+        if appearance == "dreamsim":
+            appearance += f":{self.config.dreamsim_variant}"
+        return {"appearance": appearance, "temporal": self.config.temporal_backend, "functional": "replay"}
+
+    # ------------------------------------------------------------------ references
+
+    async def prepare_async(self, reference: Reference) -> PreparedReference:
+        """The prepared reference, from the cache when this content was seen before."""
+        key = reference.key()
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        if key in self._preparing:  # a GRPO group asks for the same reference at once: prepare it once
+            return await asyncio.shield(self._preparing[key])
+        future = asyncio.get_running_loop().create_future()
+        self._preparing[key] = future
+        try:
+            prepared = await self._prepare_uncached(reference)
+            future.set_result(prepared)
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved here, so a failure with no other waiter is not reported twice
+            raise
+        finally:
+            del self._preparing[key]
+        self._cache[key] = prepared
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return prepared
+
+    def prepare(self, reference: Reference) -> PreparedReference:
+        return _run(self.prepare_async(reference))
+
+    async def _prepare_uncached(self, reference: Reference) -> PreparedReference:
+        steps: list = []
+        if reference.video is not None:
+            frames = resample(reference.video, reference.fps).frames
+        if reference.page is not None and (reference.video is None or reference.interactions):
+            rendered = await self.renderer.render_async(reference.page, reference.duration_s, reference.fps,
+                                                        reference.viewport, list(reference.interactions))
+            if not rendered.ok:
+                raise ValueError(f"the reference page could not be rendered ({rendered.status.value}): {rendered.reason}")
+            steps = rendered.steps
+            if reference.video is None:
+                frames = rendered.frames
+        fps = reference.fps
+        appearance, temporal = await asyncio.gather(
+            asyncio.to_thread(self.appearance.prepare_reference, frames, fps),
+            asyncio.to_thread(self.temporal.prepare_reference, frames, fps),
+        )
+        return PreparedReference(reference=reference, frames=frames, appearance=appearance, temporal=temporal,
+                                 moving=not gates.is_static(frames, self.config), steps=steps)
+
+    # ------------------------------------------------------------------ candidates
+
+    async def score_async(self, reference: Reference | PreparedReference, candidate: Page | str) -> RewardBreakdown:
+        """Render `candidate` the way the reference was recorded and score it."""
+        started = time.perf_counter()
+        prepared = reference if isinstance(reference, PreparedReference) else await self.prepare_async(reference)
+        page = candidate if isinstance(candidate, Page) else Page(html=str(candidate))
+        ref = prepared.reference
+        rendered = await self.renderer.render_async(page, ref.duration_s, ref.fps, ref.viewport, list(ref.interactions))
+        breakdown = await asyncio.to_thread(self.score_render, prepared, rendered, page.size_bytes)
+        breakdown.timings_s["render"] = rendered.timings.get("total", 0.0)
+        breakdown.timings_s["total"] = time.perf_counter() - started
+        return breakdown
+
+    def score(self, reference: Reference | PreparedReference, candidate: Page | str) -> RewardBreakdown:
+        return _run(self.score_async(reference, candidate))
+
+    async def score_many_async(self, reference: Reference | PreparedReference,
+                               candidates: Sequence[Page | str]) -> list[RewardBreakdown]:
+        """Score a group of candidates of one reference concurrently (the hot path of GRPO)."""
+        prepared = reference if isinstance(reference, PreparedReference) else await self.prepare_async(reference)
+        return list(await asyncio.gather(*(self.score_async(prepared, c) for c in candidates)))
+
+    def score_many(self, reference: Reference | PreparedReference, candidates: Sequence[Page | str]) -> list[RewardBreakdown]:
+        return _run(self.score_many_async(reference, candidates))
+
+    def score_render(self, prepared: PreparedReference, rendered: RenderResult, code_bytes: int) -> RewardBreakdown:
+        """Scores and gates for an already rendered candidate (no browser needed)."""
+        breakdown = RewardBreakdown(backends=self.backends, render_status=rendered.status.value)
+        breakdown.details["render"] = rendered.summary()
+        fps = prepared.reference.fps
+        if not rendered.ok or rendered.frames.shape[0] == 0:
+            breakdown.gates.append(GateHit("render_failed", f"{rendered.status.value}: {rendered.reason}"))
+            return self._combine(breakdown, prepared)
+        frames = rendered.frames
+        if gates.is_blank(frames, self.config) and not gates.is_blank(prepared.frames, self.config):
+            breakdown.gates.append(GateHit("blank", "every frame of the candidate is one flat colour"))
+            return self._combine(breakdown, prepared)
+        clock = time.perf_counter()
+        breakdown.appearance = self.appearance.score(prepared.appearance, frames, fps)
+        breakdown.timings_s["appearance"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        if prepared.moving and gates.is_static(frames, self.config):
+            breakdown.gates.append(GateHit("static", "the candidate never changes while the reference moves"))
+            breakdown.temporal = 0.0
+        else:
+            breakdown.temporal = self.temporal.score(prepared.temporal, frames, fps)
+        breakdown.timings_s["temporal"] = time.perf_counter() - clock
+        return self._combine(breakdown, prepared, code_bytes)
+
+    def _combine(self, breakdown: RewardBreakdown, prepared: PreparedReference, code_bytes: int = 0) -> RewardBreakdown:
+        cfg = self.config
+        if prepared.reference.interactions and breakdown.functional is None:
+            breakdown.functional = 0.0
+        parts = [(breakdown.appearance, cfg.appearance_weight), (breakdown.temporal, cfg.temporal_weight)]
+        if breakdown.functional is not None:
+            parts.append((breakdown.functional, cfg.functional_weight))
+        weight = sum(w for _, w in parts)
+        total = sum(s * w for s, w in parts) / weight if weight > 0 else 0.0
+        if any(g.name in ("render_failed", "blank") for g in breakdown.gates):
+            total = 0.0
+        size_gate = gates.oversize(code_bytes, cfg)
+        if size_gate is not None:
+            breakdown.gates.append(size_gate)
+            total *= 1.0 - cfg.size_penalty
+        breakdown.total = float(np.clip(total, 0.0, 1.0))
+        return breakdown
+
+
+def _run(coro: Any) -> Any:
+    """Run a coroutine to completion from sync code, also when the caller's thread has a running loop (Jupyter)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as executor:
+        return executor.submit(asyncio.run, coro).result()
