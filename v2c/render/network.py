@@ -280,15 +280,17 @@ def resolve(url: str, policy: NetworkPolicy | None = None) -> Response | None:
 
 
 def vendor_status(policy: NetworkPolicy | None = None) -> dict[str, str | None]:
-    """Installed version of each vendored package (``None`` when absent), keyed by library key;
-    a library with several vendored majors gets one entry per package (``animejs@4.5.0``...)."""
+    """Installed version of each vendored package, ``None`` when absent, keyed by library key;
+    a second vendored major of a library gets its own key (``animejs-v4``)."""
     vendor_dir = (policy or NetworkPolicy()).vendor_dir
     status: dict[str, str | None] = {}
     for lib in LIBRARIES:
-        for i, variant in enumerate(lib.variants):
-            key = lib.key if i == 0 or variant.package == lib.variants[0].package else f"{lib.key}-v{variant.majors[0]}"
-            if key in status:
-                continue
+        seen: set[str] = set()
+        for variant in lib.variants:
+            if variant.package in seen:
+                continue  # animate.css answers two majors from one package
+            key = lib.key if not seen else f"{lib.key}-v{variant.majors[0]}"
+            seen.add(variant.package)
             status[key] = _installed_version(vendor_dir, variant.package)
     return status
 

@@ -16,6 +16,7 @@ from typing import Any, Coroutine, Protocol, Sequence
 
 from playwright.async_api import async_playwright
 
+from . import network
 from .browser import find_chromium
 from .config import RenderConfig
 from .types import Interaction, Page, RenderResult
@@ -66,6 +67,7 @@ class LocalRendererPool:
     def __init__(self, size: int | None = None, config: RenderConfig | None = None) -> None:
         self.config = config or RenderConfig()
         self.build = find_chromium(self.config)
+        network.require_vendor()  # fail now, not as a hung request inside a render
         # Throughput saturates at 2–3 browsers on small machines (measured on 2 cores).
         self.size = size or max(1, min(3, os.cpu_count() or 1))
         self._loop = asyncio.new_event_loop()

@@ -191,7 +191,8 @@ class _RenderRun:
                 return
             await route.fulfill(status=200, body=body, content_type=mimetypes.guess_type(path)[0] or "application/octet-stream")
             return
-        response = network.resolve(url)
+        # Off the loop thread: a generated picsum image can take a few hundred ms.
+        response = await asyncio.to_thread(network.resolve, url)
         if response is None:
             self.result.blocked_requests.append(url[:500])
             await route.abort("blockedbyclient")
