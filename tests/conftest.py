@@ -13,5 +13,5 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 def pool():
     from v2c.render import LocalRendererPool, RenderConfig
 
-    with LocalRendererPool(size=2, config=RenderConfig(load_timeout_s=5, frame_timeout_s=3, render_timeout_s=30)) as p:
+    with LocalRendererPool(size=2, config=RenderConfig(load_timeout_s=15, frame_timeout_s=5, render_timeout_s=60)) as p:
         yield p

@@ -171,3 +171,35 @@ def test_bad_requests_are_refused_clearly(pool):
     with LocalRendererPool(size=1, config=huge) as small:
         result = small.render("<p>" + "x" * 5000 + "</p>", duration_s=0.2, fps=10)
     assert result.status is RenderStatus.ERROR and "limit" in result.reason
+
+
+SEED_SPEC_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<script src="https://cdn.jsdelivr.net/npm/react@18.0.0/umd/react.development.js"></script>
+<script src="https://cdn.jsdelivr.net/npm/react-dom@18.0.0/umd/react-dom.development.js"></script>
+<script src="https://cdn.jsdelivr.net/npm/@babel/standalone/babel.js"></script>
+<script src="https://cdn.tailwindcss.com"></script></head>
+<body><div id="root"></div>
+<script type="text/babel">
+function App() {
+  const [count, setCount] = React.useState(0);
+  return (<div className="p-6 bg-blue-600 text-white min-h-screen">
+    <h1 className="text-3xl font-bold">Counter Studio</h1>
+    <img src="https://picsum.photos/id/237/120/80" alt="dog" className="my-2" />
+    <button className="mt-4 px-4 py-2 bg-white text-blue-600 rounded" onClick={() => setCount(count + 1)}>Add one</button>
+    <p className="mt-2">Clicked {count} times</p></div>);
+}
+ReactDOM.createRoot(document.getElementById("root")).render(<App />);
+</script></body></html>"""
+
+
+def test_react_tailwind_babel_page_from_the_seed_prompts_renders_offline(pool):
+    steps = [{"action": "click", "t": 0.5, "target": {"role": "button", "name": "Add one"}}]
+    result = pool.render(SEED_SPEC_PAGE, duration_s=1.0, fps=FPS, viewport=VIEWPORT, interactions=steps)
+    assert result.status is RenderStatus.OK, result.reason
+    assert result.blocked_requests == [] and result.page_errors == []
+    assert result.steps[0].ok and "Counter Studio" in result.steps[0].text_after
+    assert "Clicked 1 times" in result.steps[0].text_after
+    first = result.frames[0]
+    blue = (first[:, :, 2] > 180) & (first[:, :, 0] < 80)
+    assert blue.mean() > 0.5, "Tailwind's bg-blue-600 should fill the page"
+    assert (first[:, :, :].min(axis=2) > 240).sum() > 200, "white heading text should be drawn"

@@ -10,7 +10,7 @@ class RenderConfig:
 
     executable: str | None = None
     """Chromium binary. None: $V2C_CHROMIUM, then a headless shell (Debian's or Playwright's), then a full Chromium."""
-    load_timeout_s: float = 8.0
+    load_timeout_s: float = 10.0
     """Bound on loading the page (HTML, vendored scripts, fonts) before frame 0."""
     frame_timeout_s: float = 4.0
     """Bound on one frame: advancing the virtual clock (the page's timers and rAF) plus the capture."""
