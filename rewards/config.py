@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .functional import FunctionalConfig
+
 
 def _default_model_cache() -> str:
     return str(Path.home() / ".cache" / "v2c" / "models")
@@ -19,6 +21,8 @@ class RewardConfig:
         appearance_weight, temporal_weight, functional_weight
     Gates (anti-hacking):
         blank_std, change_level, static_max_pixels, max_code_bytes, size_penalty
+    Functional replay:
+        functional
     """
 
     appearance_backend: str = "labssim"
@@ -46,6 +50,8 @@ class RewardConfig:
     """Pages larger than this are penalised (generated pages are a few kB; huge outputs are a known hack)."""
     size_penalty: float = 0.5
     """Fraction of the total taken away from a page over `max_code_bytes`."""
+    functional: FunctionalConfig = field(default_factory=FunctionalConfig)
+    """Per-step similarity rule and thresholds of the functional-replay score."""
 
     def __post_init__(self) -> None:
         if self.appearance_backend not in ("labssim", "dreamsim"):

@@ -25,6 +25,7 @@ from . import gates
 from .appearance import AppearanceReference, AppearanceScorer, DreamSimEmbedder, LabSSIMEmbedder
 from .breakdown import GateHit, RewardBreakdown
 from .config import RewardConfig
+from .functional import ReferenceVideo, ReplayStates, score_replay, states_from_render, states_from_video, with_baseline_step
 from .temporal import CoTrackerTracker, LucasKanadeTracker, TemporalReference, TemporalScorer
 
 
@@ -71,8 +72,12 @@ class PreparedReference:
     temporal: TemporalReference
     moving: bool
     """Whether anything on the reference changes between frames (static candidates are gated only then)."""
-    steps: list = field(default_factory=list)
-    """The reference's per-step states when it has an interaction script and a page."""
+    script: list[Interaction] = field(default_factory=list)
+    """The interaction script as rendered (with a leading baseline step), replayed on every candidate."""
+    functional_states: ReplayStates | None = None
+    """The reference's state before and after each step, when it has an interaction script."""
+    frames_only: bool = False
+    """True for a video-only reference: steps are compared on pixels, with no page text to compare."""
 
 
 class RewardScorer:
@@ -141,24 +146,31 @@ class RewardScorer:
         return _run(self.prepare_async(reference))
 
     async def _prepare_uncached(self, reference: Reference) -> PreparedReference:
-        steps: list = []
+        script = with_baseline_step(reference.interactions) if reference.interactions else []
+        states = None
         if reference.video is not None:
             frames = resample(reference.video, reference.fps).frames
         if reference.page is not None and (reference.video is None or reference.interactions):
             rendered = await self.renderer.render_async(reference.page, reference.duration_s, reference.fps,
-                                                        reference.viewport, list(reference.interactions))
+                                                        reference.viewport, script)
             if not rendered.ok:
                 raise ValueError(f"the reference page could not be rendered ({rendered.status.value}): {rendered.reason}")
-            steps = rendered.steps
             if reference.video is None:
                 frames = rendered.frames
+            if script:
+                states = states_from_render(rendered, len(reference.interactions), baseline=True)
+        frames_only = False
+        if script and states is None:  # a recording and its step times only
+            states = states_from_video(ReferenceVideo.from_video(reference.video), [s.t for s in reference.interactions])
+            frames_only = True
         fps = reference.fps
         appearance, temporal = await asyncio.gather(
             asyncio.to_thread(self.appearance.prepare_reference, frames, fps),
             asyncio.to_thread(self.temporal.prepare_reference, frames, fps),
         )
         return PreparedReference(reference=reference, frames=frames, appearance=appearance, temporal=temporal,
-                                 moving=not gates.is_static(frames, self.config), steps=steps)
+                                 moving=not gates.is_static(frames, self.config), script=script,
+                                 functional_states=states, frames_only=frames_only)
 
     # ------------------------------------------------------------------ candidates
 
@@ -168,7 +180,7 @@ class RewardScorer:
         prepared = reference if isinstance(reference, PreparedReference) else await self.prepare_async(reference)
         page = candidate if isinstance(candidate, Page) else Page(html=str(candidate))
         ref = prepared.reference
-        rendered = await self.renderer.render_async(page, ref.duration_s, ref.fps, ref.viewport, list(ref.interactions))
+        rendered = await self.renderer.render_async(page, ref.duration_s, ref.fps, ref.viewport, prepared.script)
         breakdown = await asyncio.to_thread(self.score_render, prepared, rendered, page.size_bytes)
         breakdown.timings_s["render"] = rendered.timings.get("total", 0.0)
         breakdown.timings_s["total"] = time.perf_counter() - started
@@ -208,6 +220,14 @@ class RewardScorer:
         else:
             breakdown.temporal = self.temporal.score(prepared.temporal, frames, fps)
         breakdown.timings_s["temporal"] = time.perf_counter() - clock
+        if prepared.functional_states is not None:
+            clock = time.perf_counter()
+            candidate_states = states_from_render(rendered, len(prepared.reference.interactions), baseline=True)
+            replay = score_replay(prepared.functional_states, candidate_states, self.config.functional,
+                                  frames_only=prepared.frames_only)
+            breakdown.functional = replay.score
+            breakdown.details["functional"] = replay.info()
+            breakdown.timings_s["functional"] = time.perf_counter() - clock
         return self._combine(breakdown, prepared, code_bytes)
 
     def _combine(self, breakdown: RewardBreakdown, prepared: PreparedReference, code_bytes: int = 0) -> RewardBreakdown:

@@ -123,7 +123,9 @@
   function select(desc, value) {
     const el = resolve(desc);
     if (!el) return { error: 'no element matches ' + JSON.stringify(desc) };
-    const sel = el.tagName.toLowerCase() === 'select' ? el : el.querySelector('select');
+    // A label descriptor often resolves to the <label> itself: follow it to its control.
+    const control = el.control && el.control.tagName === 'SELECT' ? el.control : null;
+    const sel = el.tagName.toLowerCase() === 'select' ? el : control || el.querySelector('select');
     if (!sel) return { error: 'target is not a <select>: ' + JSON.stringify(describe(el)) };
     const want = norm(value);
     const opt = [...sel.options].find((o) => norm(o.value) === want) || [...sel.options].find((o) => norm(o.textContent) === want)
