@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 
 from rewards.functional import (
-    GroundedAction, OpenAIJudge, PageState, ReferenceVideo, ReplayStates, compare_step, functional_score,
-    judge_functional_score, parse_action, parse_verdict, score_replay, with_baseline_step,
+    PageState, ReferenceVideo, ReplayStates, compare_step, functional_score, score_replay, with_baseline_step,
 )
+from rewards.judge import GroundedAction, OpenAIJudge, judge_functional_score, parse_action, parse_verdict
 
 VIEWPORT = (512, 384)
 FPS = 5.0

@@ -16,7 +16,6 @@ import sys
 import tempfile
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import psutil
 
