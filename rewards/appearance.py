@@ -1,0 +1,485 @@
+"""Appearance score: how alike two animations look, frame by frame, after aligning them in time.
+
+Animation2Code's appearance similarity, on numpy videos:
+
+1. each video is cropped to its own animated region and both crops are resized to one
+   common size (`rewards.crop`), so page position does not matter;
+2. a `FrameEmbedder` turns every frame into an embedding and gives the (T_ref × T_cand)
+   matrix of frame distances, each in [0, 1];
+3. dynamic time warping aligns the two sequences (`rewards.dtw`), so a candidate that shows
+   the right frames a little early or late is not punished here (that is the temporal
+   score's job);
+4. score = 1 − DTW cost / path length, clipped to [0, 1].
+
+Backends:
+
+- `LabSSIMEmbedder` (default, no weights; ~35 ms for a 30-frame 512×384 candidate on 2 CPU
+  cores, crop included): a weighted sum of three terms, each in [0, 1]:
+  colour (the share of pixels whose CIELAB colour differs, ΔE76 saturating at
+  `delta_e_max`, on a thumbnail so that colour, as in human vision, is judged at low
+  spatial resolution), structure (1 − SSIM on a grey thumbnail, Gaussian-weighted windows),
+  and contrast (SSIM's position-free contrast comparison of the whole frame per Lab channel,
+  which is what ranks a blank page below a misplaced element). Weights were chosen by
+  measurement on synthetic animations (tests/test_rewards_frames.py): identical 1.0 >
+  tint ≈ 0.98 > recolour ≈ 0.88 > static ≈ 0.63 > blank ≈ 0.45, while a timing change
+  costs little (DTW absorbs it: linear easing ≈ 0.98, ×1.6 slower ≈ 0.88).
+- `DreamSimEmbedder`: the paper's metric, through the `dreamsim` package, from a local
+  weight cache (never downloads when offline; see its docstring).
+
+`AppearanceScorer.prepare_reference` computes the reference's crop, resized frames and
+embeddings once; `score` then only processes the candidate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import importlib.util
+import io
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import cv2
+import numpy as np
+
+from rewards.crop import Box, CropConfig, animated_region, comparison_size, crop_and_resize
+from rewards.dtw import dtw
+
+__all__ = [
+    "FrameEmbedder",
+    "LabSSIMConfig",
+    "LabSSIMEmbedder",
+    "DreamSimEmbedder",
+    "dreamsim_missing_files",
+    "AppearanceConfig",
+    "AppearanceReference",
+    "AppearanceScorer",
+    "appearance_score",
+]
+
+
+@runtime_checkable
+class FrameEmbedder(Protocol):
+    """Per-frame embeddings and the distances between two videos' embeddings."""
+
+    def embed(self, frames: np.ndarray) -> Any:
+        """Embed cropped, resized frames (T, h, w, 3) uint8 RGB; the result is opaque to callers."""
+        ...
+
+    def distances(self, a: Any, b: Any) -> np.ndarray:
+        """(T_a, T_b) float array of frame distances in [0, 1]; 0 for identical frames."""
+        ...
+
+
+# --------------------------------------------------------------------------- default backend
+
+
+@dataclass(frozen=True)
+class LabSSIMConfig:
+    """Weight-free frame distance: CIELAB colour difference, grey-level SSIM and global contrast.
+
+    Colour term:
+        colour_side, delta_e_max
+    Structure term:
+        ssim_side, ssim_window, ssim_stride, ssim_sigma
+    Contrast term:
+        contrast_c
+    Mix:
+        colour_weight, contrast_weight
+    """
+
+    colour_side: int = 32
+    """Longer side of the thumbnail whose CIELAB colours are compared (area-averaged, which
+    also blurs away sub-pixel offsets and anti-aliasing)."""
+    delta_e_max: float = 40.0
+    """ΔE76 at which a pixel counts as entirely different; ~2 is just noticeable, 40 is
+    another colour. Pixels count linearly below it."""
+    ssim_side: int = 64
+    """Longer side of the grey thumbnail used for SSIM."""
+    ssim_window: int = 8
+    """SSIM window size in thumbnail pixels."""
+    ssim_stride: int = 4
+    """Step between SSIM windows (half the window: overlapping, and cheap)."""
+    ssim_sigma: float = 1.5
+    """Standard deviation of the Gaussian weighting inside a window, as in the SSIM paper."""
+    contrast_c: float = 3.0
+    """Stabiliser of the contrast comparison, in ΔE units (a contrast this small is ~invisible)."""
+    colour_weight: float = 0.35
+    """Weight of the colour term."""
+    contrast_weight: float = 0.3
+    """Weight of the position-free contrast term; the structure term gets the rest (0.35)."""
+
+
+@dataclass(frozen=True)
+class _LabSSIMEmbedding:
+    lab: np.ndarray  # (T, P, 3) CIELAB thumbnail pixels
+    lab_std: np.ndarray  # (T, 3) per-channel spread of the thumbnail: "how much is there to see"
+    mu: np.ndarray  # (T, K) Gaussian-weighted window means of the grey thumbnail
+    var: np.ndarray  # (T, K) window variances
+    patches: np.ndarray  # (K, T, P) window pixels times sqrt(Gaussian weight): covariances are one matmul
+
+
+class LabSSIMEmbedder:
+    """Default backend: fast, weight-free, roughly perceptual (colour, structure, contrast); distances in [0, 1]."""
+
+    _C1 = 0.01**2  # SSIM stabilisers for intensities in [0, 1]
+    _C2 = 0.03**2
+
+    def __init__(self, config: LabSSIMConfig | None = None) -> None:
+        self.config = config or LabSSIMConfig()
+        g = cv2.getGaussianKernel(self.config.ssim_window, self.config.ssim_sigma)
+        self._window = (g @ g.T).ravel().astype(np.float32)  # sums to 1
+
+    def embed(self, frames: np.ndarray) -> _LabSSIMEmbedding:
+        cfg = self.config
+        t, h, w = frames.shape[:3]
+        ch, cw = comparison_size((0, h, 0, w), cfg.colour_side)
+        sh, sw = comparison_size((0, h, 0, w), cfg.ssim_side)
+        sh, sw = max(sh, cfg.ssim_window), max(sw, cfg.ssim_window)
+        lab = np.empty((t, ch * cw, 3), np.float32)
+        grey = np.empty((t, sh, sw), np.float32)
+        for k, f in enumerate(frames):
+            small = cv2.resize(f, (cw, ch), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+            lab[k] = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).reshape(-1, 3)
+            g = cv2.cvtColor(cv2.resize(f, (sw, sh), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2GRAY)
+            grey[k] = g.astype(np.float32) / 255.0
+        win = np.lib.stride_tricks.sliding_window_view(grey, (cfg.ssim_window, cfg.ssim_window), axis=(1, 2))
+        win = win[:, :: cfg.ssim_stride, :: cfg.ssim_stride].reshape(t, -1, cfg.ssim_window**2)  # (T, K, P)
+        mu = win @ self._window
+        var = np.maximum((win * win) @ self._window - mu * mu, 0.0)
+        patches = np.ascontiguousarray((win * np.sqrt(self._window)).transpose(1, 0, 2))
+        return _LabSSIMEmbedding(lab=lab, lab_std=lab.std(axis=1), mu=mu, var=var, patches=patches)
+
+    def distances(self, a: _LabSSIMEmbedding, b: _LabSSIMEmbedding) -> np.ndarray:
+        cfg = self.config
+        colour = self._colour(a.lab, b.lab)
+        # SSIM for every pair of frames at once: window covariances E[xy] − μxμy are one batched matmul.
+        exy = np.matmul(a.patches, b.patches.transpose(0, 2, 1)).transpose(1, 2, 0)  # (Ta, Tb, K)
+        mu_a, mu_b = a.mu[:, None, :], b.mu[None, :, :]
+        cov = exy - mu_a * mu_b
+        ssim = ((2 * mu_a * mu_b + self._C1) * (2 * cov + self._C2)) / (
+            (mu_a**2 + mu_b**2 + self._C1) * (a.var[:, None, :] + b.var[None, :, :] + self._C2)
+        )
+        structure = np.clip(1.0 - ssim.mean(axis=2), 0.0, 1.0)
+        # Pixel-aligned terms rate a blank frame closer to a small object than the same object
+        # drawn elsewhere; SSIM's position-free contrast comparison on the whole thumbnail (per
+        # Lab channel) says that an empty frame is far from any frame with content.
+        sa, sb, c = a.lab_std[:, None, :], b.lab_std[None, :, :], cfg.contrast_c**2
+        contrast = 1.0 - ((2 * sa * sb + c) / (sa**2 + sb**2 + c)).mean(axis=2)
+        d = (
+            cfg.colour_weight * colour
+            + cfg.contrast_weight * contrast
+            + (1.0 - cfg.colour_weight - cfg.contrast_weight) * structure
+        )
+        return np.clip(d, 0.0, 1.0).astype(np.float64)
+
+    def _colour(self, lab_a: np.ndarray, lab_b: np.ndarray) -> np.ndarray:
+        # |a − b|² = |a|² + |b|² − 2 a·b per pixel, for every pair of frames, without a
+        # (Ta, Tb, P, 3) temporary; rows in blocks so long videos stay within a few MB.
+        sq_a = (lab_a**2).sum(axis=2)
+        sq_b = (lab_b**2).sum(axis=2)
+        out = np.empty((len(lab_a), len(lab_b)), np.float32)
+        block = max(1, 2**20 // max(1, len(lab_b) * lab_a.shape[1]))
+        for s in range(0, len(lab_a), block):
+            cross = np.einsum("ipc,jpc->ijp", lab_a[s : s + block], lab_b, optimize=True)
+            de = np.sqrt(np.maximum(sq_a[s : s + block, None, :] + sq_b[None, :, :] - 2.0 * cross, 0.0))
+            out[s : s + block] = np.minimum(de / self.config.delta_e_max, 1.0).mean(axis=2)
+        return out
+
+
+# --------------------------------------------------------------------------- DreamSim backend
+
+# Files each variant's cache must hold, from dreamsim 0.2.1's `download_weights` (the release
+# zip's contents) plus what its torch.hub calls fetch. Entries ending in "/" are folders.
+_DREAMSIM_FILES: dict[str, list[str]] = {
+    "ensemble": [
+        "dino_vitb16_pretrain.pth",
+        "open_clip_vitb16_pretrain.pth.tar",
+        "clip_vitb16_pretrain.pth.tar",
+        "ensemble_lora/",
+    ],
+    "dino_vitb16": ["dino_vitb16_pretrain.pth", "dino_vitb16_single_lora/"],
+    "dinov2_vitb14": ["dinov2_vitb14_pretrain.pth", "dinov2_vitb14_single_lora/"],
+    "open_clip_vitb32": ["open_clip_vitb32_pretrain.pth.tar", "open_clip_vitb32_single_lora/"],
+    "clip_vitb32": ["clip_vitb32_pretrain.pth.tar", "clip_vitb32_single_lora/"],
+    "synclr_vitb16": ["synclr_vit_b_16.pth", "synclr_vitb16_single_lora/"],
+}
+_DREAMSIM_HUB_FILES: dict[str, list[str]] = {
+    # dreamsim builds DINO's ViT with torch.hub.load('facebookresearch/dino:main', ...) after
+    # torch.hub.set_dir(cache_dir): the repo and DINO's own checkpoint land in the cache too.
+    "ensemble": ["facebookresearch_dino_main/hubconf.py", "checkpoints/dino_vitbase16_pretrain.pth"],
+    "dino_vitb16": ["facebookresearch_dino_main/hubconf.py", "checkpoints/dino_vitbase16_pretrain.pth"],
+    "dinov2_vitb14": ["facebookresearch_dinov2_main/hubconf.py", "checkpoints/dinov2_vitb14_pretrain.pth"],
+}
+_DREAMSIM_RELEASE = {
+    "ensemble": "v0.2.0-checkpoints",
+    "dino_vitb16": "v0.2.0-checkpoints",
+    "clip_vitb32": "v0.2.0-checkpoints",
+    "open_clip_vitb32": "v0.2.0-checkpoints",
+    "dinov2_vitb14": "v0.2.1-checkpoints",
+    "synclr_vitb16": "v0.2.1-checkpoints",
+}
+
+
+def dreamsim_missing_files(cache_dir: str | os.PathLike, variant: str = "ensemble") -> list[str]:
+    """Paths (relative to `cache_dir`) that DreamSim `variant` needs and the cache lacks."""
+    if variant not in _DREAMSIM_FILES:
+        raise ValueError(f"unknown DreamSim variant {variant!r}; one of {sorted(_DREAMSIM_FILES)}")
+    root = Path(cache_dir)
+    missing = []
+    for rel in _DREAMSIM_FILES[variant] + _DREAMSIM_HUB_FILES.get(variant, []):
+        p = root / rel
+        ok = (p.is_dir() and (p / "adapter_config.json").is_file()) if rel.endswith("/") else p.is_file()
+        if not ok:
+            missing.append(rel)
+    return missing
+
+
+def _dreamsim_help(cache_dir: Path, variant: str, missing: list[str]) -> str:
+    release = f"https://github.com/ssundaram21/dreamsim/releases/download/{_DREAMSIM_RELEASE[variant]}"
+    url = f"{release}/dreamsim_{variant}_checkpoint.zip"
+    lines = [
+        f"DreamSim weights for variant {variant!r} are not in cache_dir {str(cache_dir)!r}, and downloads are off "
+        "(offline=True, or HF_HUB_OFFLINE=1 in the environment).",
+        f"Missing: {', '.join(missing)}.",
+        f"Expected layout: {', '.join(_DREAMSIM_FILES[variant] + _DREAMSIM_HUB_FILES.get(variant, []))}.",
+        f"To fill it, on a machine with internet: download {url} and unzip it into {cache_dir}",
+    ]
+    if variant in _DREAMSIM_HUB_FILES:
+        repo = "facebookresearch/dino:main" if "dinov2" not in variant else "facebookresearch/dinov2"
+        model = "dino_vitb16" if "dinov2" not in variant else "dinov2_vitb14"
+        lines.append(
+            f"and run `torch.hub.set_dir({str(cache_dir)!r}); torch.hub.load({repo!r}, {model!r})` once for the "
+            "torch.hub repo and its checkpoint"
+        )
+    lines.append(
+        "(or construct DreamSimEmbedder(..., offline=False) where the internet is reachable and dreamsim downloads "
+        "them itself). 'clip_vitb32' and 'open_clip_vitb32' need no torch.hub files."
+    )
+    return "\n".join(lines)
+
+
+def _offline(explicit: bool | None) -> bool:
+    if explicit is not None:
+        return explicit
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _ensure_torchvision_importable() -> None:
+    """Make `import torchvision` work when its compiled ops do not match the installed torch.
+
+    A CUDA build of torchvision next to a CPU build of torch cannot load its `_C` extension,
+    and then fails at import on `torchvision::nms` (its fake-tensor registrations need the op
+    schema). Declaring the two schemas lets transforms and models import; only the
+    `torchvision.ops` kernels stay unavailable, which DreamSim does not use. With matching
+    builds this does nothing.
+    """
+    import sys
+
+    import torch
+
+    if "torchvision" in sys.modules:
+        return
+    spec = importlib.util.find_spec("torchvision")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    libs = [p for d in spec.submodule_search_locations for p in glob.glob(os.path.join(d, "_C*.so"))]
+    libs += [p for d in spec.submodule_search_locations for p in glob.glob(os.path.join(d, "_C*.pyd"))]
+    try:
+        for lib in libs:
+            torch.ops.load_library(lib)
+        if libs:
+            return
+    except (OSError, RuntimeError):
+        pass
+    try:
+        torch.ops.torchvision.nms  # noqa: B018  (already declared by someone else)
+        return
+    except (AttributeError, RuntimeError):
+        pass
+    lib = torch.library.Library("torchvision", "FRAGMENT")
+    lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+    lib.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+    _ensure_torchvision_importable._keepalive = lib  # type: ignore[attr-defined]  # a dropped Library unregisters
+
+
+@contextlib.contextmanager
+def _preserve_torch_hub_dir():
+    """dreamsim calls `torch.hub.set_dir(cache_dir)` globally: put the caller's setting back."""
+    import torch.hub
+
+    saved = getattr(torch.hub, "_hub_dir", None)
+    try:
+        yield
+    finally:
+        if hasattr(torch.hub, "_hub_dir"):
+            torch.hub._hub_dir = saved  # None keeps "follow $TORCH_HOME", which set_dir can't express
+        elif saved is not None:
+            torch.hub.set_dir(saved)
+
+
+class DreamSimEmbedder:
+    """DreamSim (Fu et al. 2023) frame embeddings; distance = 1 − cosine, clipped to [0, 1].
+
+    Weights come from `cache_dir` in dreamsim's own layout (`dreamsim_missing_files` lists what
+    a variant needs). When files are missing and we are offline (`offline=True`, or
+    `offline=None` with HF_HUB_OFFLINE=1), the constructor raises FileNotFoundError naming the
+    files and the release zip that holds them instead of letting dreamsim try a download.
+    Otherwise dreamsim downloads into `cache_dir` on first use. The model loads lazily, on the
+    first `embed`. torch.hub's global directory is restored after dreamsim changes it.
+
+    Frames are resized to 224×224 (bicubic) as dreamsim's own preprocessing does; on 2 CPU
+    cores the ensemble costs ~0.5 s per frame, the single-branch CLIP variants ~0.07 s.
+    """
+
+    def __init__(
+        self,
+        variant: str = "ensemble",
+        *,
+        cache_dir: str | os.PathLike,
+        device: str = "cpu",
+        offline: bool | None = None,
+        batch_size: int = 8,
+    ) -> None:
+        self.variant = variant
+        self.cache_dir = Path(cache_dir).expanduser().resolve()
+        self.device = device
+        self.batch_size = batch_size
+        self.offline = _offline(offline)
+        missing = dreamsim_missing_files(self.cache_dir, variant)
+        if missing and self.offline:
+            raise FileNotFoundError(_dreamsim_help(self.cache_dir, variant, missing))
+        self._model: Any = None
+
+    def _load(self) -> Any:
+        if self._model is None:
+            _ensure_torchvision_importable()
+            from dreamsim import dreamsim
+
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            with _preserve_torch_hub_dir(), contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+                # dreamsim's own loading trips these; they say nothing about our use.
+                warnings.filterwarnings("ignore", message=".*peft_config.*multiple adapters")
+                warnings.filterwarnings("ignore", message=".*weight_norm.*deprecated")
+                try:
+                    model, _ = dreamsim(
+                        pretrained=True, device=self.device, cache_dir=str(self.cache_dir), dreamsim_type=self.variant
+                    )
+                except OSError as e:  # URLError, HTTPError, missing files after a failed download
+                    missing = dreamsim_missing_files(self.cache_dir, self.variant)
+                    help_text = _dreamsim_help(self.cache_dir, self.variant, missing or ["(download failed)"])
+                    raise FileNotFoundError(help_text) from e
+            self._model = model
+        return self._model
+
+    def embed(self, frames: np.ndarray) -> np.ndarray:
+        import torch
+
+        model = self._load()
+        out = []
+        with torch.inference_mode():
+            for s in range(0, len(frames), self.batch_size):
+                batch = frames[s : s + self.batch_size]
+                chunk = np.stack([cv2.resize(f, (224, 224), interpolation=cv2.INTER_CUBIC) for f in batch])
+                x = torch.from_numpy(chunk).permute(0, 3, 1, 2).float().div_(255.0).to(self.device)
+                e = model.embed(x).reshape(len(chunk), -1).float()
+                out.append(torch.nn.functional.normalize(e, dim=-1).cpu().numpy())
+        return np.concatenate(out).astype(np.float64)
+
+    def distances(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.clip(1.0 - a @ b.T, 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------- the score
+
+
+@dataclass(frozen=True)
+class AppearanceConfig:
+    """Appearance score settings.
+
+    Cropping:
+        crop, max_side
+    Sampling:
+        fps
+    """
+
+    crop: CropConfig = field(default_factory=CropConfig)
+    """How each video's animated region is found."""
+    max_side: int = 224
+    """Longer side of the common size both crops are resized to (224: what DreamSim sees)."""
+    fps: float | None = None
+    """Rate both videos are resampled to before embedding; None keeps the reference's rate
+    (the candidate is resampled to it). Lower it to bound the cost of a slow embedder:
+    DreamSim on 30 fps video embeds 30 frames per second of animation."""
+
+
+@dataclass(frozen=True)
+class AppearanceReference:
+    """A reference video prepared once: its crop, size and embeddings are reused for every candidate."""
+
+    box: Box
+    """The reference's animated region in its own frames."""
+    size: tuple[int, int]
+    """(height, width) every crop is resized to for this reference."""
+    fps: float
+    """The reference's frame rate; candidates are resampled to it."""
+    frames: np.ndarray
+    """The cropped, resized reference frames (T, h, w, 3)."""
+    embedding: Any
+    """The embedder's output for `frames`."""
+
+
+class AppearanceScorer:
+    """1 − normalised DTW cost of per-frame distances between two cropped videos, in [0, 1]."""
+
+    def __init__(self, config: AppearanceConfig | None = None, embedder: FrameEmbedder | None = None) -> None:
+        self.config = config or AppearanceConfig()
+        self.embedder: FrameEmbedder = embedder or LabSSIMEmbedder()
+
+    def prepare_reference(self, frames: np.ndarray, fps: float) -> AppearanceReference:
+        box = animated_region(frames, self.config.crop)  # found at full rate: no motion is missed
+        if self.config.fps is not None:
+            frames, fps = _resample(np.asarray(frames), fps, self.config.fps), self.config.fps
+        size = comparison_size(box, self.config.max_side)
+        resized = crop_and_resize(frames, box, size)
+        embedding = self.embedder.embed(resized)
+        return AppearanceReference(box=box, size=size, fps=float(fps), frames=resized, embedding=embedding)
+
+    def distances(
+        self, reference: AppearanceReference, frames: np.ndarray, fps: float, box: Box | None = None
+    ) -> np.ndarray:
+        """(T_ref, T_cand) frame distances of a candidate against a prepared reference.
+
+        `box`: the candidate's animated region when the caller already has it (the temporal
+        score finds the same one), else it is computed here.
+        """
+        frames = np.asarray(frames)
+        box = animated_region(frames, self.config.crop) if box is None else box
+        frames = _resample(frames, fps, reference.fps)
+        cand = crop_and_resize(frames, box, reference.size)
+        return self.embedder.distances(reference.embedding, self.embedder.embed(cand))
+
+    def score(self, reference: AppearanceReference, frames: np.ndarray, fps: float, box: Box | None = None) -> float:
+        """Appearance score of a candidate video (T, H, W, 3) uint8 at `fps` against a prepared reference."""
+        d = self.distances(reference, frames, fps, box)
+        return float(np.clip(1.0 - dtw(d).normalized, 0.0, 1.0))
+
+
+def appearance_score(
+    reference: np.ndarray, candidate: np.ndarray, fps: float, candidate_fps: float | None = None
+) -> float:
+    """One-off appearance score with the default backend (prepare the reference yourself to reuse it)."""
+    scorer = AppearanceScorer()
+    return scorer.score(scorer.prepare_reference(reference, fps), candidate, candidate_fps or fps)
+
+
+def _resample(frames: np.ndarray, fps: float, target_fps: float) -> np.ndarray:
+    """Nearest-earlier-frame resampling to `target_fps`, so DTW compares equal time steps."""
+    if abs(fps - target_fps) < 1e-6:
+        return frames
+    n = max(1, int(round(len(frames) * target_fps / fps)))
+    idx = np.minimum(np.floor(np.arange(n) * fps / target_fps + 1e-9).astype(int), len(frames) - 1)
+    return frames[idx]

@@ -1,0 +1,140 @@
+"""The animated region of a video, and cropping to it.
+
+Both frame-level scores are computed on the cropped animated region (as in Animation2Code),
+so where on the page an animation sits does not matter, only what it looks like and how it
+moves.
+
+The rule (`animated_region`):
+
+1. Frames are first blurred with a `blur`×`blur` box, which averages pixel noise (codec
+   noise, dithering) down by that factor while any visible change survives. (Differencing at
+   full resolution keeps the box exact: a crop one pixel off is, after resizing, a small
+   misalignment that the appearance score sees.)
+2. A pixel *changes* when any RGB channel differs by more than `threshold` levels between two
+   consecutive frames, or between a frame and the first frame. The second test catches slow
+   changes (a long fade) whose per-frame step stays under the threshold.
+3. The union of those pixels over the whole video is opened (3×3: eroded then dilated by
+   one pixel), which removes isolated specks of noise, then dilated by `dilation` pixels, so
+   anti-aliased edges and the thin gaps of a moving outline join the region.
+4. The region is the bounding box of that union, grown by `margin` (a fraction of the box's
+   size, at least `min_margin_px`) on every side. It is NOT clipped to the frame: `crop`
+   pads what lies outside with the frame's edge pixels, so an animation near the border
+   gives the same crop as the same animation a few dozen pixels further in (clipping would
+   change the crop's shape, and resizing would turn that into a small misalignment).
+5. When fewer than `min_pixels` pixels change, nothing moves: the region is the full frame.
+   (A static or blank page is then compared as a whole, which is what it looks like.)
+
+Comparing two videos: each video is cropped to ITS OWN animated region, then both crops are
+resized to one common size (`comparison_size`: the reference crop's shape, scaled so its
+longer side is `max_side`). A page whose animation sits a few dozen pixels away from the
+reference's therefore gives the same crop and scores the same. A crop of another shape is
+stretched to the reference's, which the scores then see as an appearance difference: fair,
+since a different animated extent is a different animation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+__all__ = ["Box", "CropConfig", "animated_region", "crop", "comparison_size", "resize_frames", "crop_and_resize"]
+
+Box = tuple[int, int, int, int]
+"""(y0, y1, x0, x1), half-open pixel bounds: `frames[:, y0:y1, x0:x1]`; may extend past the
+frame by the margin (`crop` pads)."""
+
+
+@dataclass(frozen=True)
+class CropConfig:
+    """How the animated region is found (see the module docstring for the rule)."""
+
+    blur: int = 3
+    """Box blur (pixels) applied before differencing, against pixel noise; 1 turns it off."""
+    threshold: int = 12
+    """Per-channel difference (0-255) above which a pixel counts as changed; above the few
+    levels of noise that lossy video codecs add, below any visible change."""
+    dilation: int = 2
+    """Radius in pixels by which the changed pixels are grown before taking their bounding box."""
+    margin: float = 0.05
+    """Fraction of the box's height/width added on each side, so the element's edges are kept."""
+    min_margin_px: int = 4
+    """Smallest margin in pixels, for tiny animated regions."""
+    min_pixels: int = 16
+    """Fewer changed pixels than this means nothing moves (stray noise is ignored)."""
+
+
+def animated_region(frames: np.ndarray, config: CropConfig | None = None) -> Box:
+    """Bounding box of everything that changes in `frames` (T, H, W, 3) uint8; full frame if nothing does."""
+    cfg = config or CropConfig()
+    frames = _check_frames(frames)
+    t, h, w = frames.shape[:3]
+    full: Box = (0, h, 0, w)
+    if t < 2:
+        return full
+    # Running per-pixel maximum of both differences; cv2 keeps this at uint8 speed.
+    def smooth(f: np.ndarray) -> np.ndarray:
+        return cv2.blur(f, (cfg.blur, cfg.blur)) if cfg.blur > 1 else f
+
+    first = prev = smooth(frames[0])
+    peak = np.zeros_like(first)
+    for k in range(1, t):
+        cur = smooth(frames[k])
+        cv2.max(peak, cv2.absdiff(cur, prev), dst=peak)
+        cv2.max(peak, cv2.absdiff(cur, first), dst=peak)
+        prev = cur
+    changed = (peak.max(axis=2) > cfg.threshold).astype(np.uint8)
+    changed = cv2.morphologyEx(changed, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    if int(changed.sum()) < cfg.min_pixels:
+        return full
+    if cfg.dilation > 0:
+        k = 2 * cfg.dilation + 1
+        changed = cv2.dilate(changed, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    ys = np.flatnonzero(changed.any(axis=1))
+    xs = np.flatnonzero(changed.any(axis=0))
+    y0, y1, x0, x1 = int(ys[0]), int(ys[-1]) + 1, int(xs[0]), int(xs[-1]) + 1
+    my = max(cfg.min_margin_px, int(round(cfg.margin * (y1 - y0))))
+    mx = max(cfg.min_margin_px, int(round(cfg.margin * (x1 - x0))))
+    return (y0 - my, y1 + my, x0 - mx, x1 + mx)
+
+
+def crop(frames: np.ndarray, box: Box) -> np.ndarray:
+    """`frames[:, y0:y1, x0:x1]`: a view when `box` lies inside the frame, else a copy whose
+    outside part repeats the frame's edge pixels (the page background, in practice)."""
+    y0, y1, x0, x1 = box
+    h, w = frames.shape[1:3]
+    inner = frames[:, max(0, y0) : min(h, y1), max(0, x0) : min(w, x1)]
+    top, bottom, left, right = max(0, -y0), max(0, y1 - h), max(0, -x0), max(0, x1 - w)
+    if not (top or bottom or left or right):
+        return inner
+    return np.stack([cv2.copyMakeBorder(f, top, bottom, left, right, cv2.BORDER_REPLICATE) for f in inner])
+
+
+def comparison_size(box: Box, max_side: int) -> tuple[int, int]:
+    """(height, width) that both crops are resized to: `box`'s aspect, longer side `max_side`."""
+    h, w = box[1] - box[0], box[3] - box[2]
+    s = max_side / max(h, w)
+    return max(1, int(round(h * s))), max(1, int(round(w * s)))
+
+
+def resize_frames(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize every frame to (height, width); area interpolation when shrinking (no aliasing)."""
+    h, w = size
+    out = np.empty((frames.shape[0], h, w, frames.shape[3]), dtype=frames.dtype)
+    for k, f in enumerate(frames):
+        shrink = f.shape[0] > h or f.shape[1] > w
+        out[k] = cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    return out
+
+
+def crop_and_resize(frames: np.ndarray, box: Box, size: tuple[int, int]) -> np.ndarray:
+    """Crop to `box`, then resize to `size` (height, width): the input of a frame comparison."""
+    return resize_frames(crop(frames, box), size)
+
+
+def _check_frames(frames: np.ndarray) -> np.ndarray:
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[3] != 3 or frames.dtype != np.uint8 or frames.shape[0] == 0:
+        raise ValueError(f"frames must be a non-empty uint8 array (T, H, W, 3), got {frames.dtype} {frames.shape}")
+    return np.ascontiguousarray(frames)  # OpenCV needs contiguous rows

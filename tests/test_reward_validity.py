@@ -1,0 +1,87 @@
+"""Metric validity on rendered pages: the rewards rank candidates the way a person would.
+
+One reference animation and systematic variants of it. Each assertion is an ordering that a broken
+metric would violate; together they cover the properties RL needs: graded (a slope, not a cliff),
+position-invariant, and sensitive to the right thing (timing → temporal, colour → appearance).
+"""
+from __future__ import annotations
+
+import pytest
+
+from rewards.config import RewardConfig
+from rewards.scorer import Reference, RewardScorer
+from v2c.render import Page
+
+
+def animation(duration: float = 2.0, easing: str = "ease-in-out", colour: str = "rgb(220,40,40)",
+              left: int = 60, top: int = 150, technique: str = "css", direction: str = "normal",
+              static: bool = False) -> str:
+    """A box that slides 240 px right while turning 90°, with a label that stays put."""
+    frames = "[{transform:'translateX(0) rotate(0deg)'},{transform:'translateX(240px) rotate(90deg)'}]"
+    box = f"position:absolute;left:{left}px;top:{top}px;width:60px;height:60px;background:{colour};border-radius:8px"
+    if static:
+        body = f"<div style='{box}'></div>"
+    elif technique == "css":
+        body = (f"<style>@keyframes go{{from{{transform:translateX(0) rotate(0deg)}}to{{transform:translateX(240px)"
+                f" rotate(90deg)}}}}</style><div style='{box};animation:go {duration}s {easing} 0s 1 {direction} both'></div>")
+    else:
+        body = (f"<div id=b style='{box}'></div><script>document.getElementById('b').animate({frames},"
+                f"{{duration:{duration * 1000},easing:'{easing}',fill:'both',direction:'{direction}'}})</script>")
+    return (f"<!doctype html><html><body style='margin:0;background:#f4f4f0;font:16px sans-serif'>"
+            f"<p style='position:absolute;left:{left}px;top:{top - 60}px'>Slide</p>{body}</body></html>")
+
+
+@pytest.fixture(scope="module")
+def scores(pool):
+    scorer = RewardScorer(RewardConfig(), renderer=pool)
+    reference = scorer.prepare(Reference(page=Page(animation()), duration_s=3.0, fps=10, viewport=(512, 384)))
+    variants = {
+        "identical": animation(),
+        "waapi_rewrite": animation(technique="waapi"),
+        "shifted_40px": animation(left=100, top=190),
+        "slower_x1.1": animation(duration=2.2),
+        "slower_x1.6": animation(duration=3.2),
+        "slower_x2.5": animation(duration=5.0),
+        "linear_easing": animation(easing="linear"),
+        "reversed": animation(direction="reverse"),
+        "slight_tint": animation(colour="rgb(225,60,50)"),
+        "recoloured": animation(colour="rgb(30,90,230)"),
+        "static": animation(static=True),
+        "blank": "<!doctype html><html><body style='margin:0;background:#f4f4f0'></body></html>",
+    }
+    results = scorer.score_many(reference, list(variants.values()))
+    return dict(zip(variants, results))
+
+
+def test_identical_and_equivalent_pages_score_about_one(scores):
+    for name in ("identical", "waapi_rewrite"):
+        b = scores[name]
+        assert b.appearance > 0.97 and b.temporal > 0.95 and b.total > 0.96, (name, b.score_dict())
+
+
+def test_position_invariance(scores):
+    b = scores["shifted_40px"]
+    assert b.appearance > 0.9 and b.temporal > 0.9, b.score_dict()
+
+
+def test_timing_errors_hit_temporal_more_than_appearance_and_are_graded(scores):
+    for name in ("slower_x1.6", "linear_easing", "reversed"):
+        b = scores[name]
+        assert (1 - b.temporal) > (1 - b.appearance) + 0.05, (name, b.score_dict())
+    t = [scores[n].temporal for n in ("identical", "slower_x1.1", "slower_x1.6", "slower_x2.5")]
+    assert t[0] > t[1] > t[2] > t[3], t
+    totals = [scores[n].total for n in ("identical", "slower_x1.1", "slower_x1.6", "slower_x2.5")]
+    assert totals[0] > totals[1] > totals[2] > totals[3], totals
+
+
+def test_colour_errors_hit_appearance_more_than_temporal_and_are_graded(scores):
+    b = scores["recoloured"]
+    assert (1 - b.appearance) > (1 - b.temporal) + 0.03, b.score_dict()
+    assert scores["identical"].appearance > scores["slight_tint"].appearance > scores["recoloured"].appearance
+
+
+def test_static_and_blank_pages_are_gated(scores):
+    assert scores["static"].temporal == 0 and [g.name for g in scores["static"].gates] == ["static"]
+    assert scores["blank"].total == 0 and scores["blank"].gates[0].name == "blank"
+    assert scores["blank"].total == min(b.total for b in scores.values())
+    assert scores["static"].total < scores["slower_x2.5"].total

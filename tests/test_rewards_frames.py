@@ -1,0 +1,465 @@
+"""Frame-level scorers (rewards.crop, rewards.dtw, rewards.appearance, rewards.temporal).
+
+The videos are drawn here with OpenCV: a card (a coloured square with a dark stripe and a
+light bar, so that it has corners to track) on a white page, 256×192, 10 fps, 3 s. The
+reference card slides from left to right with an ease-in-out curve; candidates change one
+thing at a time. The orderings asserted are the behaviour the scores exist for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+import pytest
+
+from rewards.appearance import (
+    AppearanceScorer,
+    DreamSimEmbedder,
+    FrameEmbedder,
+    LabSSIMEmbedder,
+    dreamsim_missing_files,
+)
+from rewards.crop import animated_region, comparison_size, crop
+from rewards.dtw import dtw, normalized_dtw
+from rewards.temporal import CoTrackerTracker, LucasKanadeTracker, PointTracker, TemporalScorer
+
+W, H, FPS, SECONDS = 256, 192, 10, 3.0
+
+# --------------------------------------------------------------------------- synthetic videos
+
+
+@dataclass(frozen=True)
+class Card:
+    """One animated card; every (start, end) pair is interpolated by the eased progress."""
+
+    duration: float = 3.0
+    easing: str = "ease"  # "ease" (smoothstep), "linear", "ease-in"
+    x: tuple[float, float] = (0.3, 0.7)  # centre, fraction of the width
+    angle: tuple[float, float] = (0.0, 0.0)  # degrees
+    alpha: tuple[float, float] = (1.0, 1.0)
+    colour: tuple[tuple[int, int, int], tuple[int, int, int]] = ((220, 60, 50), (220, 60, 50))
+    size: float = 0.3  # side, fraction of the height
+    reverse: bool = False
+    delay: float = 0.0
+    shift: tuple[int, int] = (0, 0)  # page offset in pixels (dx, dy)
+
+
+def _ease(p: float, kind: str) -> float:
+    return {"linear": p, "ease-in": p * p}.get(kind, p * p * (3 - 2 * p))
+
+
+def render(
+    card: Card, *, fps: float = FPS, seconds: float = SECONDS, static: bool = False, blank: bool = False
+) -> np.ndarray:
+    n = int(round(fps * seconds))
+    out = np.full((n, H, W, 3), 255, np.uint8)
+    for k in range(n):
+        if blank:
+            continue
+        p = 0.0 if static else min(max((k / fps - card.delay) / card.duration, 0.0), 1.0)
+        q = _ease(1.0 - p if card.reverse else p, card.easing)
+
+        def lerp(r: tuple[float, float]) -> float:
+            return r[0] + (r[1] - r[0]) * q
+
+        cx, cy = lerp(card.x) * W + card.shift[0], 0.5 * H + card.shift[1]
+        th, s = np.deg2rad(lerp(card.angle)), card.size * H
+        rot = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+        img = out[k]
+
+        def poly(pts: list[list[float]], colour: tuple[float, ...]) -> None:
+            xy = (np.asarray(pts) @ rot.T + [cx, cy]) * 16  # 4 fractional bits: sub-pixel motion
+            cv2.fillConvexPoly(img, np.round(xy).astype(np.int32), colour, cv2.LINE_AA, 4)
+
+        colour = tuple(float(lerp((a, b))) for a, b in zip(*card.colour))
+        poly([[-s / 2, -s / 2], [s / 2, -s / 2], [s / 2, s / 2], [-s / 2, s / 2]], colour)
+        poly([[-s / 2, -s / 2], [s / 2, -s / 2], [s / 2, -s / 4], [-s / 2, -s / 4]], (40, 40, 90))
+        poly([[-s / 6, s / 12], [s / 6, s / 12], [s / 6, s / 4], [-s / 6, s / 4]], (250, 230, 120))
+        a = lerp(card.alpha)
+        if a < 1.0:
+            out[k] = np.round(255 - a * (255 - img.astype(np.float32))).astype(np.uint8)
+    return out
+
+
+REF = Card()
+CANDIDATES: dict[str, np.ndarray] = {}
+
+
+def candidates() -> dict[str, np.ndarray]:
+    if not CANDIDATES:
+        CANDIDATES.update(
+            {
+                "identical": render(REF),
+                "tint": render(replace(REF, colour=((235, 85, 60), (235, 85, 60)))),
+                "recolour": render(replace(REF, colour=((40, 160, 220), (40, 160, 220)))),
+                "slower x1.1": render(replace(REF, duration=3.3)),
+                "slower x1.6": render(replace(REF, duration=4.8)),
+                "slower x2.5": render(replace(REF, duration=7.5)),
+                "linear easing": render(replace(REF, easing="linear")),
+                "reversed": render(replace(REF, reverse=True)),
+                "static": render(REF, static=True),
+                "blank": render(REF, blank=True),
+                "shifted 40px": render(replace(REF, shift=(40, 0))),
+            }
+        )
+    return CANDIDATES
+
+
+@pytest.fixture(scope="module")
+def scores() -> dict[str, tuple[float, float]]:
+    """name -> (appearance, temporal) against the reference, each scorer's reference prepared once."""
+    app, tmp = AppearanceScorer(), TemporalScorer()
+    ref = render(REF)
+    ref_a, ref_t = app.prepare_reference(ref, FPS), tmp.prepare_reference(ref, FPS)
+    return {name: (app.score(ref_a, v, FPS), tmp.score(ref_t, v, FPS)) for name, v in candidates().items()}
+
+
+# --------------------------------------------------------------------------- crop
+
+
+def test_animated_region_bounds_the_motion_and_follows_the_page():
+    ref = render(REF)
+    y0, y1, x0, x1 = animated_region(ref)
+    s = REF.size * H
+    # Left edge of the first frame to the right edge of the last, plus a small margin.
+    assert 0.3 * W - s / 2 - 15 < x0 < 0.3 * W - s / 2
+    assert 0.7 * W + s / 2 < x1 < 0.7 * W + s / 2 + 15
+    assert H / 2 - s / 2 - 10 < y0 < H / 2 - s / 2 and H / 2 + s / 2 < y1 < H / 2 + s / 2 + 10
+    shifted = animated_region(render(replace(REF, shift=(40, 0))))
+    assert shifted == (y0, y1, x0 + 40, x1 + 40)  # past the right border: padded, not clipped
+    assert crop(render(replace(REF, shift=(40, 0))), shifted).shape == crop(ref, (y0, y1, x0, x1)).shape
+
+
+def test_nothing_moves_means_full_frame():
+    assert animated_region(render(REF, static=True)) == (0, H, 0, W)
+    assert animated_region(render(REF, blank=True)) == (0, H, 0, W)
+
+
+def test_comparison_size_keeps_aspect():
+    assert comparison_size((0, 100, 0, 200), 224) == (112, 224)
+
+
+# --------------------------------------------------------------------------- dtw
+
+
+def _dtw_loops(c: np.ndarray, w: np.ndarray) -> tuple[float, int, float]:
+    n, m = c.shape
+    acc = np.full((n + 1, m + 1), np.inf)
+    acc[0, 0] = 0.0
+    length, mass = np.zeros((n + 1, m + 1)), np.zeros((n + 1, m + 1))
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            if i == j == 1:
+                pi, pj = 0, 0
+            else:
+                pi, pj = min([(i - 1, j - 1), (i - 1, j), (i, j - 1)], key=lambda p: acc[p])
+            acc[i, j] = c[i - 1, j - 1] + acc[pi, pj]
+            length[i, j], mass[i, j] = length[pi, pj] + 1, mass[pi, pj] + w[i - 1, j - 1]
+    return acc[n, m], int(length[n, m]), mass[n, m]
+
+
+def test_dtw_matches_the_textbook_recursion():
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        n, m = rng.integers(1, 10, 2)
+        c, w = rng.random((n, m)), rng.random((n, m))
+        r = dtw(c, w)
+        cost, length, mass = _dtw_loops(c, w)
+        assert np.isclose(r.cost, cost) and r.length == length and np.isclose(r.mass, mass)
+    # A batch padded to a common size, with per-item ends, in either layout.
+    c = rng.random((12, 9, 7))
+    ends = np.stack([rng.integers(0, 9, 12), rng.integers(0, 7, 12)], axis=1)
+    r = dtw(c, ends=ends)
+    r_last = dtw(np.ascontiguousarray(c.transpose(1, 2, 0)), ends=ends, batch_last=True)
+    for k, (i, j) in enumerate(ends):
+        cost, length, _ = _dtw_loops(c[k, : i + 1, : j + 1], np.zeros((i + 1, j + 1)))
+        assert np.isclose(r.cost[k], cost) and r.length[k] == length
+        assert np.isclose(r_last.cost[k], cost) and r_last.length[k] == length
+
+
+def test_dtw_aligns_a_time_warped_copy_for_free():
+    x = np.sin(np.linspace(0, 3, 30))
+    y = np.sin(np.linspace(0, 3, 30) ** 1.3 / 3**0.3)  # same values, other timing
+    cost = np.abs(x[:, None] - y[None, :])
+    assert normalized_dtw(cost) < 0.02 < np.abs(x - y).mean()
+
+
+# --------------------------------------------------------------------------- the scores
+
+
+def test_backends_satisfy_the_protocols():
+    assert isinstance(LabSSIMEmbedder(), FrameEmbedder)
+    assert isinstance(LucasKanadeTracker(), PointTracker)
+
+
+def test_identical_copy_scores_one(scores):
+    app, tmp = scores["identical"]
+    assert app > 0.999 and tmp > 0.999
+
+
+@pytest.mark.parametrize("name", ["slower x1.6", "linear easing", "reversed"])
+def test_timing_change_costs_temporal_more_than_appearance(scores, name):
+    app, tmp = scores[name]
+    assert (1 - tmp) > (1 - app) + 0.15, (app, tmp)
+
+
+def test_colour_change_costs_appearance_more_than_temporal(scores):
+    app, tmp = scores["recolour"]
+    assert (1 - app) > 3 * (1 - tmp) and (1 - app) > (1 - tmp) + 0.05, (app, tmp)
+
+
+def test_static_candidate_has_no_temporal_score(scores):
+    assert scores["static"][1] < 0.05
+    assert scores["blank"][1] < 0.05
+
+
+def test_blank_page_is_the_worst_appearance(scores):
+    blank = scores["blank"][0]
+    assert all(blank < app - 0.05 for name, (app, _) in scores.items() if name != "blank")
+
+
+def test_scores_are_graded(scores):
+    t11, t16, t25 = (scores[f"slower x{k}"][1] for k in ("1.1", "1.6", "2.5"))
+    assert t11 > t16 + 0.1 and t16 > t25 + 0.1, (t11, t16, t25)
+    m11, m16, m25 = (sum(scores[f"slower x{k}"]) / 2 for k in ("1.1", "1.6", "2.5"))
+    assert m11 > m16 > m25
+    assert scores["tint"][0] > scores["recolour"][0] + 0.05
+
+
+def test_timing_errors_are_graded_not_a_cliff():
+    """A short, fast move (0.6 s): frame-locked, a 0.1 s delay already halves the score and
+    anything past the move's length scores 0; aligned in time, the score degrades gradually."""
+    card = replace(REF, duration=0.6, delay=0.8)
+    scorer = TemporalScorer()
+    prepared = scorer.prepare_reference(render(card), FPS)
+    delayed = [scorer.score(prepared, render(replace(card, delay=0.8 + d)), FPS) for d in (0.1, 0.3, 0.6, 1.0)]
+    assert delayed[0] > 0.9, delayed
+    assert all(x > y + 0.1 for x, y in zip(delayed, delayed[1:])), delayed
+    slower = [scorer.score(prepared, render(replace(card, duration=0.6 * k)), FPS) for k in (1.1, 1.6, 2.5)]
+    assert slower[0] > slower[1] > slower[2], slower
+
+
+def test_position_does_not_matter(scores):
+    app, tmp = scores["shifted 40px"]
+    assert app > 0.9 and tmp > 0.9
+
+
+def test_two_static_videos_agree_on_timing():
+    scorer = TemporalScorer()
+    ref = scorer.prepare_reference(render(REF, static=True), FPS)
+    assert ref.motion.n_tracks == 0
+    assert scorer.score(ref, render(replace(REF, colour=((40, 160, 220),) * 2), static=True), FPS) == 1.0
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        Card(x=(0.5, 0.5), angle=(0, 180)),  # rotating in place
+        Card(x=(0.5, 0.5), alpha=(1, 0)),  # fading out
+        Card(x=(0.5, 0.5), colour=((220, 60, 50), (60, 200, 90))),  # changing colour
+    ],
+    ids=["rotate", "fade", "colour"],
+)
+def test_other_animations_match_themselves_and_not_a_blank_page(card):
+    app, tmp = AppearanceScorer(), TemporalScorer()
+    ref = render(card)
+    ref_a, ref_t = app.prepare_reference(ref, FPS), tmp.prepare_reference(ref, FPS)
+    assert app.score(ref_a, render(card), FPS) > 0.999 and tmp.score(ref_t, render(card), FPS) > 0.999
+    assert app.score(ref_a, render(card, blank=True), FPS) < 0.75
+    if card.angle != (0, 0):
+        assert tmp.score(ref_t, render(card, static=True), FPS) < 0.05
+    else:
+        # Fades and colour changes move no point: Lucas–Kanade must not invent motion.
+        assert ref_t.motion.n_tracks == 0
+
+
+def test_a_lossy_copy_still_matches():
+    """Reference videos are often mp4s: codec noise must not move the crop or invent motion."""
+    app, tmp = AppearanceScorer(), TemporalScorer()
+    ref = render(REF)
+    jpeg = np.stack([cv2.imdecode(cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, 75])[1], -1) for f in ref])
+    noisy = np.clip(ref + np.random.default_rng(0).normal(0, 2, ref.shape), 0, 255).astype(np.uint8)
+    ref_a, ref_t = app.prepare_reference(ref, FPS), tmp.prepare_reference(ref, FPS)
+    for copy in (jpeg, noisy):
+        assert np.abs(np.subtract(animated_region(copy), ref_a.box)).max() <= 3  # JPEG rings a little
+        assert app.score(ref_a, copy, FPS) > 0.95 and tmp.score(ref_t, copy, FPS) > 0.95
+
+
+def test_frame_rate_does_not_matter():
+    app, tmp = AppearanceScorer(), TemporalScorer()
+    ref = render(REF)
+    at_30 = render(REF, fps=30)
+    assert app.score(app.prepare_reference(ref, FPS), at_30, 30) > 0.95
+    assert tmp.score(tmp.prepare_reference(ref, FPS), at_30, 30) > 0.95
+
+
+# --------------------------------------------------------------------------- DreamSim, offline
+
+
+def _vit_b_layout(patch: int) -> dict[str, tuple[int, ...]]:
+    """State-dict shapes of dreamsim's ViT-B (feature_extraction/vision_transformer.py, vit_base)."""
+    shapes: dict[str, tuple[int, ...]] = {
+        "cls_token": (1, 1, 768),
+        "pos_embed": (1, 1 + (224 // patch) ** 2, 768),
+        "patch_embed.proj.weight": (768, 3, patch, patch),
+        "patch_embed.proj.bias": (768,),
+    }
+    for i in range(12):
+        for name, shape in {
+            "norm1.weight": (768,), "norm1.bias": (768,), "attn.qkv.weight": (2304, 768), "attn.qkv.bias": (2304,),
+            "attn.proj.weight": (768, 768), "attn.proj.bias": (768,), "norm2.weight": (768,), "norm2.bias": (768,),
+            "mlp.fc1.weight": (3072, 768), "mlp.fc1.bias": (3072,),
+            "mlp.fc2.weight": (768, 3072), "mlp.fc2.bias": (768,),
+        }.items():  # fmt: skip
+            shapes[f"blocks.{i}.{name}"] = shape
+    shapes.update({"norm.weight": (768,), "norm.bias": (768,)})
+    return shapes
+
+
+def _random_like(shapes: dict[str, tuple[int, ...]], seed: int = 0) -> dict:
+    """Random weights that are strided views of one small pool (torch.save stores the pool once:
+    a ViT-B checkpoint of ~1 MB); LayerNorm scales are 1 so the random net stays input-dependent."""
+    import torch
+
+    pool = torch.randn(1 << 18, generator=torch.Generator().manual_seed(seed)) * 0.05
+    out = {}
+    for name, shape in shapes.items():
+        if name.endswith(("norm1.weight", "norm2.weight", "norm.weight", "pos_drop.weight")):
+            out[name] = torch.ones(1).expand(shape)
+            continue
+        # Rows over the last axis, each starting 3 elements after the previous one.
+        strides, acc = [0] * len(shape), 3
+        strides[-1] = 1
+        for k in range(len(shape) - 2, -1, -1):
+            strides[k], acc = acc, acc * shape[k]
+        out[name] = pool.as_strided(shape, strides)
+    return out
+
+
+def _write_lora(folder, seed: int = 1) -> None:
+    """A LoRA adapter on every block's qkv, as dreamsim's `<tag>lora/` folder holds."""
+    import torch
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True)
+    g = torch.Generator().manual_seed(seed)
+    prefix = "base_model.model.extractor_list.0.model.blocks"
+    tensors = {}
+    for i in range(12):
+        tensors[f"{prefix}.{i}.attn.qkv.lora_A.weight"] = torch.randn(16, 768, generator=g) * 0.05
+        tensors[f"{prefix}.{i}.attn.qkv.lora_B.weight"] = torch.randn(2304, 16, generator=g) * 0.05
+    save_file(tensors, str(folder / "adapter_model.safetensors"))
+    config = {"peft_type": "LORA", "r": 16, "lora_alpha": 0.5, "lora_dropout": 0.3, "bias": "none",
+              "target_modules": ["qkv"]}  # fmt: skip
+    (folder / "adapter_config.json").write_text(json.dumps(config))
+
+
+def _fake_clip_cache(root, name: str = "clip_vitb32") -> None:
+    """`<name>_pretrain.pth.tar` ({'state_dict': ViT-B/32 + 'proj'}) and `<name>_single_lora/`."""
+    import torch
+
+    sd = _random_like({**_vit_b_layout(32), "pos_drop.weight": (768,), "pos_drop.bias": (768,), "proj": (768, 512)})
+    torch.save({"state_dict": sd}, root / f"{name}_pretrain.pth.tar")
+    _write_lora(root / f"{name}_single_lora")
+
+
+DINO_HUBCONF = '''
+import os
+import torch
+
+dependencies = ["torch"]
+
+
+def dino_vitb16(pretrained=True, **kwargs):
+    from dreamsim.feature_extraction.vision_transformer import vit_base
+
+    model = vit_base(patch_size=16, num_classes=0, **kwargs)
+    if pretrained:  # what the real hubconf fetches with load_state_dict_from_url, into the hub dir
+        path = os.path.join(torch.hub.get_dir(), "checkpoints", "dino_vitbase16_pretrain.pth")
+        model.load_state_dict(torch.load(path, map_location="cpu"))
+    return model
+'''
+
+
+def _fake_dino_cache(root) -> None:
+    """dino_vitb16: DreamSim's head checkpoint + LoRA, and the torch.hub repo + DINO checkpoint."""
+    import torch
+
+    head = {"mlp.0.weight": (2048, 768), "mlp.0.bias": (2048,), "mlp.2.weight": (2048, 2048), "mlp.2.bias": (2048,),
+            "mlp.4.weight": (256, 2048), "mlp.4.bias": (256,), "last_layer.weight": (2048, 256)}  # fmt: skip
+    student = {f"module.head.{k}": v for k, v in _random_like(head).items()}
+    torch.save({"student": student}, root / "dino_vitb16_pretrain.pth")
+    _write_lora(root / "dino_vitb16_single_lora")
+    (root / "facebookresearch_dino_main").mkdir()
+    (root / "facebookresearch_dino_main" / "hubconf.py").write_text(DINO_HUBCONF)
+    (root / "checkpoints").mkdir()
+    torch.save(_random_like(_vit_b_layout(16)), root / "checkpoints" / "dino_vitbase16_pretrain.pth")
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """No network, and one torch thread: on a busy 2-core machine two threads contend badly."""
+    import torch
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_dreamsim_missing_cache_is_a_clear_error(tmp_path, offline):
+    with pytest.raises(FileNotFoundError) as err:
+        DreamSimEmbedder(cache_dir=tmp_path)
+    msg = str(err.value)
+    for expected in ("ensemble_lora/", "dino_vitb16_pretrain.pth", "clip_vitb16_pretrain.pth.tar",
+                     "facebookresearch_dino_main/hubconf.py", "dreamsim_ensemble_checkpoint.zip"):  # fmt: skip
+        assert expected in msg
+    _fake_clip_cache(tmp_path)
+    assert dreamsim_missing_files(tmp_path, "clip_vitb32") == []
+    with pytest.raises(FileNotFoundError, match="open_clip_vitb32_pretrain.pth.tar"):
+        DreamSimEmbedder("open_clip_vitb32", cache_dir=tmp_path)
+
+
+def test_dreamsim_loads_a_random_weight_cache_through_the_real_code_path(tmp_path, offline):
+    import torch
+
+    _fake_clip_cache(tmp_path)
+    embedder = DreamSimEmbedder("clip_vitb32", cache_dir=tmp_path)
+    frames = render(REF)[::12]  # 3 frames keep it quick
+    emb = embedder.embed(frames)
+    assert emb.shape == (3, 512) and np.isfinite(emb).all()
+    d = embedder.distances(emb, embedder.embed(frames[::-1]))
+    assert ((d >= 0) & (d <= 1)).all() and np.allclose(np.diag(d[:, ::-1]), 0, atol=1e-5)
+    assert d[0, 0] > 1e-3  # different frames, different embeddings
+    # The weights in use are the ones written to the cache.
+    params = dict(embedder._model.named_parameters())
+    lora_a = [v for k, v in params.items() if k.endswith("blocks.0.attn.qkv.lora_A.default.weight")][0]
+    from safetensors.torch import load_file
+
+    written = load_file(str(tmp_path / "clip_vitb32_single_lora" / "adapter_model.safetensors"))
+    assert torch.equal(lora_a, written["base_model.model.extractor_list.0.model.blocks.0.attn.qkv.lora_A.weight"])
+    # And it plugs into the appearance score.
+    scorer = AppearanceScorer(embedder=embedder)
+    ref = scorer.prepare_reference(frames, FPS / 12)
+    assert scorer.score(ref, frames, FPS / 12) > 0.999
+
+
+def test_dreamsim_dino_variant_uses_the_cache_as_hub_dir_and_restores_it(tmp_path, offline):
+    import torch.hub
+
+    _fake_dino_cache(tmp_path)
+    before = torch.hub.get_dir()
+    embedder = DreamSimEmbedder("dino_vitb16", cache_dir=tmp_path)
+    emb = embedder.embed(render(REF)[::15])
+    assert emb.shape == (2, 768) and np.isfinite(emb).all()
+    assert torch.hub.get_dir() == before != str(tmp_path)
+
+
+def test_cotracker_missing_cache_is_a_clear_error(tmp_path, offline):
+    with pytest.raises(FileNotFoundError, match=r"checkpoints/scaled_offline\.pth") as err:
+        CoTrackerTracker(cache_dir=tmp_path)
+    assert "facebookresearch/co-tracker" in str(err.value)
