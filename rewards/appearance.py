@@ -33,8 +33,6 @@ embeddings once; `score` then only processes the candidate.
 from __future__ import annotations
 
 import contextlib
-import glob
-import importlib.util
 import io
 import os
 import warnings
@@ -47,6 +45,7 @@ import numpy as np
 
 from rewards.crop import Box, CropConfig, animated_region, comparison_size, crop_and_resize
 from rewards.dtw import dtw
+from rewards.model_weights import downloads_disabled, ensure_torchvision_importable, torch_hub_dir
 
 __all__ = [
     "FrameEmbedder",
@@ -262,65 +261,6 @@ def _dreamsim_help(cache_dir: Path, variant: str, missing: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _offline(explicit: bool | None) -> bool:
-    if explicit is not None:
-        return explicit
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _ensure_torchvision_importable() -> None:
-    """Make `import torchvision` work when its compiled ops do not match the installed torch.
-
-    A CUDA build of torchvision next to a CPU build of torch cannot load its `_C` extension,
-    and then fails at import on `torchvision::nms` (its fake-tensor registrations need the op
-    schema). Declaring the two schemas lets transforms and models import; only the
-    `torchvision.ops` kernels stay unavailable, which DreamSim does not use. With matching
-    builds this does nothing.
-    """
-    import sys
-
-    import torch
-
-    if "torchvision" in sys.modules:
-        return
-    spec = importlib.util.find_spec("torchvision")
-    if spec is None or not spec.submodule_search_locations:
-        return
-    libs = [p for d in spec.submodule_search_locations for p in glob.glob(os.path.join(d, "_C*.so"))]
-    libs += [p for d in spec.submodule_search_locations for p in glob.glob(os.path.join(d, "_C*.pyd"))]
-    try:
-        for lib in libs:
-            torch.ops.load_library(lib)
-        if libs:
-            return
-    except (OSError, RuntimeError):
-        pass
-    try:
-        torch.ops.torchvision.nms  # noqa: B018  (already declared by someone else)
-        return
-    except (AttributeError, RuntimeError):
-        pass
-    lib = torch.library.Library("torchvision", "FRAGMENT")
-    lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    lib.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    _ensure_torchvision_importable._keepalive = lib  # type: ignore[attr-defined]  # a dropped Library unregisters
-
-
-@contextlib.contextmanager
-def _preserve_torch_hub_dir():
-    """dreamsim calls `torch.hub.set_dir(cache_dir)` globally: put the caller's setting back."""
-    import torch.hub
-
-    saved = getattr(torch.hub, "_hub_dir", None)
-    try:
-        yield
-    finally:
-        if hasattr(torch.hub, "_hub_dir"):
-            torch.hub._hub_dir = saved  # None keeps "follow $TORCH_HOME", which set_dir can't express
-        elif saved is not None:
-            torch.hub.set_dir(saved)
-
-
 class DreamSimEmbedder:
     """DreamSim (Fu et al. 2023) frame embeddings; distance = 1 − cosine, clipped to [0, 1].
 
@@ -348,7 +288,7 @@ class DreamSimEmbedder:
         self.cache_dir = Path(cache_dir).expanduser().resolve()
         self.device = device
         self.batch_size = batch_size
-        self.offline = _offline(offline)
+        self.offline = downloads_disabled(offline)
         missing = dreamsim_missing_files(self.cache_dir, variant)
         if missing and self.offline:
             raise FileNotFoundError(_dreamsim_help(self.cache_dir, variant, missing))
@@ -356,11 +296,11 @@ class DreamSimEmbedder:
 
     def _load(self) -> Any:
         if self._model is None:
-            _ensure_torchvision_importable()
+            ensure_torchvision_importable()
             from dreamsim import dreamsim
 
             self.cache_dir.mkdir(parents=True, exist_ok=True)
-            with _preserve_torch_hub_dir(), contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            with torch_hub_dir(), contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
                 # dreamsim's own loading trips these; they say nothing about our use.
                 warnings.filterwarnings("ignore", message=".*peft_config.*multiple adapters")
                 warnings.filterwarnings("ignore", message=".*weight_norm.*deprecated")

@@ -39,7 +39,6 @@ offline through torch.hub, from a local weight cache).
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +49,7 @@ import numpy as np
 
 from rewards.crop import Box, CropConfig, animated_region, crop
 from rewards.dtw import dtw
+from rewards.model_weights import downloads_disabled, torch_hub_dir
 
 __all__ = [
     "PointTracker",
@@ -235,29 +235,6 @@ def _normalise_contrast(grey: np.ndarray, sigma: float, floor: float) -> tuple[n
 # --------------------------------------------------------------------------- CoTracker3
 
 
-def _offline(explicit: bool | None) -> bool:
-    # Same rule as rewards.appearance: explicit wins, else HF_HUB_OFFLINE.
-    if explicit is not None:
-        return explicit
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-@contextlib.contextmanager
-def _torch_hub_dir(path: Path):
-    """Point torch.hub at `path` for the duration, then restore the caller's setting."""
-    import torch.hub
-
-    saved = getattr(torch.hub, "_hub_dir", None)
-    torch.hub.set_dir(str(path))
-    try:
-        yield
-    finally:
-        if hasattr(torch.hub, "_hub_dir"):
-            torch.hub._hub_dir = saved  # None keeps "follow $TORCH_HOME", which set_dir can't express
-        elif saved is not None:
-            torch.hub.set_dir(saved)
-
-
 class CoTrackerTracker:
     """CoTracker3 (offline model) point tracks on a regular grid, via torch.hub.
 
@@ -284,7 +261,7 @@ class CoTrackerTracker:
         self.device = device
         self.grid_size = grid_size
         missing = [f for f in self.FILES if not (self.cache_dir / f).is_file()]
-        if missing and _offline(offline):
+        if missing and downloads_disabled(offline):
             raise FileNotFoundError(
                 f"CoTracker3 weights are not in cache_dir {str(self.cache_dir)!r} and downloads are off "
                 f"(offline=True, or HF_HUB_OFFLINE=1). Missing: {', '.join(missing)}.\n"
@@ -301,7 +278,7 @@ class CoTrackerTracker:
             import torch
 
             repo = self.cache_dir / "facebookresearch_co-tracker_main"
-            with _torch_hub_dir(self.cache_dir):
+            with torch_hub_dir(self.cache_dir):
                 if repo.is_dir():
                     model = torch.hub.load(str(repo), self.ENTRY, source="local")
                 else:
