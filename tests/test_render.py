@@ -203,3 +203,19 @@ def test_react_tailwind_babel_page_from_the_seed_prompts_renders_offline(pool):
     blue = (first[:, :, 2] > 180) & (first[:, :, 0] < 80)
     assert blue.mean() > 0.5, "Tailwind's bg-blue-600 should fill the page"
     assert (first[:, :, :].min(axis=2) > 240).sum() > 200, "white heading text should be drawn"
+
+
+FULL_CHROMIUM = "/usr/lib/chromium/chromium"
+
+
+@pytest.mark.skipif(not __import__("os").access(FULL_CHROMIUM, __import__("os").X_OK), reason="no full Chromium build")
+def test_full_chromium_fallback_gives_the_same_exact_frames(pool):
+    """Without begin-frame control (a full Chromium build) the virtual clock alone keeps frames exact."""
+    full = RenderConfig(executable=FULL_CHROMIUM)
+    with LocalRendererPool(size=1, config=full) as fallback:
+        assert not fallback.build.begin_frame_control
+        for technique in ("css_keyframes", "waapi"):
+            result = fallback.render(TECHNIQUES[technique], duration_s=1.0, fps=5, viewport=VIEWPORT)
+            assert result.status is RenderStatus.OK, result.reason
+            xs = [red_box_left(f) for f in result.frames]
+            assert xs == pytest.approx([0, 20, 40, 60, 80], abs=1), (technique, xs)

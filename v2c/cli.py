@@ -1,4 +1,4 @@
-"""The `v2c` command line: a thin layer over the library (render, score, demo)."""
+"""The `v2c` command line: a thin layer over the library (render, score, demo, tasks)."""
 from __future__ import annotations
 
 import argparse
@@ -139,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the main job on the built-in default tasks")
     demo.add_argument("--out", default="runs/demo", help="folder for videos and results")
     demo.set_defaults(func=cmd_demo)
+
+    from envs.tasks.cli import add_tasks_parser  # `v2c tasks list|render`, implemented beside the task sources
+
+    add_tasks_parser(sub)
     return parser
 
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import warnings
 from dataclasses import dataclass
 
 import psutil
@@ -105,6 +106,9 @@ def find_chromium(config: RenderConfig) -> ChromiumBuild:
         return ChromiumBuild(shell, begin_frame_control=True)
     full = _first_existing(FULL_CHROMIUM_PATHS) or shutil.which("chromium")
     if full:
+        # Same frames (the clock is ours), but each capture waits for a display refresh: ~3x slower.
+        warnings.warn(f"no Chromium headless shell found; rendering with {full} via Page.captureScreenshot, "
+                      "which is several times slower. Install chromium-headless-shell for speed.", stacklevel=2)
         return ChromiumBuild(full, begin_frame_control=False)
     raise FileNotFoundError(INSTALL_HINT)
 

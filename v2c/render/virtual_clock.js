@@ -75,25 +75,36 @@
     const original = proto[name];
     proto[name] = function (...args) { const out = original.apply(this, args); after(this); return out; };
   };
+  // An animation's virtual start is the moment the clock first sees it (right after the callback
+  // that created it), never the browser's own timeline, which may run in real time. Page calls
+  // that re-time an animation record the time they left it at, before any real time passes.
   const byPage = { active: true };
-  const reanchor = (a) => { if (byPage.active && a.__v2c) a.__v2c.reanchor = true; };
-  wrap('play', reanchor);
-  wrap('reverse', reanchor);
-  wrap('updatePlaybackRate', reanchor);
+  const retimed = (a) => {
+    if (!byPage.active || !a.__v2c) return;
+    a.__v2c.reanchor = true;
+    a.__v2c.resumeAt = currentTimeDesc.get.call(a) || 0;
+  };
+  wrap('play', retimed);
+  wrap('reverse', retimed);
+  wrap('updatePlaybackRate', retimed);
   wrap('pause', (a) => { if (byPage.active && a.__v2c) a.__v2c.userPaused = true; });
+  wrap('finish', (a) => { if (byPage.active && a.__v2c) a.__v2c.done = true; });
   const currentTimeDesc = Object.getOwnPropertyDescriptor(proto, 'currentTime');
   Object.defineProperty(proto, 'currentTime', {
     configurable: true,
     get() { return currentTimeDesc.get.call(this); },
-    set(v) { currentTimeDesc.set.call(this, v); reanchor(this); },
+    set(v) {
+      currentTimeDesc.set.call(this, v);
+      if (!byPage.active) return;
+      if (this.__v2c) retimed(this); else this.__v2cInitialTime = Number(v) || 0;
+    },
   });
 
-  const anchor = (a) => {
-    const rate = a.playbackRate;
-    const current = currentTimeDesc.get.call(a) || 0;
-    a.__v2c = { t0: now, c0: current, rate, done: false, userPaused: false, reanchor: false };
+  const anchor = (a, startAt) => {
+    const userPaused = a.playState === 'paused';
+    a.__v2c = { t0: now, c0: startAt, rate: a.playbackRate, done: false, userPaused, reanchor: false, resumeAt: 0 };
     a.pause();
-    currentTimeDesc.set.call(a, current);
+    currentTimeDesc.set.call(a, startAt);
     tracked.add(a);
   };
   const scan = () => {
@@ -101,14 +112,13 @@
     try {
       for (const a of document.getAnimations()) {
         const s = a.__v2c;
-        if (!s) { anchor(a); continue; }
-        if (s.reanchor) {
-          s.reanchor = false; s.userPaused = false;
-          if (a.playState !== 'paused') anchor(a);
-        }
+        if (!s) { anchor(a, a.__v2cInitialTime || 0); continue; }
+        if (s.reanchor && a.playState !== 'paused') anchor(a, s.resumeAt);
+        else if (s.reanchor) s.reanchor = false;
       }
     } finally { byPage.active = true; }
   };
+
   // Virtual time at which an anchored animation reaches its end, Infinity if it never does.
   const endsAt = (a) => {
     const s = a.__v2c;
