@@ -174,8 +174,9 @@ class RewardScorer:
 
     # ------------------------------------------------------------------ candidates
 
-    async def score_async(self, reference: Reference | PreparedReference, candidate: Page | str) -> RewardBreakdown:
-        """Render `candidate` the way the reference was recorded and score it."""
+    async def evaluate_async(self, reference: Reference | PreparedReference,
+                             candidate: Page | str) -> tuple[RewardBreakdown, RenderResult]:
+        """Render `candidate` the way the reference was recorded and score it; also return the render."""
         started = time.perf_counter()
         prepared = reference if isinstance(reference, PreparedReference) else await self.prepare_async(reference)
         page = candidate if isinstance(candidate, Page) else Page(html=str(candidate))
@@ -184,6 +185,11 @@ class RewardScorer:
         breakdown = await asyncio.to_thread(self.score_render, prepared, rendered, page.size_bytes)
         breakdown.timings_s["render"] = rendered.timings.get("total", 0.0)
         breakdown.timings_s["total"] = time.perf_counter() - started
+        return breakdown, rendered
+
+    async def score_async(self, reference: Reference | PreparedReference, candidate: Page | str) -> RewardBreakdown:
+        """Render `candidate` the way the reference was recorded and score it."""
+        breakdown, _ = await self.evaluate_async(reference, candidate)
         return breakdown
 
     def score(self, reference: Reference | PreparedReference, candidate: Page | str) -> RewardBreakdown:

@@ -110,7 +110,7 @@ HOSTILE = {
     "inline_infinite_loop": ("<script>while(true){}</script>", RenderStatus.TIMEOUT),
     "timer_infinite_loop": ("<script>setTimeout(()=>{while(true){}},500)</script>", RenderStatus.TIMEOUT),
     "js_memory_bomb": ("<script>const a=[];setTimeout(()=>{for(;;)a.push(new Array(1e6).fill(1.5))},100)</script>",
-                       (RenderStatus.CRASHED, RenderStatus.TIMEOUT)),
+                       RenderStatus.CRASHED),
     "giant_dom": ("<script>setTimeout(()=>{for(let i=0;i<3e6;i++)document.body.appendChild(document.createElement('div'))"
                   ".textContent='row '+i},100)</script>", (RenderStatus.TIMEOUT, RenderStatus.CRASHED)),
     "throws": ("<script>setTimeout(()=>{throw new Error('boom')},100);Promise.reject(new Error('nope'))</script>",
@@ -139,6 +139,25 @@ def test_hostile_pages_end_within_their_bound_and_the_pool_recovers(name):
             assert any(d.startswith("alert") for d in result.dialogs) and sum(d.startswith("open") for d in result.dialogs) == 50
         after = hostile_pool.render(TECHNIQUES["css_keyframes"], duration_s=0.5, fps=FPS, viewport=VIEWPORT)
         assert after.status is RenderStatus.OK and after.frames.shape[0] == 5
+
+
+NAVIGATIONS = {
+    "reload": "<script>setTimeout(()=>location.reload(),150)</script>",
+    "meta_refresh": "<meta http-equiv=refresh content=0>",
+    "remote": "<script>setTimeout(()=>{location.href='https://evil.example/'},150)</script>",
+    "form_submit": "<form><button id=go>Send</button></form>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NAVIGATIONS))
+def test_page_navigations_are_cancelled_so_the_clock_never_restarts(name, pool):
+    html = TECHNIQUES["css_keyframes"].replace("</body>", NAVIGATIONS[name] + "</body>")
+    steps = [{"action": "click", "t": 0.2, "target": {"text": "Send"}}] if name == "form_submit" else None
+    runs = [pool.render(html, duration_s=1.0, fps=FPS, viewport=VIEWPORT, interactions=steps) for _ in range(2)]
+    assert all(r.status is RenderStatus.OK for r in runs), [r.reason for r in runs]
+    assert np.array_equal(runs[0].frames, runs[1].frames)
+    assert [red_box_left(f) for f in runs[0].frames] == pytest.approx([10 * k for k in range(10)], abs=1)
+    assert any(b.startswith("navigation:") for b in runs[0].blocked_requests)
 
 
 def test_closing_a_pool_leaves_no_chromium_behind():

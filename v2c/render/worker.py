@@ -159,6 +159,8 @@ class _RenderRun:
         self.now_ms = 0.0
         self.context: BrowserContext | None = None
         self.crashed = False
+        self.crash_event = asyncio.Event()
+        self.document_served = False
         self.last_memory_check = 0.0
 
     async def frames_array(self) -> np.ndarray:
@@ -174,15 +176,36 @@ class _RenderRun:
         return np.stack(decoded)
 
     async def _bounded(self, awaitable: Any, timeout_s: float, what: str) -> Any:
+        """Await a browser call, but give up when it outlives `timeout_s` or the page's renderer dies.
+
+        A dead renderer leaves pending CDP calls unanswered, so the crash event is raced against
+        the call; only a real timeout (a page spinning in a loop) needs the browser killed.
+        """
+        call = asyncio.ensure_future(awaitable)
+        crash = asyncio.ensure_future(self.crash_event.wait())
         try:
-            return await asyncio.wait_for(awaitable, timeout_s)
-        except asyncio.TimeoutError:
-            # A page spinning in a loop blocks every CDP call forever: only killing the browser frees us.
-            await self.worker._discard()
-            raise RenderAborted(RenderStatus.TIMEOUT, f"{what} did not finish within {timeout_s:g} s") from None
+            done, _ = await asyncio.wait({call, crash}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            crash.cancel()
+        if call in done:
+            return call.result()
+        call.cancel()
+        if crash in done:
+            raise RenderAborted(RenderStatus.CRASHED, f"the page's renderer process crashed during {what}")
+        await self.worker._discard()
+        raise RenderAborted(RenderStatus.TIMEOUT, f"{what} did not finish within {timeout_s:g} s")
 
     async def _route(self, route: Route) -> None:
         url = route.request.url
+        request = route.request
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            if self.document_served:
+                # A reload, redirect or form submit would restart the page in real time, mid-render.
+                # 204 cancels the navigation and keeps the current document (abort would show an error page).
+                self.result.blocked_requests.append(f"navigation: {url[:480]}")
+                await route.fulfill(status=204, body="")
+                return
+            self.document_served = True
         if url.startswith(ORIGIN):
             path = unquote(urlsplit(url).path).lstrip("/") or "index.html"
             body = self.page_source.html if path == "index.html" else self.page_source.files.get(path)
@@ -221,7 +244,7 @@ class _RenderRun:
         self.page = page
         page.on("console", self._on_console)
         page.on("pageerror", lambda e: self.result.page_errors.append(str(e)[:500]))
-        page.on("crash", lambda _: setattr(self, "crashed", True))
+        page.on("crash", self._on_crash)
         page.on("dialog", lambda d: asyncio.ensure_future(d.dismiss()))
         self.cdp = await self.context.new_cdp_session(page)
         await self._bounded(page.goto(ORIGIN + "index.html", wait_until="load"), self.config.load_timeout_s,
@@ -249,6 +272,10 @@ class _RenderRun:
         await self._record_step_state()
         timings["frames"] = time.perf_counter() - clock
         await self._collect_page_notes()
+
+    def _on_crash(self, _: Any) -> None:
+        self.crashed = True
+        self.crash_event.set()
 
     def _on_console(self, message: Any) -> None:
         if message.type != "error":
