@@ -192,6 +192,10 @@ class RewardScorer:
         breakdown, _ = await self.evaluate_async(reference, candidate)
         return breakdown
 
+    def evaluate(self, reference: Reference | PreparedReference,
+                 candidate: Page | str) -> tuple[RewardBreakdown, RenderResult]:
+        return _run(self.evaluate_async(reference, candidate))
+
     def score(self, reference: Reference | PreparedReference, candidate: Page | str) -> RewardBreakdown:
         return _run(self.score_async(reference, candidate))
 

@@ -144,6 +144,10 @@ class LocalRendererPool:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
 
+    def __deepcopy__(self, memo: dict) -> "LocalRendererPool":
+        # A pool is a shared resource (Gymnasium deep-copies env kwargs): copies share it.
+        return self
+
     def __enter__(self) -> "LocalRendererPool":
         return self
 

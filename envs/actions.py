@@ -1,0 +1,232 @@
+"""The env's action grammar: one string from a model, parsed into what it asks for.
+
+Models wrap their answers in chatter, so the parser looks for the first thing it recognises, in
+this order:
+
+1. **finish** — the whole answer (ignoring whitespace, punctuation and a fenced/tag wrapper) is
+   `finish`, `done` or `<finish/>`.
+2. **clip request** (Video2Code's tool) — a JSON object with a `segments` list
+   `{"segments": [{"start": s, "end": e}, ...], "fps": N}` (seconds; `fps` optional), bare, inside
+   `<tool>…</tool>` / `<tool_call>…</tool_call>`, or in a fenced block. `{"name": "request_clip",
+   "arguments": {...}}` (a chat template's tool call) is accepted too.
+3. **patch** — search/replace blocks (`<<<<<<< SEARCH` / `=======` / `>>>>>>> REPLACE`) or a
+   unified diff (`--- a` / `+++ b` / `@@` hunks, in a ```diff block or bare).
+4. **code** — an HTML document: the last fenced ```html block (or any fenced block that contains a
+   tag), else raw text from `<!doctype`/`<html` to `</html>`, else any text that contains an HTML
+   element.
+Anything else is **invalid**, with a reason the env puts in `feedback`.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+_FENCE = re.compile(r"```([\w+-]*)[ \t]*\n(.*?)```", re.DOTALL)
+_TOOL = re.compile(r"<(tool|tool_call)>(.*?)</\1>", re.DOTALL)
+_FINISH = re.compile(r"^\W*(finish|done|<finish\s*/?>)\W*$", re.IGNORECASE)
+_DOC = re.compile(r"(<!doctype html.*?</html\s*>|<html.*?</html\s*>)", re.DOTALL | re.IGNORECASE)
+_ELEMENT = re.compile(r"<([a-z][a-z0-9-]*)(\s[^<>]*)?>", re.IGNORECASE)
+_SEARCH_REPLACE = re.compile(r"<{5,}\s*SEARCH\s*\n(.*?)\n={5,}\s*\n(.*?)\n?>{5,}\s*REPLACE", re.DOTALL)
+_UNIFIED = re.compile(r"^(---[^\n]*\n\+\+\+[^\n]*\n)?@@ [^\n]*@@", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class ClipRequest:
+    segments: tuple[Segment, ...]
+    fps: float | None = None
+    """None: the reference's own frame rate."""
+
+
+@dataclass(frozen=True)
+class Code:
+    html: str
+
+
+@dataclass(frozen=True)
+class Patch:
+    blocks: tuple[tuple[str, str], ...] = ()
+    """(search, replace) pairs."""
+    unified_diff: str = ""
+
+
+@dataclass(frozen=True)
+class Finish:
+    pass
+
+
+@dataclass(frozen=True)
+class Invalid:
+    reason: str
+
+
+Action = Union[ClipRequest, Code, Patch, Finish, Invalid]
+ACTION_TYPES = {ClipRequest: "clip", Code: "code", Patch: "patch", Finish: "finish", Invalid: "invalid"}
+
+
+def action_type(action: Action) -> str:
+    return ACTION_TYPES[type(action)]
+
+
+def parse_action(text: Any) -> Action:
+    """Parse one model answer; never raises."""
+    if not isinstance(text, str):
+        return Invalid(f"an action must be a string, got {type(text).__name__}")
+    stripped = text.strip()
+    if not stripped:
+        return Invalid("empty action: send HTML code, a clip request {\"segments\": [...]}, a patch, or 'finish'")
+    if _FINISH.match(_unwrap(stripped)):
+        return Finish()
+    clip = _clip_request(stripped)
+    if clip is not None:
+        return clip
+    patch = _patch(stripped)
+    if patch is not None:
+        return patch
+    html = _html(stripped)
+    if html is not None:
+        return Code(html)
+    return Invalid("no HTML, clip request, patch or 'finish' found in the action "
+                   f"(starts with {stripped[:60]!r})")
+
+
+def _unwrap(text: str) -> str:
+    fenced = _FENCE.fullmatch(text)
+    if fenced:
+        return fenced.group(2).strip()
+    tool = _TOOL.fullmatch(text)
+    return tool.group(2).strip() if tool else text
+
+
+def _json_objects(text: str) -> list[Any]:
+    """Every JSON object that starts at a `{` in text (tool blocks and fences first)."""
+    chunks = [m.group(2) for m in _TOOL.finditer(text)] + [m.group(2) for m in _FENCE.finditer(text)] + [text]
+    decoder = json.JSONDecoder()
+    found = []
+    for chunk in chunks:
+        for start in (i for i, ch in enumerate(chunk) if ch == "{"):
+            try:
+                value, _ = decoder.raw_decode(chunk, start)
+            except ValueError:
+                continue
+            found.append(value)
+            if len(found) > 50:
+                return found
+    return found
+
+
+def _clip_request(text: str) -> ClipRequest | Invalid | None:
+    if "segments" not in text:
+        return None
+    for obj in _json_objects(text):
+        if isinstance(obj, dict) and isinstance(obj.get("arguments"), dict):
+            obj = obj["arguments"]
+        if not isinstance(obj, dict) or "segments" not in obj:
+            continue
+        try:
+            segments = tuple(Segment(float(s["start"]), float(s["end"])) for s in obj["segments"])
+            fps = float(obj["fps"]) if obj.get("fps") is not None else None
+        except (KeyError, TypeError, ValueError) as error:
+            return Invalid(f"malformed clip request: each segment needs numeric 'start' and 'end' ({error})")
+        if not segments:
+            return Invalid("clip request with no segments")
+        if any(not (0 <= s.start <= s.end) for s in segments) or (fps is not None and not fps > 0):
+            return Invalid("clip request: segments need 0 <= start <= end and fps must be positive")
+        return ClipRequest(segments, fps)
+    return None
+
+
+def _patch(text: str) -> Patch | None:
+    blocks = tuple((m.group(1), m.group(2)) for m in _SEARCH_REPLACE.finditer(text))
+    if blocks:
+        return Patch(blocks=blocks)
+    for match in _FENCE.finditer(text):
+        if match.group(1) in ("diff", "patch") or _UNIFIED.search(match.group(2)):
+            return Patch(unified_diff=match.group(2))
+    if _UNIFIED.search(text) and not _DOC.search(text):
+        return Patch(unified_diff=text[_UNIFIED.search(text).start():])
+    return None
+
+
+def _html(text: str) -> str | None:
+    fenced = [m for m in _FENCE.finditer(text) if m.group(1).lower() in ("html", "htm", "")]
+    for match in reversed(fenced):
+        if _ELEMENT.search(match.group(2)):
+            return match.group(2).strip()
+    document = _DOC.search(text)
+    if document:
+        return document.group(1)
+    if _ELEMENT.search(text):
+        return text
+    return None
+
+
+@dataclass
+class PatchResult:
+    code: str = ""
+    error: str = ""
+    applied: list[int] = field(default_factory=list)
+
+
+def apply_patch(code: str, patch: Patch) -> PatchResult:
+    """Apply search/replace blocks (each must match exactly once, else whitespace-insensitively) or a unified diff."""
+    if patch.blocks:
+        for i, (search, replace) in enumerate(patch.blocks):
+            if search in code:
+                code = code.replace(search, replace, 1)
+                continue
+            loose = _loose_pattern(search)
+            match = loose.search(code) if loose else None
+            if match is None:
+                return PatchResult(error=f"search block {i} not found in the current code: {search[:80]!r}")
+            code = code[:match.start()] + replace + code[match.end():]
+        return PatchResult(code=code, applied=list(range(len(patch.blocks))))
+    return _apply_unified(code, patch.unified_diff)
+
+
+def _loose_pattern(search: str) -> re.Pattern | None:
+    words = search.split()
+    return re.compile(r"\s*".join(re.escape(w) for w in words)) if words else None
+
+
+def _apply_unified(code: str, diff: str) -> PatchResult:
+    lines = code.split("\n")
+    hunks = re.split(r"^@@[^\n]*@@[^\n]*\n?", diff, flags=re.MULTILINE)[1:]
+    if not hunks:
+        return PatchResult(error="unified diff without @@ hunks")
+    cursor = 0
+    for number, hunk in enumerate(hunks):
+        old, new = [], []
+        for line in hunk.split("\n"):
+            if line.startswith(("---", "+++")) or line.startswith("\\"):
+                continue
+            tag, body = (line[:1], line[1:]) if line[:1] in "+- " and line else (" ", line)
+            if tag in (" ", "-"):
+                old.append(body)
+            if tag in (" ", "+"):
+                new.append(body)
+        while old and old[-1] == "" and new and new[-1] == "":
+            old.pop(), new.pop()
+        at = _find_lines(lines, old, cursor)
+        if at is None:
+            return PatchResult(error=f"hunk {number} does not match the current code")
+        lines[at:at + len(old)] = new
+        cursor = at + len(new)
+    return PatchResult(code="\n".join(lines), applied=list(range(len(hunks))))
+
+
+def _find_lines(lines: list[str], old: list[str], start: int) -> int | None:
+    if not old:
+        return start
+    strip = [o.strip() for o in old]
+    for at in list(range(start, len(lines) - len(old) + 1)) + list(range(0, start)):
+        if [line.strip() for line in lines[at:at + len(old)]] == strip:
+            return at
+    return None

@@ -1,0 +1,151 @@
+"""The Gymnasium env: registration, the action grammar end to end, rewards, clips, recording, vectorising."""
+from __future__ import annotations
+
+import asyncio
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import envs  # noqa: F401  (registers the ids)
+from envs.episode import Episode
+from envs.video_to_code import make_vector_env
+
+SMALL = {"max_steps": 4, "max_frames": 8, "clip_max_frames": 24, "obs_size": (128, 96)}
+
+
+@pytest.fixture(scope="module")
+def env(pool):
+    environment = gym.make("v2c/Animation-v0", renderer=pool, **SMALL)
+    yield environment
+    environment.close()
+
+
+@pytest.mark.parametrize("env_id", ["v2c/Animation-v0", "v2c/Interaction-v0", "v2c/VideoToCode-v0"])
+def test_check_env_passes_on_every_registered_id(env_id, pool):
+    environment = gym.make(env_id, renderer=pool, **SMALL)
+    check_env(environment.unwrapped, skip_render_check=True)
+
+
+def test_oracle_scores_about_one_and_blank_about_zero(env):
+    obs, info = env.reset(seed=3)
+    task = env.unwrapped.task
+    assert obs["video"].shape == (8, 96, 128, 3) and obs["video"].any()
+    _, reward, terminated, truncated, info = env.step("Here it is:\n```html\n" + task.cheat().html + "\n```")
+    assert info["action_type"] == "code" and reward > 0.9 and info["reward_breakdown"]["total"] == reward
+    assert info["render_status"] == "ok" and not terminated and not truncated
+    _, reward, *_ = env.step("<!doctype html><html><body></body></html>")
+    assert reward == 0.0
+    obs, reward, terminated, *_ = env.step("finish")
+    assert terminated and reward == 0.0 and obs["candidate"].shape == (8, 96, 128, 3)
+
+
+def test_clip_request_returns_the_range_at_the_requested_rate(env):
+    env.reset(seed=1)
+    obs, reward, *_ , info = env.step('<tool>{"segments": [{"start": 0.5, "end": 1.0}], "fps": 10}</tool>')
+    assert info["action_type"] == "clip" and reward == 0
+    stamps = obs["clip_timestamps"][obs["clip_timestamps"] >= 0]
+    assert stamps == pytest.approx([0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
+    assert obs["clip"][: len(stamps)].any() and not obs["clip"][len(stamps):].any()
+    assert "clip requests left" in obs["feedback"]
+
+
+def test_patch_edits_the_current_code_and_bad_patches_are_explained(env):
+    env.reset(seed=2)
+    base = env.unwrapped.task.cheat().html
+    env.step(base)
+    marker = "<!-- patched -->"
+    obs, _, _, _, info = env.step(f"<<<<<<< SEARCH\n</body>\n=======\n{marker}</body>\n>>>>>>> REPLACE")
+    assert info["action_type"] == "patch" and marker in env.unwrapped.code
+    obs, reward, *_ = env.step("<<<<<<< SEARCH\nnot in the page\n=======\nx\n>>>>>>> REPLACE")
+    assert reward < 0 and "Patch rejected" in obs["feedback"]
+
+
+def test_garbage_actions_give_feedback_not_exceptions(env):
+    env.reset(seed=4)
+    for garbage in ["", "hello?", "{\"segments\": 5}", "\x00\x01", "<" * 1000]:
+        obs, reward, terminated, truncated, info = env.step(garbage)
+        assert info["action_type"] == "invalid" and reward == pytest.approx(-0.05) and obs["feedback"]
+        if truncated:
+            env.reset(seed=4)
+
+
+def test_the_same_seed_gives_the_same_episode(pool):
+    def episode() -> tuple[str, list[float], np.ndarray]:
+        environment = gym.make("v2c/Animation-v0", renderer=pool, **SMALL)
+        obs, info = environment.reset(seed=11)
+        rewards = [environment.step(environment.unwrapped.task.cheat().html)[1], environment.step("finish")[1]]
+        return info["task_id"], rewards, obs["video"]
+
+    first, second = episode(), episode()
+    assert first[0] == second[0] and first[1] == second[1] and np.array_equal(first[2], second[2])
+
+
+def test_task_id_option_shares_one_task_across_envs(env, pool):
+    _, info = env.reset(seed=5)
+    other = gym.make("v2c/Animation-v0", renderer=pool, **SMALL)
+    _, other_info = other.reset(seed=99, options={"task_id": info["task_id"]})
+    assert other_info["task_id"] == info["task_id"]
+
+
+def test_env_runs_inside_a_running_event_loop(env):
+    async def notebook_cell():
+        env.reset(seed=6)
+        return env.step(env.unwrapped.task.cheat().html)[1]
+
+    assert asyncio.run(notebook_cell()) > 0.9
+
+
+def test_episode_is_recorded_and_round_trips_through_disk(env, tmp_path):
+    env.reset(seed=7)
+    env.step('{"segments": [{"start": 0, "end": 0.5}]}')
+    env.step(env.unwrapped.task.cheat().html)
+    env.step("nonsense")
+    episode = env.unwrapped.episode
+    loaded = Episode.load(episode.save(tmp_path / "ep"))
+    assert [s.action_type for s in loaded.steps] == ["clip", "code", "invalid"]
+    assert np.array_equal(loaded.reference_frames, episode.reference_frames)
+    assert np.array_equal(loaded.steps[1].candidate_frames, episode.steps[1].candidate_frames)
+    assert loaded.steps[0].clip_segments == [(0.0, 0.5)] and loaded.best_total > 0.9
+    with pytest.raises(FileNotFoundError, match="episode.json"):
+        Episode.load(tmp_path)
+
+
+def test_render_modes_and_improvement_shaping(pool):
+    environment = gym.make("v2c/Animation-v0", renderer=pool, render_mode="rgb_array",
+                           reward_shaping="improvement", **SMALL)
+    environment.reset(seed=8)
+    frame = environment.render()
+    assert frame.shape == (96, 128 * 2 + 4, 3) and frame.dtype == np.uint8
+    oracle = environment.unwrapped.task.cheat().html
+    first = environment.step(oracle)[1]
+    again = environment.step(oracle)[1]
+    assert first > 0.9 and again == 0.0
+    text = gym.make("v2c/Animation-v0", renderer=pool, render_mode="ansi", **SMALL)
+    text.reset(seed=8)
+    assert "task anim" in text.render()
+
+
+def test_a_folder_of_pages_uses_file_stems_as_task_ids(pool, tmp_path):
+    from envs.examples import TECHNIQUES
+
+    (tmp_path / "slide.html").write_text(TECHNIQUES["waapi"])
+    environment = gym.make("v2c/VideoToCode-v0", tasks=str(tmp_path), renderer=pool, **SMALL)
+    _, info = environment.reset(seed=0)
+    assert info["task_id"] == "slide"
+    assert environment.step(TECHNIQUES["css_keyframes"])[1] > 0.9
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_vector_envs(asynchronous, pool):
+    kwargs = dict(SMALL) if asynchronous else {**SMALL, "renderer": pool}
+    vector = make_vector_env("v2c/Animation-v0", 2, asynchronous=asynchronous, **kwargs)
+    try:
+        obs, infos = vector.reset(seed=[0, 1])
+        assert obs["video"].shape == (2, 8, 96, 128, 3) and list(obs["feedback"]) and obs["feedback"][0]
+        obs, rewards, *_ = vector.step(["finish", "garbage"])
+        assert rewards.tolist() == pytest.approx([0.0, -0.05])
+        assert "Finished" in obs["feedback"][0] and "Invalid" in obs["feedback"][1]
+    finally:
+        vector.close()
