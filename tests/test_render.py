@@ -238,3 +238,13 @@ def test_full_chromium_fallback_gives_the_same_exact_frames(pool):
             assert result.status is RenderStatus.OK, result.reason
             xs = [red_box_left(f) for f in result.frames]
             assert xs == pytest.approx([0, 20, 40, 60, 80], abs=1), (technique, xs)
+
+
+def test_hover_applies_hover_styles_and_mouseenter(pool):
+    html = ("<style>#b{position:absolute;left:100px;top:100px;width:80px;height:40px;background:rgb(0,0,255)}"
+            "#b:hover{background:rgb(255,0,0)}</style><div id=b onmouseenter=\"this.textContent='in'\">Box</div>")
+    result = pool.render(html, duration_s=1.0, fps=5, viewport=VIEWPORT,
+                         interactions=[{"action": "hover", "t": 0.4, "target": {"text": "Box"}}])
+    assert result.status is RenderStatus.OK and result.steps[0].ok, result.reason
+    assert result.steps[0].text_after == "in"
+    assert tuple(result.frames[0][120, 140]) == (0, 0, 255) and tuple(result.frames[-1][120, 140]) == (255, 0, 0)

@@ -373,7 +373,7 @@ class _RenderRun:
         if located is None:
             return {"error": f"no element matches {target}"}
         if action == "hover":
-            await page.mouse.move(located["x"], located["y"])
+            await self._flushing_frames(page.mouse.move(located["x"], located["y"]))
         elif action == "click":
             await page.mouse.click(located["x"], located["y"])
         elif action == "type":
@@ -383,6 +383,20 @@ class _RenderRun:
             await page.evaluate("() => window.__v2cTargets.last && window.__v2cTargets.last.focus()")
             await page.keyboard.press(str(step.value))
         return {"element": located["element"]}
+
+    async def _flushing_frames(self, call: Any) -> None:
+        """Await an input call that Chromium holds until the next frame (mouse moves are rAF-aligned).
+
+        Under begin-frame control no frame comes by itself, so frames without a picture are issued
+        until the call returns.
+        """
+        pending = asyncio.ensure_future(call)
+        for _ in range(10):
+            done, _ = await asyncio.wait({pending}, timeout=0.05)
+            if done or not self.worker.build.begin_frame_control:
+                break
+            await self.cdp.send("HeadlessExperimental.beginFrame", {"noDisplayUpdates": True})
+        await pending
 
     async def _collect_page_notes(self) -> None:
         notes = await self._bounded(self.page.evaluate(

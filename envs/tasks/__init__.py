@@ -1,0 +1,46 @@
+"""Tasks and data: the task model, built-in generators, a real-animation corpus, dataset loaders.
+
+    from envs.tasks import load_tasks, render_reference
+    source = load_tasks("builtin:animations?seed=0")      # or builtin:interactions, builtin:animatecss, a path
+    task = source[0]                                       # task i of seed s is always the same
+    reference = task.to_reference(video=render_reference(task))   # rendered once, cached on disk
+    RewardScorer().score(reference, task.cheat())          # ≈ 1: the oracle reproduces the reference
+
+Modules: `task` (Task), `source` (the TaskSource contract, seeded generators), `motion` +
+`techniques` + `generator_animations` (procedural animations), `widgets` + `generator_interactions`
+(interactive pages), `animatecss` (animate.css corpus), `loading` + `anim2code` + `video2code` +
+`folder` (datasets), `load` (load_tasks), `cache` (reference cache), `hf` (Hugging Face view),
+`cli` (`v2c tasks`). Names are imported lazily so `v2c --help` stays fast.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Task": "task", "TaskKind": "task", "NoOracleError": "task",
+    "TaskSource": "source", "GeneratedSource": "source",
+    "AnimationTaskSource": "generator_animations", "AnimationConfig": "generator_animations",
+    "InteractionTaskSource": "generator_interactions", "InteractionConfig": "generator_interactions",
+    "AnimateCssTaskSource": "animatecss", "AnimateCssConfig": "animatecss",
+    "LoadReport": "loading", "LoadedSource": "loading", "TaskLoadError": "loading",
+    "load_anim2code": "anim2code", "load_video2code": "video2code", "load_folder": "folder",
+    "load_tasks": "load", "detect_layout": "load",
+    "ReferenceCache": "cache", "ReferenceRenderError": "cache", "render_reference": "cache",
+    "render_reference_async": "cache",
+    "to_hf_dataset": "hf", "task_from_row": "hf",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

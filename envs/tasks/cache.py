@@ -1,0 +1,125 @@
+"""Reference videos rendered once: an on-disk cache keyed by what determines the frames.
+
+`render_reference(task)` is the task's reference as a `Video` — its recording when it has one,
+else its source page rendered (duration, fps, viewport, interaction script) and stored losslessly
+as `.npz` under `~/.cache/v2c/references/` (`$V2C_CACHE_DIR/references` when set). The key is a
+hash of the page's content, the recording settings and the script, so an edited page or another
+fps is a new entry and nothing is ever stale. Pass the result to `task.to_reference(video=...)`
+and the scorer skips its own render of an animation reference.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from v2c.render import RenderBackend, RenderResult, default_pool
+from v2c.video import Video, VideoError, read_video, write_video
+
+from .task import Task
+
+log = logging.getLogger("v2c.tasks")
+
+CACHE_VERSION = 1
+"""Bumped when the renderer changes what pixels a page gives; old entries are then never looked up."""
+
+
+class ReferenceRenderError(RuntimeError):
+    """A task's reference page did not render; the message names the task and what went wrong."""
+
+
+def default_cache_dir() -> Path:
+    root = os.environ.get("V2C_CACHE_DIR")
+    return (Path(root) if root else Path.home() / ".cache" / "v2c") / "references"
+
+
+@dataclass
+class ReferenceCache:
+    """Rendered reference frames on disk, one lossless `.npz` per key."""
+
+    root: Path | None = None
+    """Folder of the entries; None: `$V2C_CACHE_DIR/references`, else `~/.cache/v2c/references`."""
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root) if self.root is not None else default_cache_dir()
+
+    @staticmethod
+    def key(task: Task) -> str:
+        """Hash of everything the rendered frames depend on (not the task id: equal pages share an entry)."""
+        if task.page is None:
+            raise ValueError(f"task {task.id} has no page to render")
+        recipe = [CACHE_VERSION, task.page.content_hash(), task.duration_s, task.fps, list(task.viewport),
+                  [s.to_dict() for s in task.interactions]]
+        return hashlib.sha256(json.dumps(recipe, sort_keys=True, default=str).encode()).hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.npz"
+
+    def get(self, key: str) -> Video | None:
+        path = self.path(key)
+        if not path.is_file():
+            return None
+        try:
+            return read_video(path)
+        except VideoError as error:  # a torn write or a disk error: drop it and render again
+            log.warning("reference cache entry %s is unreadable (%s); rendering again", path, error)
+            path.unlink(missing_ok=True)
+            return None
+
+    def put(self, key: str, video: Video) -> Path:
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write beside the entry and rename: readers never see half a file, racing writers both succeed.
+        handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+        os.close(handle)
+        try:
+            write_video(tmp, video.frames, video.fps)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return path
+
+
+def render_reference(task: Task, renderer: RenderBackend | None = None, cache: ReferenceCache | None = None,
+                     use_cache: bool = True) -> Video:
+    """The task's reference frames: its recording, or its page rendered (from the cache when seen before)."""
+    if task.video is not None:
+        return task.load_video()
+    cache = cache or ReferenceCache()
+    key = cache.key(task)
+    if use_cache and (hit := cache.get(key)) is not None:
+        return hit
+    renderer = renderer or default_pool()
+    result = renderer.render(task.page, task.duration_s, task.fps, task.viewport, list(task.interactions))
+    return _store(task, result, cache if use_cache else None, key)
+
+
+async def render_reference_async(task: Task, renderer: RenderBackend | None = None,
+                                 cache: ReferenceCache | None = None, use_cache: bool = True) -> Video:
+    """`render_reference` from inside an event loop (async reward functions, Jupyter)."""
+    if task.video is not None:
+        import asyncio
+
+        return await asyncio.to_thread(task.load_video)
+    cache = cache or ReferenceCache()
+    key = cache.key(task)
+    if use_cache and (hit := cache.get(key)) is not None:
+        return hit
+    renderer = renderer or default_pool()
+    result = await renderer.render_async(task.page, task.duration_s, task.fps, task.viewport, list(task.interactions))
+    return _store(task, result, cache if use_cache else None, key)
+
+
+def _store(task: Task, result: RenderResult, cache: ReferenceCache | None, key: str) -> Video:
+    if not result.ok:
+        errors = "; ".join(result.page_errors[:3])
+        raise ReferenceRenderError(f"task {task.id} ({task.source}): the reference page could not be rendered "
+                                   f"({result.status.value}): {result.reason}" + (f"; page errors: {errors}" if errors else ""))
+    video = Video(result.frames, result.timestamps, task.fps)
+    if cache is not None:
+        cache.put(key, video)
+    return video
