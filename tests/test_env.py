@@ -149,3 +149,13 @@ def test_vector_envs(asynchronous, pool):
         assert "Finished" in obs["feedback"][0] and "Invalid" in obs["feedback"][1]
     finally:
         vector.close()
+
+
+def test_scripted_baselines_rank_as_expected(env):
+    from agents import make_baseline
+    from agents.rollout import run_episode
+
+    task_id = env.reset(seed=12)[1]["task_id"]
+    best = {name: run_episode(env, make_baseline(name), seed=0, options={"task_id": task_id}).best_total
+            for name in ("oracle", "first-frame", "blank")}
+    assert best["oracle"] > 0.9 > best["first-frame"] > best["blank"] == 0.0

@@ -1,0 +1,17 @@
+"""The agent contract: observations in, one action string out."""
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """A policy for `VideoToCodeEnv`: `act` returns one action string (code, clip request, patch, finish)."""
+
+    name: str
+
+    def reset(self) -> None:
+        """Forget the previous episode."""
+
+    def act(self, observation: dict[str, Any], task: Any | None = None) -> str:
+        """The next action. `task` is given only to scripted baselines that need it (the oracle)."""
