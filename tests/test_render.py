@@ -248,3 +248,26 @@ def test_hover_applies_hover_styles_and_mouseenter(pool):
     assert result.status is RenderStatus.OK and result.steps[0].ok, result.reason
     assert result.steps[0].text_after == "in"
     assert tuple(result.frames[0][120, 140]) == (0, 0, 255) and tuple(result.frames[-1][120, 140]) == (255, 0, 0)
+
+
+def test_a_forked_child_gets_its_own_default_pool():
+    """AsyncVectorEnv forks workers: they must not use the parent's pool (its loop thread is not there)."""
+    import multiprocessing
+
+    from v2c.render import default_pool
+
+    parent = default_pool()
+    parent.render(TECHNIQUES["waapi"], duration_s=0.2, fps=FPS)
+
+    def child(queue):
+        from v2c.render import default_pool as child_default
+
+        pool = child_default()
+        queue.put((pool is not parent, pool.render(TECHNIQUES["waapi"], duration_s=0.2, fps=FPS).status.value))
+
+    queue = multiprocessing.get_context("fork").Queue()
+    process = multiprocessing.get_context("fork").Process(target=child, args=(queue,))
+    process.start()
+    fresh, status = queue.get(timeout=60)
+    process.join(timeout=30)
+    assert fresh and status == "ok"

@@ -74,6 +74,7 @@ class LocalRendererPool:
         self._thread = threading.Thread(target=self._loop.run_forever, name="v2c-render-loop", daemon=True)
         self._thread.start()
         self._closed = False
+        self._pid = os.getpid()
         self._workers: list[BrowserWorker] = []
         self._call(self._start()).result()
 
@@ -85,10 +86,16 @@ class LocalRendererPool:
             self._workers.append(worker)
             self._idle.put_nowait(worker)
 
+    @property
+    def usable(self) -> bool:
+        """Open, and in the process that made it (a forked child inherits the object, not its thread or browsers)."""
+        return not self._closed and self._pid == os.getpid()
+
     def _call(self, coro: Coroutine[Any, Any, Any]) -> Future:
-        if self._closed:
+        if not self.usable:
             coro.close()
-            raise RuntimeError("this renderer pool is closed")
+            raise RuntimeError("this renderer pool is closed" if self._closed else
+                               "this renderer pool belongs to the parent process (fork); make a new one here")
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     async def _render_on_worker(self, page: Page, duration_s: float, fps: float, viewport: Viewport,
@@ -134,6 +141,9 @@ class LocalRendererPool:
         """Kill every browser and stop the loop thread; idempotent."""
         if self._closed:
             return
+        if self._pid != os.getpid():  # inherited through fork: the parent owns the browsers
+            self._closed = True
+            return
         try:
             self._call(self._shutdown()).result(timeout=15)
         except Exception:
@@ -163,7 +173,7 @@ def default_pool() -> LocalRendererPool:
     """The process-wide pool shared by every env, scorer and CLI call in this process."""
     global _default_pool
     with _default_lock:
-        if _default_pool is None or _default_pool._closed:
+        if _default_pool is None or not _default_pool.usable:
             _default_pool = LocalRendererPool()
         return _default_pool
 
