@@ -14,4 +14,5 @@ class Agent(Protocol):
         """Forget the previous episode."""
 
     def act(self, observation: dict[str, Any], task: Any | None = None) -> str:
-        """The next action. `task` is given only to scripted baselines that need it (the oracle)."""
+        """The next action. `task` is what the scripted oracle submits (`task.cheat()`); model-backed agents read
+        only its kind, duration and answer format from it (never its solution)."""

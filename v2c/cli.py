@@ -1,4 +1,4 @@
-"""The `v2c` command line: a thin layer over the library (render, score, demo, tasks)."""
+"""The `v2c` command line: a thin layer over the library (render, score, demo, tasks, train, eval)."""
 from __future__ import annotations
 
 import argparse
@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     from envs.tasks.cli import add_tasks_parser  # `v2c tasks list|render`, implemented beside the task sources
 
     add_tasks_parser(sub)
+    from agents.cli import add_agent_parsers  # `v2c train` and `v2c eval`, implemented in agents/
+
+    add_agent_parsers(sub)
     return parser
 
 

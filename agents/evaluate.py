@@ -1,0 +1,225 @@
+"""`v2c eval`: agents × a task source → results.json, results.csv and report.html.
+
+    rows = run_eval(EvalConfig(agents=("oracle", "blank", "hf:runs/train/model"), tasks="template:pick", limit=4,
+                               out="runs/eval"))
+
+Each agent plays one episode per task in `VideoToCodeEnv` (`agents.rollout.run_episode`); template
+answers become pages through `agents.answers.to_action`. A row is the final submitted page's
+scores — `{"task_id", "agent", "total", "appearance", "temporal", "functional", "static", ...}` —
+and the reference and candidate videos are written for the report (`agents.report`).
+
+Static output (Animation2Code's failure rate, e.g. 41.5% for Qwen3-VL-8B): a candidate page that
+rendered but never changes — the `static` or `blank` gate fired. Rates are over rendered pages;
+pages that failed to render, and episodes with no page, are counted apart.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+import envs  # noqa: F401  (registers the env ids)
+from rewards import RewardConfig
+from v2c.render import RenderBackend
+from v2c.video import write_video
+
+from .answers import to_action
+from .registry import make_agent
+from .rollout import run_episode
+from .task_specs import take_tasks
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "task_id", "agent", "total", "appearance", "temporal", "functional", "static", "render_status", "gates",
+    "best_total", "steps", "clips", "seconds", "answer", "error",
+)
+ANSWER_CHARS = 300
+"""The agent's last answer is kept this long in a row (model outputs are for reading, not storing)."""
+
+
+@dataclass
+class EvalConfig:
+    """Settings of `run_eval` (`v2c eval` flags).
+
+    What:
+        agents, tasks, limit
+    Agents:
+        mode, max_new_tokens, temperature
+    Episodes:
+        max_steps, reward, obs_size, seed
+    Output:
+        out, videos
+    """
+
+    agents: tuple[str, ...] = ("oracle", "blank")
+    """Agent names (`agents.registry.make_agent`)."""
+    tasks: str = "builtin:animations"
+    """Task source spec or path."""
+    limit: int | None = 8
+    """Tasks taken from the source (None: all of a finite one)."""
+    mode: str | None = None
+    """Prompt setting of model-backed agents: frames, video, revisit (None: the agent's default, frames)."""
+    max_new_tokens: int | None = None
+    """Tokens per model turn (None: the agent's default)."""
+    temperature: float | None = None
+    """Sampling temperature of model-backed agents (None: greedy)."""
+    max_steps: int = 4
+    """Actions per episode."""
+    reward: str = "default"
+    """RewardConfig name: default or paper."""
+    obs_size: tuple[int, int] = (256, 192)
+    """Size of observed frames (and of the report's videos)."""
+    seed: int = 0
+    """Episode seed."""
+    out: str = "runs/eval"
+    """Output folder."""
+    videos: bool = True
+    """Write reference and candidate mp4s for the report."""
+    agent_options: dict[str, Any] = field(default_factory=dict)
+    """More options for model-backed agents (`frame_size`, `use_video`, `clip_fps`, ...)."""
+
+
+class AnswerAdapter:
+    """Wraps an agent so template answers (e.g. `teal 1.5`) reach the env as the page they stand for."""
+
+    def __init__(self, agent: Any) -> None:
+        self.agent = agent
+        self.name = agent.name
+        self.answers: list[str] = []
+        """This episode's raw answers, before conversion."""
+
+    def reset(self) -> None:
+        self.agent.reset()
+        self.answers = []
+
+    def act(self, observation: dict[str, Any], task: Any | None = None) -> str:
+        answer = self.agent.act(observation, task)
+        self.answers.append(answer)
+        return to_action(task, answer) if task is not None else answer
+
+    @property
+    def last_answer(self) -> str:
+        """The last answer that was not `finish`."""
+        return next((a for a in reversed(self.answers) if a.strip().lower() != "finish"), "")
+
+
+def slug(text: str) -> str:
+    """A file-name-safe version of an agent or task name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "x"
+
+
+def episode_row(task_id: str, agent: str, episode: Any, seconds: float, answer: str = "") -> dict[str, Any]:
+    """The row of one episode: its final page's scores (zeros when it submitted none)."""
+    scored = [s for s in episode.steps if s.breakdown]
+    final = scored[-1].breakdown if scored else None
+    gates = [g["name"] for g in final["gates"]] if final else []
+    status = final.get("render_status", "ok") if final else "no_page"
+    return {
+        "task_id": task_id, "agent": agent,
+        "total": float(final["total"]) if final else 0.0,
+        "appearance": float(final["appearance"]) if final else 0.0,
+        "temporal": float(final["temporal"]) if final else 0.0,
+        "functional": final["functional"] if final else None,
+        "static": bool(final) and status == "ok" and bool({"static", "blank"} & set(gates)),
+        "render_status": status, "gates": gates,
+        "best_total": max((float(s.breakdown["total"]) for s in scored), default=0.0),
+        "steps": len(episode.steps), "clips": sum(s.action_type == "clip" for s in episode.steps),
+        "seconds": round(seconds, 3), "answer": answer[:ANSWER_CHARS], "error": "",
+    }
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per agent: task count, mean scores, static-output rate (over rendered pages), failure and no-page rates."""
+    out = {}
+    for agent in dict.fromkeys(r["agent"] for r in rows):
+        mine = [r for r in rows if r["agent"] == agent]
+        rendered = [r for r in mine if r["render_status"] == "ok"]
+        functional = [r["functional"] for r in mine if r["functional"] is not None]
+        out[agent] = {
+            "tasks": len(mine),
+            **{k: float(np.mean([r[k] for r in mine])) for k in ("total", "appearance", "temporal")},
+            "functional": float(np.mean(functional)) if functional else None,
+            "static_rate": sum(r["static"] for r in rendered) / len(rendered) if rendered else None,
+            "render_fail_rate": sum(r["render_status"] not in ("ok", "no_page") for r in mine) / len(mine),
+            "no_page_rate": sum(r["render_status"] == "no_page" for r in mine) / len(mine),
+            "errors": sum(bool(r["error"]) for r in mine),
+        }
+    return out
+
+
+def run_eval(cfg: EvalConfig, renderer: RenderBackend | None = None) -> list[dict[str, Any]]:
+    """Play every agent on every task; write results.json, results.csv, summary.json, report.html under `cfg.out`."""
+    from .report import write_report
+
+    out = Path(cfg.out)
+    (out / "videos").mkdir(parents=True, exist_ok=True)
+    tasks = take_tasks(cfg.tasks, cfg.limit)
+    if not tasks:
+        raise ValueError(f"no tasks in {cfg.tasks}")
+    options = {"mode": cfg.mode, "max_new_tokens": cfg.max_new_tokens, "temperature": cfg.temperature,
+               **cfg.agent_options}
+    agents = [AnswerAdapter(make_agent(name, **options)) for name in cfg.agents]
+    env = gym.make("v2c/VideoToCode-v0", tasks=tasks, reward_config=RewardConfig.named(cfg.reward),
+                   renderer=renderer, max_steps=cfg.max_steps, obs_size=tuple(cfg.obs_size))
+    rows: list[dict[str, Any]] = []
+    videos: dict[str, dict[str, str]] = {}
+    try:
+        for task in tasks:
+            videos[task.id] = {}
+            for name, agent in zip(cfg.agents, agents):
+                started = time.perf_counter()
+                try:
+                    episode = run_episode(env, agent, seed=cfg.seed, options={"task_id": task.id})
+                except Exception as error:  # an API or model failure costs this episode, not the run
+                    rows.append({**{k: None for k in CSV_COLUMNS}, "task_id": task.id, "agent": name, "total": 0.0,
+                                 "appearance": 0.0, "temporal": 0.0, "static": False, "render_status": "no_page",
+                                 "gates": [], "best_total": 0.0, "steps": 0, "clips": 0,
+                                 "seconds": round(time.perf_counter() - started, 3), "answer": "",
+                                 "error": f"{type(error).__name__}: {error}"})
+                    continue
+                rows.append(episode_row(task.id, name, episode, time.perf_counter() - started, agent.last_answer))
+                if cfg.videos:
+                    videos[task.id].update(_write_videos(out, task, name, episode, videos[task.id]))
+    finally:
+        env.close()
+    (out / "results.json").write_text(json.dumps(rows, indent=1))
+    with open(out / "results.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _csv_cell(k, row.get(k)) for k in CSV_COLUMNS})
+    summary = summarise(rows)
+    (out / "summary.json").write_text(json.dumps({"config": asdict(cfg), "agents": summary}, indent=1, default=str))
+    write_report(out / "report.html", rows, summary, videos, cfg)
+    return rows
+
+
+def _csv_cell(column: str, value: Any) -> Any:
+    """One spreadsheet cell: gates joined with `;`, text on one line (answers are often whole pages)."""
+    if column == "gates":
+        return ";".join(value or [])
+    if isinstance(value, str):
+        return " ".join(value.split())
+    return value
+
+
+def _write_videos(out: Path, task: Any, agent: str, episode: Any, known: dict[str, str]) -> dict[str, str]:
+    """The reference (once per task) and this agent's final candidate, as browser-playable mp4s."""
+    written = {}
+    if "reference" not in known and len(episode.reference_frames):
+        path = Path("videos") / f"{slug(task.id)}.reference.mp4"
+        write_video(out / path, episode.reference_frames, task.fps)
+        written["reference"] = str(path)
+    scored = [s for s in episode.steps if s.breakdown]
+    final = scored[-1].candidate_frames if scored else None  # the page the row's scores are about
+    if final is not None and len(final):
+        path = Path("videos") / f"{slug(task.id)}.{slug(agent)}.mp4"
+        write_video(out / path, final, task.fps)
+        written[agent] = str(path)
+    return written

@@ -1,0 +1,266 @@
+"""`EpisodeViewer`: watch an episode — reference and candidate in sync, every code version, its scores.
+
+    from envs.episode import Episode
+    from v2c.widgets import EpisodeViewer
+    EpisodeViewer(Episode.load("runs/demo/episodes/anim-0-1826701614-oracle"))   # or a path
+
+Shows, for the selected code version (`step`): the reference and the candidate played in sync
+(play/pause, frame slider, speed) with the moving point tracks of the temporal score drawn over
+them; reward breakdown bars for every version; the per-frame appearance curve; the diff from the
+previous version; the clip requests and interaction steps on a timeline; and every action with its
+feedback. Playback runs in the browser (no kernel round trip per frame). Displayed, it also carries
+a static HTML fallback (an animated GIF, the charts, the diff) for viewers without a kernel.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import numpy as np
+import traitlets
+
+from envs.episode import Episode, EpisodeStep
+
+from . import svg
+from .episode_analysis import EpisodeAnalyser
+from .media import frame_urls, gif_data_url, side_by_side
+from .static import CELL, LINE_STYLES, NOTE, PRE, ROW, mimebundle_with_html, section, svg_image
+
+COMPONENTS = ("appearance", "temporal", "functional", "total")
+MAX_DIFF_LINES = 300
+
+
+class EpisodeViewer(anywidget.AnyWidget):
+    """An `Episode` (or the folder `Episode.save` wrote) as a synced player with its scores and diffs.
+
+    Arguments:
+        max_side: longer side, in pixels, of the frames sent to the browser.
+        analyse: compute the appearance curves and point tracks (about 0.1 s per code version).
+        step: the episode step to show first (a code or patch step); default the last one.
+    """
+
+    _esm = Path(__file__).with_name("episode_viewer.js")
+    _css = Path(__file__).with_name("episode_viewer.css")
+
+    data = traitlets.Dict().tag(sync=True)
+    """Everything the front end draws, built once from the episode."""
+    step = traitlets.Int(-1).tag(sync=True)
+    """Index of the episode step whose code version is shown (-1 when the episode has none)."""
+    frame = traitlets.Int(0).tag(sync=True)
+    """Frame shown while paused (the front end advances it locally while playing)."""
+    playing = traitlets.Bool(True).tag(sync=True)
+    speed = traitlets.Float(1.0).tag(sync=True)
+    """Playback speed relative to the task's fps."""
+    show_tracks = traitlets.Bool(True).tag(sync=True)
+    """Draw the temporal score's moving point tracks over the frames."""
+
+    def __init__(self, episode: Episode | str | Path, *, max_side: int = 256, analyse: bool = True,
+                 step: int | None = None, **kwargs: Any) -> None:
+        self.episode = episode if isinstance(episode, Episode) else Episode.load(episode)
+        self.max_side = max_side
+        self._static: str | None = None
+        versions = self.episode.code_steps()
+        default = versions[-1].index if versions else -1
+        super().__init__(data=build_payload(self.episode, max_side, analyse), step=default, **kwargs)
+        if step is not None:
+            self.step = step
+
+    @traitlets.validate("step")
+    def _check_step(self, proposal: dict[str, Any]) -> int:
+        value = int(proposal["value"])
+        allowed = [s.index for s in self.episode.code_steps()]
+        if value not in allowed and not (value == -1 and not allowed):
+            raise traitlets.TraitError(f"step {value} has no code version; code steps are {allowed}")
+        return value
+
+    @traitlets.observe("step")
+    def _step_changed(self, _: dict[str, Any]) -> None:
+        self._static = None
+
+    @property
+    def selected(self) -> EpisodeStep | None:
+        """The episode step currently shown."""
+        return next((s for s in self.episode.steps if s.index == self.step), None)
+
+    # ------------------------------------------------------------------ static fallback
+
+    def static_html(self) -> str:
+        """Self-contained HTML (no script): GIF of reference | candidate, bars, curve, timeline, diff, actions."""
+        if self._static is None:
+            self._static = static_html(self.episode, self.data, self.step)
+        return self._static
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict] | None:
+        return mimebundle_with_html(super()._repr_mimebundle_(**kwargs), self.static_html(), repr(self))
+
+    def save_html(self, path: str | Path) -> Path:
+        """Write the static view to a standalone HTML file (for reports)."""
+        out = Path(path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(f"<!doctype html><meta charset='utf-8'><title>{escape(self.episode.task_id)}</title>"
+                       + self.static_html())
+        return out
+
+    def __repr__(self) -> str:
+        return (f"EpisodeViewer(task={self.episode.task_id!r}, steps={len(self.episode.steps)}, "
+                f"best_total={self.episode.best_total:.3f})")
+
+
+# ---------------------------------------------------------------------- payload
+
+
+def build_payload(episode: Episode, max_side: int = 256, analyse: bool = True) -> dict[str, Any]:
+    """The viewer's synced state: frames as data URLs, per-version scores, curves, tracks, diffs, charts."""
+    reference = np.asarray(episode.reference_frames)
+    fps = float(episode.fps)
+    height, width = reference.shape[1:3] if reference.ndim == 4 else (192, 256)
+    scale = min(1.0, max_side / max(height, width))
+    analyser = EpisodeAnalyser(reference, fps) if analyse and len(reference) > 1 else None
+    versions, previous_code = [], ""
+    for step in episode.code_steps():
+        breakdown = step.breakdown or {}
+        entry: dict[str, Any] = {
+            "step": step.index, "action_type": step.action_type, "reward": step.reward,
+            "label": f"step {step.index}", "frames": frame_urls(step.candidate_frames, max_side),
+            "scores": {k: breakdown.get(k) for k in COMPONENTS},
+            "gates": [{"name": g.get("name", ""), "reason": g.get("reason", "")} for g in breakdown.get("gates", [])],
+            "render_status": breakdown.get("render_status", ""),
+            "diff_html": diff_html(previous_code, step.code or ""), "code_chars": len(step.code or ""),
+            "tracks": [], "curve_svg": "", "curve_score": None,
+        }
+        if analyser is not None and len(step.candidate_frames) > 1:
+            curve = analyser.curve(step.candidate_frames)
+            entry["curve_svg"] = svg.curves({"DTW-aligned": curve.aligned, "same time": curve.same_time}, 1.0 / fps,
+                                            title=f"appearance distance per frame (mean → {curve.score:.3f})",
+                                            dashed=("same time",))
+            entry["curve_score"] = curve.score
+            entry["tracks"] = _tracks_json(analyser.tracks(step.candidate_frames), scale)
+        previous_code = step.code or previous_code
+        versions.append(entry)
+    task = episode.task
+    clips = [(f"step {s.index} clip", list(s.clip_segments or [])) for s in episode.steps if s.clip_segments]
+    marks = [(float(i.get("t", 0.0)), f"{i.get('action', '')} {_target_text(i.get('target'))}")
+             for i in task.get("interactions", [])]
+    duration = float(task.get("duration_s") or len(reference) / fps)
+    return {
+        "title": f"{episode.task_id} · {task.get('kind', '')}",
+        "task": {k: task.get(k) for k in ("id", "kind", "source", "duration_s", "fps", "viewport", "difficulty")},
+        "fps": fps, "n_frames": int(len(reference)),
+        "width": int(round(width * scale)), "height": int(round(height * scale)),
+        "reference": {"frames": frame_urls(reference, max_side),
+                      "tracks": _tracks_json(analyser.tracks(reference), scale) if analyser else []},
+        "versions": versions,
+        "bars_svg": svg.bars([v["scores"] for v in versions], COMPONENTS, [v["label"] for v in versions],
+                             title="reward breakdown per code version") if versions else "",
+        "timeline_svg": svg.timeline(duration, clips, marks, title="clip requests"),
+        "actions": [{"index": s.index, "type": s.action_type, "reward": round(s.reward, 4),
+                     "feedback": s.feedback, "action": _shorten(s.action, 160)} for s in episode.steps],
+        "best_total": episode.best_total, "total_reward": episode.total_reward,
+    }
+
+
+def _tracks_json(tracks: np.ndarray, scale: float) -> list[list[list[float] | None]]:
+    """Tracks (N, T, 2) as nested lists in display pixels, None where a point is not tracked."""
+    out = []
+    for track in tracks * scale:
+        out.append([None if np.isnan(p[0]) else [round(float(p[0]), 1), round(float(p[1]), 1)] for p in track])
+    return out
+
+
+def _target_text(target: Any) -> str:
+    if isinstance(target, dict):
+        return str(target.get("name") or target.get("text") or target.get("selector") or "")
+    return str(target or "")
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------- diffs
+
+_BREAKS = re.compile(r"(?<=[>;{}])")
+
+
+def _diff_lines(code: str) -> list[str]:
+    """Lines to diff; generated pages often sit on one long line, which is broken after `>`, `;`, `{`, `}`
+    so that a diff shows what changed instead of one replaced line."""
+    lines = []
+    for line in code.splitlines():
+        lines.extend(p for p in _BREAKS.split(line) if p.strip()) if len(line) > 160 else lines.append(line)
+    return lines
+
+
+def _clip_line(line: str, limit: int = 240) -> str:
+    """A diff line cut for display: inlined images (base64) would otherwise fill the panel."""
+    return line if len(line) <= limit else f"{line[:limit]}… ({len(line) - limit} more characters)"
+
+
+def _line(kind: str, text: str) -> str:
+    return f"<span class='{kind}' style='{LINE_STYLES[kind]}'>{escape(_clip_line(text))}</span>"
+
+
+def diff_html(before: str, after: str) -> str:
+    """The unified diff before → after as escaped HTML lines (`<span class='add|del|hunk'>`)."""
+    if not before:
+        lines = _diff_lines(after)
+        body = [_line("add", "+" + line) for line in lines[:MAX_DIFF_LINES]]
+        head = _line("hunk", f"first version: {len(lines)} lines")
+    else:
+        diff = list(difflib.unified_diff(_diff_lines(before), _diff_lines(after), "previous", "this", lineterm="", n=2))
+        if not diff:
+            return _line("hunk", "no change from the previous version")
+        body = []
+        for line in diff[2:MAX_DIFF_LINES + 2]:
+            kind = "hunk" if line.startswith("@@") else "add" if line.startswith("+") else \
+                "del" if line.startswith("-") else "ctx"
+            body.append(_line(kind, line))
+        head = _line("hunk", "diff from the previous version")
+        lines = diff
+    more = len(lines) - MAX_DIFF_LINES
+    tail = [_line("hunk", f"… {more} more lines")] if more > 0 else []
+    return "".join([head, *body, *tail])  # block spans: no newlines, or <pre> doubles them
+
+
+# ---------------------------------------------------------------------- static view
+
+
+def static_html(episode: Episode, data: dict[str, Any], step: int) -> str:
+    versions = data["versions"]
+    chosen = next((v for v in versions if v["step"] == step), None)
+    selected = next((s for s in episode.steps if s.index == step), None)
+    candidate = selected.candidate_frames if selected is not None else None
+    movie = gif_data_url(side_by_side(np.asarray(episode.reference_frames), candidate), episode.fps, max_side=360)
+    charts = []
+    if versions:
+        highlight = versions.index(chosen) if chosen is not None else None
+        charts.append(svg_image(svg.bars([v["scores"] for v in versions], COMPONENTS, [v["label"] for v in versions],
+                                         highlight=highlight, title="reward breakdown per code version"), "bars"))
+    if chosen is not None and chosen["curve_svg"]:
+        charts.append(svg_image(chosen["curve_svg"], "appearance curve"))
+    charts.append(svg_image(data["timeline_svg"], "timeline"))
+    scores = ""
+    if chosen is not None:
+        scores = " · ".join(f"{k} {v:.3f}" for k, v in chosen["scores"].items() if v is not None)
+        gates = ", ".join(g["name"] for g in chosen["gates"])
+        scores += f" · gates: {gates}" if gates else ""
+    rows = "".join(f"<tr><td style='{CELL}'>{a['index']}</td><td style='{CELL}'>{escape(a['type'])}</td>"
+                   f"<td style='{CELL}'>{a['reward']:.3f}</td><td style='{CELL}'>{escape(a['feedback'])}</td></tr>"
+                   for a in data["actions"])
+    caption = f"reference | candidate (step {step})" if chosen is not None else "reference (no code version)"
+    body = (f"<div style='{ROW}'><figure style='margin:0'><img alt='reference and candidate' src='{movie}'>"
+            f"<figcaption style='{NOTE}'>{escape(caption)}</figcaption></figure>"
+            f"<div><div>{charts[0]}</div><div>{escape(scores)}</div></div></div>"
+            f"<div style='{ROW}'>{''.join(f'<div>{c}</div>' for c in charts[1:])}</div>"
+            f"<details><summary>code diff (step {step})</summary><pre style='{PRE}'>"
+            f"{chosen['diff_html'] if chosen else ''}</pre></details>"
+            f"<details><summary>actions</summary><table style='border-collapse:collapse'><tr><th style='{CELL}'>#</th>"
+            f"<th style='{CELL}'>action</th><th style='{CELL}'>reward</th><th style='{CELL}'>feedback</th></tr>{rows}"
+            "</table></details>")
+    return section("v2c-episode-static", f"{data['title']} — best total {data['best_total']:.3f}", body,
+                   "Static snapshot; run the notebook for the interactive viewer.")
