@@ -13,8 +13,6 @@ a static HTML fallback (an animated GIF, the charts, the diff) for viewers witho
 """
 from __future__ import annotations
 
-import difflib
-import re
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -26,12 +24,12 @@ import traitlets
 from envs.episode import Episode, EpisodeStep
 
 from . import svg
+from .code_diff import diff_html
 from .episode_analysis import EpisodeAnalyser
 from .media import frame_urls, gif_data_url, side_by_side
-from .static import CELL, LINE_STYLES, NOTE, PRE, ROW, mimebundle_with_html, section, svg_image
+from .static import CELL, NOTE, PRE, ROW, mimebundle_with_html, section, svg_image
 
 COMPONENTS = ("appearance", "temporal", "functional", "total")
-MAX_DIFF_LINES = 300
 
 
 class EpisodeViewer(anywidget.AnyWidget):
@@ -180,51 +178,6 @@ def _target_text(target: Any) -> str:
 def _shorten(text: str, limit: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# ---------------------------------------------------------------------- diffs
-
-_BREAKS = re.compile(r"(?<=[>;{}])")
-
-
-def _diff_lines(code: str) -> list[str]:
-    """Lines to diff; generated pages often sit on one long line, which is broken after `>`, `;`, `{`, `}`
-    so that a diff shows what changed instead of one replaced line."""
-    lines = []
-    for line in code.splitlines():
-        lines.extend(p for p in _BREAKS.split(line) if p.strip()) if len(line) > 160 else lines.append(line)
-    return lines
-
-
-def _clip_line(line: str, limit: int = 240) -> str:
-    """A diff line cut for display: inlined images (base64) would otherwise fill the panel."""
-    return line if len(line) <= limit else f"{line[:limit]}… ({len(line) - limit} more characters)"
-
-
-def _line(kind: str, text: str) -> str:
-    return f"<span class='{kind}' style='{LINE_STYLES[kind]}'>{escape(_clip_line(text))}</span>"
-
-
-def diff_html(before: str, after: str) -> str:
-    """The unified diff before → after as escaped HTML lines (`<span class='add|del|hunk'>`)."""
-    if not before:
-        lines = _diff_lines(after)
-        body = [_line("add", "+" + line) for line in lines[:MAX_DIFF_LINES]]
-        head = _line("hunk", f"first version: {len(lines)} lines")
-    else:
-        diff = list(difflib.unified_diff(_diff_lines(before), _diff_lines(after), "previous", "this", lineterm="", n=2))
-        if not diff:
-            return _line("hunk", "no change from the previous version")
-        body = []
-        for line in diff[2:MAX_DIFF_LINES + 2]:
-            kind = "hunk" if line.startswith("@@") else "add" if line.startswith("+") else \
-                "del" if line.startswith("-") else "ctx"
-            body.append(_line(kind, line))
-        head = _line("hunk", "diff from the previous version")
-        lines = diff
-    more = len(lines) - MAX_DIFF_LINES
-    tail = [_line("hunk", f"… {more} more lines")] if more > 0 else []
-    return "".join([head, *body, *tail])  # block spans: no newlines, or <pre> doubles them
 
 
 # ---------------------------------------------------------------------- static view
