@@ -86,17 +86,3 @@ class RowTasks:
         while len(self._prepared) > self._cache_size:
             self._prepared.popitem(last=False)
         return prepared
-
-
-def run_sync(coro: Any) -> Any:
-    """Run a coroutine from sync code, also when this thread already runs an event loop (Jupyter)."""
-    import asyncio
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(1) as executor:
-        return executor.submit(asyncio.run, coro).result()

@@ -28,12 +28,13 @@ import numpy as np
 
 from envs.tasks.cache import render_reference
 from rewards import RewardBreakdown, RewardConfig, RewardScorer
+from rewards.scorer import run_sync
 from v2c.render import RenderBackend
 from v2c.video import Video, clip
 
 from .answers import page_for_answer
 from .prompts import to_pil
-from .row_tasks import RowTasks, run_sync
+from .row_tasks import RowTasks
 from .trl_dataset import coarse_frames
 
 

@@ -143,7 +143,7 @@ class RewardScorer:
         return prepared
 
     def prepare(self, reference: Reference) -> PreparedReference:
-        return _run(self.prepare_async(reference))
+        return run_sync(self.prepare_async(reference))
 
     async def _prepare_uncached(self, reference: Reference) -> PreparedReference:
         script = with_baseline_step(reference.interactions) if reference.interactions else []
@@ -194,10 +194,10 @@ class RewardScorer:
 
     def evaluate(self, reference: Reference | PreparedReference,
                  candidate: Page | str) -> tuple[RewardBreakdown, RenderResult]:
-        return _run(self.evaluate_async(reference, candidate))
+        return run_sync(self.evaluate_async(reference, candidate))
 
     def score(self, reference: Reference | PreparedReference, candidate: Page | str) -> RewardBreakdown:
-        return _run(self.score_async(reference, candidate))
+        return run_sync(self.score_async(reference, candidate))
 
     async def score_many_async(self, reference: Reference | PreparedReference,
                                candidates: Sequence[Page | str]) -> list[RewardBreakdown]:
@@ -206,7 +206,7 @@ class RewardScorer:
         return list(await asyncio.gather(*(self.score_async(prepared, c) for c in candidates)))
 
     def score_many(self, reference: Reference | PreparedReference, candidates: Sequence[Page | str]) -> list[RewardBreakdown]:
-        return _run(self.score_many_async(reference, candidates))
+        return run_sync(self.score_many_async(reference, candidates))
 
     def score_render(self, prepared: PreparedReference, rendered: RenderResult, code_bytes: int) -> RewardBreakdown:
         """Scores and gates for an already rendered candidate (no browser needed)."""
@@ -259,7 +259,7 @@ class RewardScorer:
         return breakdown
 
 
-def _run(coro: Any) -> Any:
+def run_sync(coro: Any) -> Any:
     """Run a coroutine to completion from sync code, also when the caller's thread has a running loop (Jupyter)."""
     try:
         asyncio.get_running_loop()
