@@ -20,8 +20,8 @@ Heavy modules (torch, transformers, trl) load only when their names are first us
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from v2c.lazy import lazy_getattr
+
 
 from .base import Agent
 from .baselines import BASELINES, BlankAgent, FirstFrameAgent, OracleAgent, RandomAnimationAgent, make_baseline
@@ -43,9 +43,4 @@ __all__ = ["Agent", "BASELINES", "BlankAgent", "FirstFrameAgent", "OracleAgent",
            "make_baseline", *sorted(_LAZY)]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())

@@ -14,8 +14,8 @@ Modules: `task` (Task), `source` (the TaskSource contract, seeded generators), `
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from v2c.lazy import lazy_getattr
+
 
 _EXPORTS = {
     "Task": "task", "TaskKind": "task", "NoOracleError": "task",
@@ -34,12 +34,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 
 def __dir__() -> list[str]:
