@@ -119,6 +119,8 @@ class RenderResult:
     """One entry per interaction, in script order."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent in each phase (launch, load, frames, total)."""
+    repeated_frames: int = 0
+    """Frames that repeat the previous one without a screenshot: Chromium reported no damage."""
     fps: float = 0.0
     viewport: tuple[int, int] = (0, 0)
 
@@ -142,4 +144,5 @@ class RenderResult:
                 {"index": s.index, "t": s.t, "ok": s.ok, "error": s.error, "target": s.target} for s in self.steps
             ],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "repeated_frames": self.repeated_frames,
         }

@@ -21,6 +21,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from . import network
 from .browser import BrowserProcess, ChromiumBuild
+from .cdp import CdpError, PageConnection
 from .config import RenderConfig
 from .types import Interaction, Page, RenderResult, RenderStatus, StepResult
 
@@ -49,8 +50,8 @@ class RenderAborted(Exception):
         self.reason = reason
 
 
-def decode_png(data: str, viewport: tuple[int, int]) -> np.ndarray:
-    """Base64 PNG from CDP to an RGB array of the viewport's size."""
+def decode_screenshot(data: str, viewport: tuple[int, int]) -> np.ndarray:
+    """Base64 PNG or JPEG from CDP to an RGB array of the viewport's size."""
     image = cv2.imdecode(np.frombuffer(base64.b64decode(data), np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise RenderAborted(RenderStatus.ERROR, "the browser returned an undecodable screenshot")
@@ -130,7 +131,7 @@ class BrowserWorker:
         except asyncio.TimeoutError:
             result.status = RenderStatus.TIMEOUT
             result.reason = result.reason or f"render exceeded {self.config.render_timeout_s:.0f} s"
-        except PlaywrightError as error:
+        except (PlaywrightError, CdpError) as error:
             crashed = run.crashed or "crash" in str(error).lower() or "closed" in str(error).lower()
             result.status = RenderStatus.CRASHED if crashed else RenderStatus.ERROR
             result.reason = str(error).splitlines()[0][:300]
@@ -158,10 +159,17 @@ class _RenderRun:
         self.frames: list[asyncio.Future[np.ndarray]] = []
         self.now_ms = 0.0
         self.context: BrowserContext | None = None
+        self.cdp: PageConnection | None = None
         self.crashed = False
         self.crash_event = asyncio.Event()
         self.document_served = False
         self.last_memory_check = 0.0
+        self.last_screenshot: str | None = None
+        self.last_frame: asyncio.Future[np.ndarray] | None = None
+        self.static = False
+        self.screenshot_params: dict[str, Any] = (
+            {"format": "jpeg", "quality": self.config.jpeg_quality} if self.config.frame_format == "jpeg"
+            else {"format": "png", "optimizeForSpeed": True})
 
     async def frames_array(self) -> np.ndarray:
         width, height = self.viewport
@@ -246,7 +254,13 @@ class _RenderRun:
         page.on("pageerror", lambda e: self.result.page_errors.append(str(e)[:500]))
         page.on("crash", self._on_crash)
         page.on("dialog", lambda d: asyncio.ensure_future(d.dismiss()))
-        self.cdp = await self.context.new_cdp_session(page)
+        session = await self.context.new_cdp_session(page)
+        target = await session.send("Target.getTargetInfo")
+        await session.detach()
+        assert self.worker.process is not None
+        self.cdp = await self._bounded(PageConnection.open(self.worker.process.ws_endpoint,
+                                                           target["targetInfo"]["targetId"]),
+                                       self.config.load_timeout_s, "connecting to the page")
         await self._bounded(page.goto(ORIGIN + "index.html", wait_until="load"), self.config.load_timeout_s,
                             "loading the page")
         await self._bounded(page.evaluate("document.fonts.ready.then(() => window.__v2c.settle())"),
@@ -302,20 +316,39 @@ class _RenderRun:
         self.now_ms = t_ms
 
     async def _capture(self) -> "asyncio.Future[np.ndarray]":
-        """Take a frame; PNG decoding runs on a thread while the browser prepares the next frame."""
+        """Take a frame; decoding runs on a thread while the browser prepares the next frame."""
+        begin_frame = self.worker.build.begin_frame_control
+        if begin_frame and self.static and self.last_frame is not None:
+            # Nothing changed for two frames: a frame without a picture tells whether this one differs.
+            reply = await self._bounded(self.cdp.send("HeadlessExperimental.beginFrame", {}),
+                                        self.config.frame_timeout_s, "capturing a frame")
+            if not reply.get("hasDamage"):
+                self.result.repeated_frames += 1
+                return self.last_frame
         for _ in range(_CAPTURE_RETRIES):
-            if self.worker.build.begin_frame_control:
+            if begin_frame:
                 reply = await self._bounded(self.cdp.send("HeadlessExperimental.beginFrame", {
-                    "screenshot": {"format": "png", "optimizeForSpeed": True}}), self.config.frame_timeout_s,
-                    "capturing a frame")
+                    "screenshot": self.screenshot_params}), self.config.frame_timeout_s, "capturing a frame")
                 data = reply.get("screenshotData")
             else:
-                reply = await self._bounded(self.cdp.send("Page.captureScreenshot", {
-                    "format": "png", "optimizeForSpeed": True}), self.config.frame_timeout_s, "capturing a frame")
+                reply = await self._bounded(self.cdp.send("Page.captureScreenshot", self.screenshot_params),
+                                            self.config.frame_timeout_s, "capturing a frame")
                 data = reply.get("data")
             if data:  # the first beginFrame after navigation can come back without a picture
-                return asyncio.get_running_loop().run_in_executor(None, decode_png, data, self.viewport)
-        raise RenderAborted(RenderStatus.ERROR, "the browser produced no frame")
+                break
+        else:
+            raise RenderAborted(RenderStatus.ERROR, "the browser produced no frame")
+        if data == self.last_screenshot and self.last_frame is not None:
+            if begin_frame and self.config.skip_static_frames:
+                # A screenshot damages the frame after it; drain that so the next probe sees only the page.
+                await self._bounded(self.cdp.send("HeadlessExperimental.beginFrame", {}),
+                                    self.config.frame_timeout_s, "capturing a frame")
+                self.static = True
+            return self.last_frame
+        self.static = False
+        self.last_screenshot = data
+        self.last_frame = asyncio.get_running_loop().run_in_executor(None, decode_screenshot, data, self.viewport)
+        return self.last_frame
 
     async def _check_health(self) -> None:
         if self.crashed:
@@ -346,7 +379,7 @@ class _RenderRun:
         try:
             reply = await self._bounded(self._dispatch(step, target), self.config.frame_timeout_s,
                                         f"step {index} ({step.action})")
-        except PlaywrightError as error:
+        except (PlaywrightError, CdpError) as error:
             if self.crashed or "crash" in str(error).lower():
                 raise
             reply = {"error": str(error).splitlines()[0][:300]}
@@ -408,6 +441,8 @@ class _RenderRun:
                 self.result.page_errors.append(error[:500])
 
     async def cleanup(self, healthy: bool) -> None:
+        if self.cdp is not None:
+            await asyncio.gather(asyncio.wait_for(self.cdp.close(), 2), return_exceptions=True)
         if self.context is None or self.worker.browser is None:
             return
         try:
