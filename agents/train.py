@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from rewards import RewardConfig
-from v2c.render import RenderBackend
+from v2c.render import LocalRendererPool, RenderBackend, RenderConfig
 
 TINY_DEFAULTS = {"learning_rate": 1e-2, "max_completion_length": 6}
 """Settings for the tiny model when left unset: it starts random, so it needs a high rate and short answers."""
@@ -83,6 +83,9 @@ class TrainConfig:
     warmup_steps: int = field(default=0, metadata={"help": "Linear warm-up steps."})
     temperature: float = field(default=1.0, metadata={"help": "Sampling temperature of the rollouts."})
     beta: float = field(default=0.0, metadata={"help": "KL coefficient (0: no reference model, as TRL's default)."})
+    frame_format: str = field(default="png", metadata={
+        "help": "Frames of the reward renderer: png (lossless) or jpeg (1.3-4x faster renders, JPEG artefacts); "
+                "used when no renderer is passed in."})
     use_vllm: bool = field(default=False, metadata={"help": "Generate with vLLM (GPU; colocate mode)."})
     seed: int = field(default=0, metadata={"help": "Seed of the trainer (sampling, shuffling, init of new heads)."})
     output_dir: str = field(default="runs/train", metadata={"help": "Checkpoints, logs and the final model."})
@@ -174,6 +177,8 @@ def build_trainer(cfg: TrainConfig, renderer: RenderBackend | None = None, datas
         raise ValueError("per_device_train_batch_size × gradient_accumulation_steps must be a multiple of "
                          "num_generations")
     torch.manual_seed(cfg.seed)
+    if renderer is None and cfg.frame_format != RenderConfig.frame_format:
+        renderer = LocalRendererPool(config=RenderConfig(frame_format=cfg.frame_format))  # type: ignore[arg-type]
     path = resolve_model(cfg.model)
     reward_config = RewardConfig.named(cfg.reward)
     if dataset is None:

@@ -2,7 +2,8 @@
 
 What is measured, on the same pages in one run (a CSS-keyframes page with several moving boxes, a
 requestAnimationFrame canvas page, a text-heavy page with a transition), at 512x384 @ 10 fps and
-1024x768 @ 30 fps, 3 s each:
+1024x768 @ 30 fps, 3 s each, for each frame format (`RenderConfig.frame_format`: png, the lossless
+default, and jpeg, the fast opt-in):
 
   baseline  what recording pipelines do: Playwright's own `chromium.launch` of the full Chromium,
             `page.set_content(html)`, then for frame k sleep until k/fps of wall time and take
@@ -10,12 +11,13 @@ requestAnimationFrame canvas page, a text-heavy page with a transition), at 512x
             to real time; it falls behind when a screenshot takes longer than 1/fps).
   ours      `LocalRendererPool(size=1).render(...)` on a warm pool: ms/frame from the frame phase
             (`timings['frames'] / frames`) and from the whole call (wall / frames, load included).
-  floor     the same headless shell (`BrowserProcess` + `connect_over_cdp`) on an empty page:
-            bare CDP `HeadlessExperimental.beginFrame` with a PNG screenshot (`optimizeForSpeed`)
-            + PNG decode to numpy, in a loop. What any begin-frame renderer must pay per frame.
+  floor     the same headless shell (`BrowserProcess`) on an empty page: bare CDP
+            `HeadlessExperimental.beginFrame` with a screenshot in the same format (PNG with
+            `optimizeForSpeed`) over the same direct DevTools socket the renderer uses
+            (`v2c.render.cdp`), + decode to numpy, in a loop. What any begin-frame renderer pays.
   bare      (extra column) the same loop on the benchmark page itself, on the browser's own
-            animation clock: what that page's pixels cost (raster + PNG), so ours/bare is the
-            renderer's own overhead (virtual clock, checks) while ours/floor also counts content.
+            animation clock: what that page's pixels cost (raster + encode + transfer), so ours/bare
+            is the renderer's own overhead (virtual clock, checks) while ours/floor also counts content.
 
 Targets: baseline/ours >= 10x at 512x384 @ 10 fps and >= 2x at 1024x768 @ 30 fps (frame phase);
 ours/floor <= 1.5x. Determinism: every page rendered in two fresh pools gives byte-identical frames.
@@ -31,12 +33,14 @@ Exit status: 0 on success, 1 if a determinism check fails, 2 if Chromium process
 Speed and RSS targets are reported (met / MISSED) but do not change the exit status: they depend on
 what else the machine is doing.
 
-    python benchmarks/render.py            # full run
-    python benchmarks/render.py --quick    # 1 repeat, soak of 60
+    python benchmarks/render.py                  # full run, both formats
+    python benchmarks/render.py --quick          # 1 repeat, soak of 60
+    python benchmarks/render.py --formats png    # only the default format
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import collections
 import ctypes
@@ -58,6 +62,7 @@ from playwright.sync_api import sync_playwright
 
 from v2c.render import LocalRendererPool, RenderConfig, RenderStatus
 from v2c.render.browser import COMMON_FLAGS, FULL_CHROMIUM_PATHS, BrowserProcess, chromium_processes, find_chromium
+from v2c.render.cdp import PageConnection
 
 # --------------------------------------------------------------------------------------------- pages
 
@@ -146,7 +151,7 @@ FLOOR_TARGET = 1.5
 # ------------------------------------------------------------------------------------------- helpers
 
 
-def decode_png_bytes(data: bytes) -> np.ndarray:
+def decode_image_bytes(data: bytes) -> np.ndarray:
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
@@ -206,7 +211,7 @@ def baseline_ms_per_frame(browser, html: str, setting: Setting) -> float:
             delay = start + k / setting.fps - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            frames.append(decode_png_bytes(page.screenshot(type="png")))
+            frames.append(decode_image_bytes(page.screenshot(type="png")))
         elapsed = time.perf_counter() - start
     finally:
         page.close()
@@ -217,10 +222,12 @@ def baseline_ms_per_frame(browser, html: str, setting: Setting) -> float:
 # -------------------------------------------------------------------------------------- (c) floor
 
 
-def floor_ms_per_frame(playwright, setting: Setting, html: str = EMPTY_PAGE, warmup: int = 5) -> float:
-    """Bare beginFrame + PNG decode in the renderer's own headless shell: on an empty page (the floor),
-    or on a benchmark page with the browser's own animation clock (what that page's pixels cost)."""
-    config = RenderConfig()
+def floor_ms_per_frame(playwright, setting: Setting, frame_format: str, html: str = EMPTY_PAGE,
+                       warmup: int = 5) -> float:
+    """Bare beginFrame + decode in the renderer's own headless shell, over the renderer's direct socket:
+    on an empty page (the floor), or on a benchmark page with the browser's own animation clock (what
+    that page's pixels cost)."""
+    config = RenderConfig(frame_format=frame_format)
     build = find_chromium(config)
     if not build.begin_frame_control:
         raise SystemExit(f"{build.path} is not a headless shell: no beginFrame floor to measure")
@@ -231,26 +238,46 @@ def floor_ms_per_frame(playwright, setting: Setting, html: str = EMPTY_PAGE, war
         context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
         page = context.new_page()
         page.set_content(html)
-        cdp = context.new_cdp_session(page)
-        params = {"screenshot": {"format": "png", "optimizeForSpeed": True}}
-
-        def one_frame() -> bool:
-            data = cdp.send("HeadlessExperimental.beginFrame", params).get("screenshotData")
-            if data:
-                decode_png_bytes(base64.b64decode(data))
-            return bool(data)
-
-        for _ in range(warmup):
-            one_frame()
-        start = time.perf_counter()
-        got = sum(one_frame() for _ in range(setting.frames))
-        elapsed = time.perf_counter() - start
+        session = context.new_cdp_session(page)
+        target_id = session.send("Target.getTargetInfo")["targetInfo"]["targetId"]
+        session.detach()
+        elapsed, got = run_on_fresh_loop(bare_frames(process.ws_endpoint, target_id, config, setting.frames, warmup))
         browser.close()
     finally:
         process.kill()
     if got < setting.frames:
         print(f"  note: floor loop got {got}/{setting.frames} screenshots")
     return 1000 * elapsed / setting.frames
+
+
+async def bare_frames(endpoint: str, target_id: str, config: RenderConfig, frames: int, warmup: int) -> tuple[float, int]:
+    """(seconds for `frames` beginFrame screenshots + decodes, how many came back with a picture)."""
+    params = ({"format": "jpeg", "quality": config.jpeg_quality} if config.frame_format == "jpeg"
+              else {"format": "png", "optimizeForSpeed": True})
+    connection = await PageConnection.open(endpoint, target_id)
+    try:
+        async def one_frame() -> bool:
+            data = (await connection.send("HeadlessExperimental.beginFrame", {"screenshot": params})).get("screenshotData")
+            if data:
+                decode_image_bytes(base64.b64decode(data))
+            return bool(data)
+
+        for _ in range(warmup):
+            await one_frame()
+        start = time.perf_counter()
+        got = sum([await one_frame() for _ in range(frames)])
+        return time.perf_counter() - start, got
+    finally:
+        await connection.close()
+
+
+def run_on_fresh_loop(coroutine):
+    """Run a coroutine to completion on a thread of its own (sync Playwright owns this thread's loop)."""
+    box: list = []
+    thread = threading.Thread(target=lambda: box.append(asyncio.run(coroutine)))
+    thread.start()
+    thread.join()
+    return box[0]
 
 
 # ----------------------------------------------------------------------------------------- (b) ours
@@ -282,47 +309,53 @@ def frames_equal(a: np.ndarray, b: np.ndarray) -> bool:
 # ------------------------------------------------------------------------------------ speed section
 
 
-def run_speed(repeats: int) -> bool:
-    """Measure every setting and print its table; returns True when all determinism checks pass."""
+def run_speed(repeats: int, formats: tuple[str, ...]) -> bool:
+    """Measure every setting and format and print their tables; True when all determinism checks pass."""
     all_deterministic = True
     with sync_playwright() as playwright:
         full = playwright.chromium.launch(executable_path=full_chromium(), args=["--no-sandbox", *baseline_flags()])
-        pool = LocalRendererPool(size=1)
+        pools = {f: LocalRendererPool(size=1, config=RenderConfig(frame_format=f)) for f in formats}
         try:
-            pool.render(PAGES["keyframes"], 1.0, 10, viewport=(512, 384))  # warm-up: browser started, caches hot
+            for pool in pools.values():  # warm-up: browser started, caches hot
+                pool.render(PAGES["keyframes"], 1.0, 10, viewport=(512, 384))
             for setting in SETTINGS:
-                rows, warm_frames = measure_setting(full, playwright, pool, setting, repeats)
-                determinism = check_determinism(setting, warm_frames)
-                all_deterministic &= all(same for same, _ in determinism.values())
-                print_setting(setting, rows, determinism)
+                baselines = {name: median([baseline_ms_per_frame(full, html, setting) for _ in range(repeats)])
+                             for name, html in PAGES.items()}
+                for frame_format, pool in pools.items():
+                    rows, warm_frames = measure_setting(playwright, pool, setting, frame_format, repeats, baselines)
+                    determinism = check_determinism(setting, frame_format, warm_frames)
+                    all_deterministic &= all(same for same, _ in determinism.values())
+                    print_setting(setting, frame_format, rows, determinism)
         finally:
-            pool.close()
+            for pool in pools.values():
+                pool.close()
             full.close()
     return all_deterministic
 
 
-def measure_setting(full, playwright, pool, setting: Setting, repeats: int):
+def measure_setting(playwright, pool, setting: Setting, frame_format: str, repeats: int,
+                    baselines: dict[str, float]):
     rows = {}
     warm_frames = {}
-    floors = [floor_ms_per_frame(playwright, setting) for _ in range(repeats)]
+    floor = median([floor_ms_per_frame(playwright, setting, frame_format) for _ in range(repeats)])
     for name, html in PAGES.items():
-        base, phase, whole = [], [], []
+        phase, whole = [], []
         for _ in range(repeats):
-            base.append(baseline_ms_per_frame(full, html, setting))
             p, w, frames = ours_ms_per_frame(pool, html, setting)
             phase.append(p)
             whole.append(w)
             warm_frames[name] = frames
-        bare = [floor_ms_per_frame(playwright, setting, html) for _ in range(repeats)]
-        rows[name] = (median(base), median(phase), median(whole), median(floors), median(bare))
+        bare = [floor_ms_per_frame(playwright, setting, frame_format, html) for _ in range(repeats)]
+        rows[name] = (baselines[name], median(phase), median(whole), floor, median(bare))
     return rows, warm_frames
 
 
-def check_determinism(setting: Setting, warm_frames: dict[str, np.ndarray]) -> dict[str, tuple[bool, bool]]:
+def check_determinism(setting: Setting, frame_format: str,
+                      warm_frames: dict[str, np.ndarray]) -> dict[str, tuple[bool, bool]]:
     """Per page: (fresh pool A == fresh pool B, and == the warm benchmark pool's frames)."""
     runs = []
     for _ in range(2):
-        with LocalRendererPool(size=1) as fresh:
+        with LocalRendererPool(size=1, config=RenderConfig(frame_format=frame_format)) as fresh:
             runs.append(render_all(fresh, setting))
     first, second = runs
     return {name: (frames_equal(first[name], second[name]), frames_equal(first[name], warm_frames[name]))
@@ -333,8 +366,8 @@ def _met(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
-def print_setting(setting: Setting, rows, determinism) -> None:
-    print(f"\n== {setting.label} ({setting.frames} frames) ==")
+def print_setting(setting: Setting, frame_format: str, rows, determinism) -> None:
+    print(f"\n== {setting.label} ({setting.frames} frames), {frame_format} frames ==")
     header = (f"{'page':<16}{'baseline':>10}{'ours':>8}{'ours+load':>11}{'floor':>8}{'bare':>7}"
               f"{'speed-up':>10}{'(+load)':>9}{'ours/floor':>12}{'ours/bare':>11}{'deterministic':>15}{'=warm':>7}")
     print(header)
@@ -507,6 +540,7 @@ def main() -> int:
     parser.add_argument("--soak", type=int, default=None, help="renders in the soak (default 1000, 60 with --quick)")
     parser.add_argument("--repeats", type=int, default=None, help="repeats per measurement, median kept (default 3)")
     parser.add_argument("--skip-speed", action="store_true", help="only run the soak (in this process)")
+    parser.add_argument("--formats", default="png,jpeg", help="frame formats to measure, comma-separated")
     args = parser.parse_args()
     repeats = args.repeats or (1 if args.quick else 3)
     soak_n = args.soak if args.soak is not None else (60 if args.quick else 1000)
@@ -516,7 +550,7 @@ def main() -> int:
     print(f"chromium for ours/floor: {find_chromium(RenderConfig()).path}; baseline: {full_chromium()}; "
           f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; repeats {repeats}")
     print("all times are ms per frame; speed-up = baseline / ours (frame phase); (+load) uses ours' whole call")
-    deterministic = run_speed(repeats)
+    deterministic = run_speed(repeats, tuple(args.formats.split(",")))
     soak_code = run_soak_in_child(soak_n) if soak_n > 0 else 0
     if not deterministic:
         print("\nFAIL: frames differ between fresh pools")

@@ -271,3 +271,38 @@ def test_a_forked_child_gets_its_own_default_pool():
     fresh, status = queue.get(timeout=60)
     process.join(timeout=30)
     assert fresh and status == "ok"
+
+
+def test_repeating_undamaged_frames_never_changes_a_pixel(pool):
+    """`skip_static_frames` trusts Chromium's damage report; across built-in animations (delays, holds,
+    chained steps) and interactive widgets (clicks, typing, scrolling) every frame must match a render
+    that takes a screenshot of every frame."""
+    from envs.tasks import load_tasks
+
+    tasks = load_tasks("builtin:animations?seed=3").take(6) + load_tasks("builtin:interactions?seed=3").take(8)
+    with LocalRendererPool(size=1, config=RenderConfig(skip_static_frames=False)) as every_frame:
+        repeated = 0
+        for task in tasks:
+            args = (task.page, task.duration_s, task.fps, task.viewport, task.interactions)
+            skipping, shooting = pool.render(*args), every_frame.render(*args)
+            assert skipping.ok and shooting.ok, (task.id, skipping.reason, shooting.reason)
+            assert shooting.repeated_frames == 0
+            assert np.array_equal(skipping.frames, shooting.frames), task.id
+            for a, b in zip(skipping.steps, shooting.steps):
+                assert np.array_equal(a.frame_after, b.frame_after), task.id
+            repeated += skipping.repeated_frames
+    assert repeated > 0, "no task had a static stretch: the test would not exercise the skip"
+
+
+def test_jpeg_frames_are_deterministic_and_close_to_the_lossless_ones(pool):
+    html = TECHNIQUES["css_keyframes"]
+    jpeg = RenderConfig(frame_format="jpeg")
+    with LocalRendererPool(size=1, config=jpeg) as first, LocalRendererPool(size=1, config=jpeg) as second:
+        a = first.render(html, duration_s=1.0, fps=FPS, viewport=VIEWPORT)
+        b = second.render(html, duration_s=1.0, fps=FPS, viewport=VIEWPORT)
+    lossless = pool.render(html, duration_s=1.0, fps=FPS, viewport=VIEWPORT)
+    assert a.ok and np.array_equal(a.frames, b.frames)
+    error = np.abs(a.frames.astype(int) - lossless.frames.astype(int))
+    assert 0 < error.mean() < 2 and not np.array_equal(a.frames, lossless.frames)
+    xs = [red_box_left(f) for f in a.frames]
+    assert xs == pytest.approx([10 * k for k in range(10)], abs=1)  # 100 px/s, as in the lossless test

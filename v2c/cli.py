@@ -38,12 +38,13 @@ def read_page(path: str):
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from v2c.render import render
+    from v2c.render import LocalRendererPool, RenderConfig
     from v2c.video import write_video
 
     interactions = json.loads(Path(args.interactions).read_text()) if args.interactions else None
-    result = render(read_page(args.page), duration_s=args.duration, fps=args.fps, viewport=args.size,
-                    interactions=interactions)
+    with LocalRendererPool(size=1, config=RenderConfig(frame_format=args.frames)) as pool:
+        result = pool.render(read_page(args.page), duration_s=args.duration, fps=args.fps, viewport=args.size,
+                             interactions=interactions)
     out = Path(args.out)
     if out.suffix.lower() not in {".mp4", ".npz", ".gif", ".webm"}:
         raise SystemExit(f"error: --out must end in .mp4, .npz, .gif or .webm, got {out.name}")
@@ -121,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--size", type=parse_size, default=(512, 384), help="viewport WxH (default 512x384)")
     render.add_argument("--interactions", help="a JSON file with a list of interaction steps")
     render.add_argument("--lossless", action="store_true", help="bit-exact mp4 (libx264rgb), for reference videos")
+    render.add_argument("--frames", choices=("png", "jpeg"), default="png",
+                        help="how Chromium hands over frames: png (lossless, default) or jpeg (faster)")
     render.add_argument("--out", required=True, help="output path ending in .mp4, .npz, .gif or .webm")
     render.set_defaults(func=cmd_render)
 
