@@ -48,12 +48,14 @@ class ReferenceCache:
         self.root = Path(self.root) if self.root is not None else default_cache_dir()
 
     @staticmethod
-    def key(task: Task) -> str:
+    def key(task: Task, frame_format: str = "png") -> str:
         """Hash of everything the rendered frames depend on (not the task id: equal pages share an entry)."""
         if task.page is None:
             raise ValueError(f"task {task.id} has no page to render")
         recipe = [CACHE_VERSION, task.page.content_hash(), task.duration_s, task.fps, list(task.viewport),
                   [s.to_dict() for s in task.interactions]]
+        if frame_format != "png":  # png keys stay as they were before JPEG frames existed
+            recipe.append(frame_format)
         return hashlib.sha256(json.dumps(recipe, sort_keys=True, default=str).encode()).hexdigest()
 
     def path(self, key: str) -> Path:
@@ -89,13 +91,11 @@ def render_reference(task: Task, renderer: RenderBackend | None = None, cache: R
     """The task's reference frames: its recording, or its page rendered (from the cache when seen before)."""
     if task.video is not None:
         return task.load_video()
-    cache = cache or ReferenceCache()
-    key = cache.key(task)
-    if use_cache and (hit := cache.get(key)) is not None:
+    renderer, cache, key, hit = _lookup(task, renderer, cache, use_cache)
+    if hit is not None:
         return hit
-    renderer = renderer or default_pool()
     result = renderer.render(task.page, task.duration_s, task.fps, task.viewport, list(task.interactions))
-    return _store(task, result, cache if use_cache else None, key)
+    return _store(task, result, cache, key)
 
 
 async def render_reference_async(task: Task, renderer: RenderBackend | None = None,
@@ -105,13 +105,20 @@ async def render_reference_async(task: Task, renderer: RenderBackend | None = No
         import asyncio
 
         return await asyncio.to_thread(task.load_video)
-    cache = cache or ReferenceCache()
-    key = cache.key(task)
-    if use_cache and (hit := cache.get(key)) is not None:
+    renderer, cache, key, hit = _lookup(task, renderer, cache, use_cache)
+    if hit is not None:
         return hit
-    renderer = renderer or default_pool()
     result = await renderer.render_async(task.page, task.duration_s, task.fps, task.viewport, list(task.interactions))
-    return _store(task, result, cache if use_cache else None, key)
+    return _store(task, result, cache, key)
+
+
+def _lookup(task: Task, renderer: RenderBackend | None, cache: ReferenceCache | None,
+            use_cache: bool) -> tuple[RenderBackend, ReferenceCache | None, str, Video | None]:
+    """(the renderer to use, the cache to store into or None, the entry's key, a cached video or None)."""
+    renderer = renderer or default_pool()
+    cache = (cache or ReferenceCache()) if use_cache else None
+    key = ReferenceCache.key(task, renderer.config.frame_format)
+    return renderer, cache, key, cache.get(key) if cache is not None else None
 
 
 def _store(task: Task, result: RenderResult, cache: ReferenceCache | None, key: str) -> Video:

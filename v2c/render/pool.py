@@ -28,6 +28,9 @@ Viewport = tuple[int, int]
 class RenderBackend(Protocol):
     """What the rest of v2c needs from a renderer."""
 
+    config: RenderConfig
+    """Its settings; `frame_format` changes pixels, so caches of rendered frames key on it."""
+
     def render(self, page: Page | str, duration_s: float, fps: float, viewport: Viewport = (512, 384),
                interactions: Sequence[Interaction | dict] | None = None) -> RenderResult: ...
 
