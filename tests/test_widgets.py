@@ -86,6 +86,10 @@ def test_viewer_loads_an_episode_folder_and_sends_every_code_version(episode_dir
     assert ">+&lt;div id=a&gt;moving" in moving["diff_html"].split("class='add'")[1]
     assert "first version" in static["diff_html"]
     assert "step 0 clip" in data["timeline_svg"] and "click" in data["timeline_svg"]
+    # The clip strip shows the frames the agent was given, at their source times.
+    (clip,) = data["clips"]
+    assert clip["step"] == 0 and clip["n_frames"] == 4 and clip["segments"] == [[0.2, 0.6]]
+    assert clip["times"] == [0.2, 0.3, 0.4, 0.5] and len(clip["frames"]) == 4
     assert [a["type"] for a in data["actions"]] == ["clip", "code", "patch", "finish"]
     assert data["bars_svg"].count("class='group") == 2
     json.dumps(data)  # everything crosses the comm as JSON
@@ -108,6 +112,7 @@ def test_viewer_static_fallback_is_a_gif_and_charts_without_script(episode_dir: 
     # Sanitizer-proof: no script, no inline SVG or <style> (JupyterLab strips them), charts as images.
     assert "<script" not in html and "<svg" not in html and "<style" not in html and "synthetic-0" in html
     assert html.count("data:image/svg+xml;base64,") == 3  # bars, appearance curve, timeline
+    assert html.count("alt='clip frame'") == 4 and "step 0 clip: 4 frames" in html
     gif = Image.open(io.BytesIO(base64.b64decode(html.split("data:image/gif;base64,")[1].split("'")[0])))
     assert gif.n_frames == 12 and gif.width > 2 * gif.height, "reference | candidate side by side"
     assert data["text/plain"].startswith("EpisodeViewer(task='synthetic-0'")
@@ -311,6 +316,8 @@ def test_viewer_front_end_plays_both_videos_in_sync_and_switches_versions(browse
     assert page.evaluate("window.saved.at(-1).playing") is False
     assert page.locator("svg.v2c-bars g.group.selected").count() == 1
     assert page.locator(".v2c-curve-box svg line.playhead").count() == 1
+    assert page.locator(".v2c-clips details[data-step='0'] img").count() == 4
+    assert "0.20–0.60 s" in page.locator(".v2c-clips summary").inner_text()
     page.evaluate("window.cleanup()")
     assert not page.errors, page.errors
 

@@ -78,6 +78,7 @@ function render({ model, el: host }) {
   const scoreLine = el("div");
   const curveBox = el("div", { class: "v2c-curve-box" });
   const timelineBox = el("div", { class: "v2c-timeline-box" });
+  const clipsBox = el("div", { class: "v2c-clips" });
   const diff = el("pre", { class: "v2c-diff" });
   const diffTitle = el("summary");
   const actions = el("table");
@@ -92,6 +93,7 @@ function render({ model, el: host }) {
     el("div", { class: "v2c-steps" }, el("span", { class: "v2c-muted" }, "code versions:"), stepsRow),
     el("div", { class: "v2c-panels" }, el("div", {}, barsBox, scoreLine), curveBox),
     timelineBox,
+    clipsBox,
     el("details", { open: "" }, diffTitle, diff),
     el("details", {}, el("summary", {}, "actions and feedback"), actions),
   );
@@ -186,6 +188,15 @@ function render({ model, el: host }) {
       g.onclick = () => { const v = data.versions[+g.dataset.group]; if (v) { model.set("step", v.step); model.save_changes(); } };
     });
     timelineBox.innerHTML = data.timeline_svg || "";
+    clipsBox.innerHTML = "";
+    for (const clip of data.clips || []) {
+      const strip = el("div", { class: "v2c-clip-strip" });
+      clip.frames.forEach((url, i) => strip.append(
+        el("figure", {}, el("img", { src: url, alt: "clip frame" }), el("figcaption", {}, `${clip.times[i].toFixed(2)} s`))));
+      const ranges = clip.segments.map(([a, b]) => `${a.toFixed(2)}–${b.toFixed(2)} s`).join(", ");
+      clipsBox.append(el("details", { "data-step": String(clip.step) },
+        el("summary", {}, `step ${clip.step} clip · ${ranges} · ${clip.n_frames} frames the agent watched`), strip));
+    }
     actions.innerHTML = "";
     actions.append(el("tr", {}, el("th", {}, "#"), el("th", {}, "type"), el("th", {}, "reward"), el("th", {}, "feedback"), el("th", {}, "action")));
     for (const a of data.actions || []) {

@@ -141,6 +141,7 @@ def build_payload(episode: Episode, max_side: int = 256, analyse: bool = True) -
         versions.append(entry)
     task = episode.task
     clips = [(f"step {s.index} clip", list(s.clip_segments or [])) for s in episode.steps if s.clip_segments]
+    watched = [_clip_strip(s, max_side) for s in episode.steps if s.clip_frames is not None and len(s.clip_frames)]
     marks = [(float(i.get("t", 0.0)), f"{i.get('action', '')} {_target_text(i.get('target'))}")
              for i in task.get("interactions", [])]
     duration = float(task.get("duration_s") or len(reference) / fps)
@@ -155,10 +156,24 @@ def build_payload(episode: Episode, max_side: int = 256, analyse: bool = True) -
         "bars_svg": svg.bars([v["scores"] for v in versions], COMPONENTS, [v["label"] for v in versions],
                              title="reward breakdown per code version") if versions else "",
         "timeline_svg": svg.timeline(duration, clips, marks, title="clip requests"),
+        "clips": watched,
         "actions": [{"index": s.index, "type": s.action_type, "reward": round(s.reward, 4),
                      "feedback": s.feedback, "action": _shorten(s.action, 160)} for s in episode.steps],
         "best_total": episode.best_total, "total_reward": episode.total_reward,
     }
+
+
+CLIP_STRIP_FRAMES = 12
+"""Thumbnails per clip in the viewer: enough to see the motion the agent asked for, few enough to send."""
+
+
+def _clip_strip(step: Any, max_side: int) -> dict[str, Any]:
+    """The frames a clip request returned, evenly thinned to `CLIP_STRIP_FRAMES`, with their times."""
+    frames = np.asarray(step.clip_frames)
+    times = np.asarray(step.clip_timestamps if step.clip_timestamps is not None else np.arange(len(frames)), float)
+    keep = np.unique(np.linspace(0, len(frames) - 1, min(len(frames), CLIP_STRIP_FRAMES)).round().astype(int))
+    return {"step": step.index, "segments": [list(s) for s in step.clip_segments or []], "n_frames": int(len(frames)),
+            "frames": frame_urls(frames[keep], max_side // 2), "times": [round(float(t), 3) for t in times[keep]]}
 
 
 def _tracks_json(tracks: np.ndarray, scale: float) -> list[list[list[float] | None]]:
@@ -181,6 +196,14 @@ def _shorten(text: str, limit: int) -> str:
 
 
 # ---------------------------------------------------------------------- static view
+
+
+def _static_clip(clip: dict[str, Any]) -> str:
+    images = "".join(f"<figure style='margin:0'><img alt='clip frame' src='{url}'>"
+                     f"<figcaption style='{NOTE}'>{t:.2f} s</figcaption></figure>"
+                     for url, t in zip(clip["frames"], clip["times"]))
+    return (f"<details><summary>step {clip['step']} clip: {clip['n_frames']} frames</summary>"
+            f"<div style='{ROW}'>{images}</div></details>")
 
 
 def static_html(episode: Episode, data: dict[str, Any], step: int) -> str:
@@ -210,6 +233,7 @@ def static_html(episode: Episode, data: dict[str, Any], step: int) -> str:
             f"<figcaption style='{NOTE}'>{escape(caption)}</figcaption></figure>"
             f"<div><div>{charts[0]}</div><div>{escape(scores)}</div></div></div>"
             f"<div style='{ROW}'>{''.join(f'<div>{c}</div>' for c in charts[1:])}</div>"
+            + "".join(_static_clip(clip) for clip in data["clips"]) +
             f"<details><summary>code diff (step {step})</summary><pre style='{PRE}'>"
             f"{chosen['diff_html'] if chosen else ''}</pre></details>"
             f"<details><summary>actions</summary><table style='border-collapse:collapse'><tr><th style='{CELL}'>#</th>"
