@@ -51,7 +51,9 @@ def test_anim2code_reads_samples_and_skips_the_broken_ones(caplog):
     assert any(p.endswith("codepen-erin-corrupt/animation.mp4") for p in paths)
 
     alice, bob = source
-    assert (alice.fps, alice.viewport, alice.kind, alice.duration_s) == (30.0, (1024, 768), "animation", 1.5)
+    # The viewport is the recording's size (the fixture is a 160x120 recording); 1024x768 without one.
+    assert (alice.fps, alice.viewport, alice.kind, alice.duration_s) == (30.0, (160, 120), "animation", 1.5)
+    assert bob.viewport == (1024, 768)
     assert alice.video == A2C / "codepen-alice-spin" / "animation.mp4" and alice.video_fps == 10.0
     assert alice.metadata["title"] == "Red spinner" and alice.metadata["animation_type"] == "css"
     assert bob.video is None and bob.metadata["animation_type"] == "js"

@@ -17,7 +17,9 @@ Online users fetch it once, e.g. `huggingface-cli download anim2code/dataset --r
 Each sample becomes an `animation` task. The reference is `animation.mp4` when present, else the
 rendered source; the source page (with `style.css`, `script.js` and any other file of `src/`
 served beside `index.html`, so relative links work) is the oracle. Defaults follow the paper:
-30 fps, 1024×768 (both can be overridden). The duration is the manifest's `durationS`, else the
+30 fps; the viewport is the recording's frame size (the page must be laid out at the size it was
+recorded at, or the candidate is compared with another layout), 1024×768 without a recording;
+both can be overridden. The duration is the manifest's `durationS`, else the
 recording's, else `default_duration_s`.
 
 A sample is skipped (and reported) when: the manifest marks it failed; `metadata.json` is
@@ -32,20 +34,24 @@ from typing import Any
 
 from v2c.render import Page
 
-from .loading import LoadedSource, LoadReport, TaskLoadError, load_items, positive, probe_video, read_json, read_text
+from .loading import (
+    LoadedSource, LoadReport, TaskLoadError, load_items, parse_viewport, positive, probe_video, read_json, read_text,
+)
 from .task import Task
 
 MANIFEST = "_record_manifest.json"
 OK_STATUSES = frozenset({"ok", "success", "succeeded", "done", "recorded", "complete", "completed"})
 """Manifest statuses of a usable recording; anything else (failed, error, timeout, ...) skips the sample."""
 MAX_ASSET_BYTES = 2_000_000
+PAPER_VIEWPORT = (1024, 768)
+"""The paper's recording size, for samples without a recording."""
 
 
 def is_anim2code_root(path: Path) -> bool:
     return path.is_dir() and ((path / MANIFEST).is_file() or any(path.glob("codepen-*/src")))
 
 
-def load_anim2code(root: str | Path, fps: float = 30.0, viewport: tuple[int, int] = (1024, 768),
+def load_anim2code(root: str | Path, fps: float = 30.0, viewport: tuple[int, int] | None = None,
                    default_duration_s: float = 5.0, skip_failed: bool = True) -> LoadedSource:
     """Tasks from an Animation2Code folder; bad samples are skipped and listed in `.report`."""
     root = Path(root)
@@ -89,7 +95,7 @@ def _read_manifest(root: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
     return entries, notes
 
 
-def _task(folder: Path, entry: dict[str, Any], fps: float, viewport: tuple[int, int], default_duration_s: float,
+def _task(folder: Path, entry: dict[str, Any], fps: float, viewport: tuple[int, int] | None, default_duration_s: float,
           skip_failed: bool, source: str) -> Task:
     status = entry.get("status")
     if skip_failed and status is not None and str(status).lower() not in OK_STATUSES:
@@ -112,7 +118,8 @@ def _task(folder: Path, entry: dict[str, Any], fps: float, viewport: tuple[int, 
         duration = info.duration_s
     return Task(
         id=folder.name, kind="animation", page=page, video=video, video_fps=info.fps if info else None,
-        duration_s=round(duration or default_duration_s, 3), fps=fps, viewport=viewport, difficulty=0, source=source,
+        duration_s=round(duration or default_duration_s, 3), fps=fps,
+        viewport=viewport or (parse_viewport(info.size, video) if info else PAPER_VIEWPORT), difficulty=0, source=source,
         metadata={"title": meta.get("title"), "url": meta.get("url"), "animation_type": entry.get("animationType"),
                   "status": status, "folder": str(folder), **({"video_size": list(info.size)} if info else {})},
     )
