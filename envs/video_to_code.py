@@ -14,7 +14,7 @@ from rewards.scorer import PreparedReference
 from v2c.render import Page, RenderBackend
 from v2c.video import Video, clip, resample
 
-from .actions import ClipRequest, Code, Finish, Invalid, Patch, action_type, apply_patch, parse_action
+from .actions import ClipRequest, Code, Finish, Patch, action_type, apply_patch, parse_action
 from .config import EnvConfig
 from .episode import Episode, EpisodeStep
 from .spaces import Unicode

@@ -33,5 +33,8 @@ class RenderConfig:
     """After two identical frames, ask Chromium whether the next one has any damage before paying for a
     screenshot, and repeat the last frame when it has none. Pixels are unchanged either way; static
     stretches (most of an interaction video) cost a compositor pass instead of an encode."""
+    prepare_next_tab: bool = True
+    """Open the next render's context and tab as soon as a render ends, so its ~50 ms start overlaps
+    with the caller's scoring; costs one idle renderer process (~40 MB) per browser."""
     extra_flags: tuple[str, ...] = field(default_factory=tuple)
     """More Chromium command-line flags."""

@@ -133,6 +133,7 @@ class LocalRendererPool:
             "renders": sum(w.renders for w in self._workers),
             "browser_starts": sum(w.restarts for w in self._workers),
             "rss_mb": [round(w.rss_mb(), 1) for w in self._workers],
+            "browser_pids": [w.process.pid if w.process else None for w in self._workers],
         }
 
     async def _shutdown(self) -> None:

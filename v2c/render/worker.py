@@ -10,6 +10,7 @@ import asyncio
 import base64
 import mimetypes
 import time
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Sequence
 from urllib.parse import unquote, urlsplit
@@ -17,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 import cv2
 import numpy as np
 from playwright.async_api import Browser, BrowserContext, Playwright, Route
+from playwright.async_api import Page as BrowserPage
 from playwright.async_api import Error as PlaywrightError
 
 from . import network
@@ -61,6 +63,29 @@ def decode_screenshot(data: str, viewport: tuple[int, int]) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
+@dataclass
+class _Tab:
+    """A fresh context with one blank page, ready for a render: routing goes to the render that takes it."""
+
+    browser: Browser
+    context: BrowserContext
+    viewport: tuple[int, int]
+    page: BrowserPage | None = None
+    target_id: str = ""
+    run: "_RenderRun | None" = None
+
+    async def route(self, route: Route) -> None:
+        if self.run is None:  # nothing loads before a render takes the tab
+            await route.abort("blockedbyclient")
+        else:
+            await self.run._route(route)
+
+    async def refuse_websocket(self, ws: Any) -> None:
+        if self.run is not None:
+            self.run.result.blocked_requests.append(ws.url[:500])
+        await ws.close()
+
+
 class BrowserWorker:
     """Owns one Chromium process and renders pages on it, restarting it after a failure."""
 
@@ -72,6 +97,7 @@ class BrowserWorker:
         self.browser: Browser | None = None
         self.renders = 0
         self.restarts = 0
+        self._spare: asyncio.Task[_Tab] | None = None
 
     async def _ensure_started(self) -> None:
         if self.browser is not None and self.browser.is_connected() and self.process and self.process.alive():
@@ -84,8 +110,52 @@ class BrowserWorker:
         )
         self.restarts += 1
 
+    async def _open_tab(self, viewport: tuple[int, int]) -> _Tab:
+        browser = self.browser
+        assert browser is not None
+        width, height = viewport
+        context = await browser.new_context(
+            viewport={"width": width, "height": height}, device_scale_factor=1, locale="en-US", timezone_id="UTC",
+            color_scheme="light", service_workers="block", accept_downloads=False,
+        )
+        tab = _Tab(browser, context, viewport)
+        await context.add_init_script(script=_INIT_SCRIPT)
+        await context.route("**/*", tab.route)
+        await context.route_web_socket("**/*", tab.refuse_websocket)
+        tab.page = await context.new_page()
+        session = await context.new_cdp_session(tab.page)
+        tab.target_id = (await session.send("Target.getTargetInfo"))["targetInfo"]["targetId"]
+        await session.detach()
+        return tab
+
+    async def take_tab(self, viewport: tuple[int, int]) -> _Tab:
+        """The tab prepared during the last render's scoring when it fits, else a new one."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            try:
+                tab = await spare
+            except Exception:  # a spare that failed to open is just not used
+                tab = None
+            if tab is not None:
+                if tab.browser is self.browser and tab.viewport == viewport and not tab.page.is_closed():
+                    return tab
+                await asyncio.gather(asyncio.wait_for(tab.context.close(), 2), return_exceptions=True)
+        return await self._open_tab(viewport)
+
+    def prepare_tab(self, viewport: tuple[int, int]) -> None:
+        """Open the next render's tab now: a new renderer process takes ~50 ms, which then overlaps
+        with whatever the caller does with this render (scoring) instead of delaying the next one."""
+        if self.config.prepare_next_tab and self.browser is not None and self.browser.is_connected():
+            self._spare = asyncio.ensure_future(asyncio.wait_for(self._open_tab(viewport), self.config.load_timeout_s))
+
+    def _drop_spare(self) -> None:
+        spare, self._spare = self._spare, None
+        if spare is not None and not spare.cancel() and not spare.cancelled():
+            spare.exception()  # already finished: mark its outcome seen (the browser is going away)
+
     async def _discard(self) -> None:
         """Kill the browser; used after a timeout or crash, when CDP calls may never return."""
+        self._drop_spare()
         process, browser = self.process, self.browser
         self.process, self.browser = None, None
         if process is not None:
@@ -137,6 +207,7 @@ class BrowserWorker:
             result.reason = str(error).splitlines()[0][:300]
         finally:
             await run.cleanup(healthy=result.status is RenderStatus.OK)
+        self.prepare_tab(viewport)
         result.frames = await run.frames_array()
         result.timestamps = timestamps[: result.frames.shape[0]].copy()
         result.timings["total"] = time.perf_counter() - started
@@ -238,28 +309,16 @@ class _RenderRun:
         timings["launch"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        width, height = self.viewport
-        browser = self.worker.browser
-        assert browser is not None
-        self.context = await self._bounded(browser.new_context(
-            viewport={"width": width, "height": height}, device_scale_factor=1, locale="en-US", timezone_id="UTC",
-            color_scheme="light", service_workers="block", accept_downloads=False,
-        ), self.config.load_timeout_s, "creating a browser context")
-        await self.context.add_init_script(script=_INIT_SCRIPT)
-        await self.context.route("**/*", self._route)
-        await self.context.route_web_socket("**/*", self._refuse_websocket)
-        page = await self._bounded(self.context.new_page(), self.config.load_timeout_s, "opening a tab")
+        tab = await self._bounded(self.worker.take_tab(self.viewport), self.config.load_timeout_s, "opening a tab")
+        tab.run = self
+        self.context, page = tab.context, tab.page
+        assert page is not None and self.worker.process is not None
         self.page = page
         page.on("console", self._on_console)
         page.on("pageerror", lambda e: self.result.page_errors.append(str(e)[:500]))
         page.on("crash", self._on_crash)
         page.on("dialog", lambda d: asyncio.ensure_future(d.dismiss()))
-        session = await self.context.new_cdp_session(page)
-        target = await session.send("Target.getTargetInfo")
-        await session.detach()
-        assert self.worker.process is not None
-        self.cdp = await self._bounded(PageConnection.open(self.worker.process.ws_endpoint,
-                                                           target["targetInfo"]["targetId"]),
+        self.cdp = await self._bounded(PageConnection.open(self.worker.process.ws_endpoint, tab.target_id),
                                        self.config.load_timeout_s, "connecting to the page")
         await self._bounded(page.goto(ORIGIN + "index.html", wait_until="load"), self.config.load_timeout_s,
                             "loading the page")
@@ -299,10 +358,6 @@ class _RenderRun:
         if text.startswith(_LOCAL_REFUSAL):
             self.result.blocked_requests.append(text[len(_LOCAL_REFUSAL):].strip()[:500])
         self.result.console_errors.append(text[:500])
-
-    async def _refuse_websocket(self, ws: Any) -> None:
-        self.result.blocked_requests.append(ws.url[:500])
-        await ws.close()
 
     async def _advance(self, t_ms: float) -> None:
         # Straight to CDP: half the latency of page.evaluate, and this runs once per frame.
