@@ -158,9 +158,18 @@ def _peft_config(cfg: TrainConfig) -> Any:
                       target_modules=targets, task_type="CAUSAL_LM")
 
 
+def renderer_for(cfg: TrainConfig) -> RenderBackend | None:
+    """A pool rendering `cfg.frame_format` frames; None (the process-wide default pool) for PNG."""
+    if cfg.frame_format == RenderConfig.frame_format:
+        return None
+    return LocalRendererPool(config=RenderConfig(frame_format=cfg.frame_format))  # type: ignore[arg-type]
+
+
 def build_trainer(cfg: TrainConfig, renderer: RenderBackend | None = None, dataset: Any = None,
                   generation_kwargs: dict[str, Any] | None = None) -> Any:
-    """A ready `GRPOTrainer` for `cfg` (the dataset is built from `cfg.tasks` unless given)."""
+    """A ready `GRPOTrainer` for `cfg` (the dataset is built from `cfg.tasks` unless given). Without a
+    `renderer`, a JPEG `cfg.frame_format` gets a pool of its own that lives as long as the process
+    (`run_train` closes the one it makes)."""
     from rewards.model_weights import ensure_torchvision_importable
 
     ensure_torchvision_importable()
@@ -177,8 +186,7 @@ def build_trainer(cfg: TrainConfig, renderer: RenderBackend | None = None, datas
         raise ValueError("per_device_train_batch_size × gradient_accumulation_steps must be a multiple of "
                          "num_generations")
     torch.manual_seed(cfg.seed)
-    if renderer is None and cfg.frame_format != RenderConfig.frame_format:
-        renderer = LocalRendererPool(config=RenderConfig(frame_format=cfg.frame_format))  # type: ignore[arg-type]
+    renderer = renderer or renderer_for(cfg)
     path = resolve_model(cfg.model)
     reward_config = RewardConfig.named(cfg.reward)
     if dataset is None:
@@ -233,10 +241,15 @@ def run_train(cfg: TrainConfig, renderer: RenderBackend | None = None, dataset: 
 
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is marked experimental
     warnings.filterwarnings("ignore", message=".*experimental.*")
-    trainer = build_trainer(cfg, renderer, dataset, generation_kwargs)
-    started = time.perf_counter()
-    trainer.train()
-    seconds = time.perf_counter() - started
+    own_renderer = None if renderer is not None else renderer_for(cfg)
+    try:
+        trainer = build_trainer(cfg, renderer or own_renderer, dataset, generation_kwargs)
+        started = time.perf_counter()
+        trainer.train()
+        seconds = time.perf_counter() - started
+    finally:
+        if own_renderer is not None:
+            own_renderer.close()
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     history = [dict(h) for h in trainer.state.log_history]

@@ -12,9 +12,9 @@ default, and jpeg, the fast opt-in):
   ours      `LocalRendererPool(size=1).render(...)` on a warm pool: ms/frame from the frame phase
             (`timings['frames'] / frames`) and from the whole call (wall / frames, load included).
   floor     the same headless shell (`BrowserProcess`) on an empty page: bare CDP
-            `HeadlessExperimental.beginFrame` with a screenshot in the same format (PNG with
-            `optimizeForSpeed`) over the same direct DevTools socket the renderer uses
-            (`v2c.render.cdp`), + decode to numpy, in a loop. What any begin-frame renderer pays.
+            `HeadlessExperimental.beginFrame` with the renderer's own screenshot parameters for that
+            format (`RenderConfig.screenshot_params`) over the same direct DevTools socket the renderer
+            uses (`v2c.render.cdp`), + decode to numpy, in a loop. What any begin-frame renderer pays.
   bare      (extra column) the same loop on the benchmark page itself, on the browser's own
             animation clock: what that page's pixels cost (raster + encode + transfer), so ours/bare
             is the renderer's own overhead (virtual clock, checks) while ours/floor also counts content.
@@ -52,7 +52,7 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -252,8 +252,7 @@ def floor_ms_per_frame(playwright, setting: Setting, frame_format: str, html: st
 
 async def bare_frames(endpoint: str, target_id: str, config: RenderConfig, frames: int, warmup: int) -> tuple[float, int]:
     """(seconds for `frames` beginFrame screenshots + decodes, how many came back with a picture)."""
-    params = ({"format": "jpeg", "quality": config.jpeg_quality} if config.frame_format == "jpeg"
-              else {"format": "png", "optimizeForSpeed": True})
+    params = config.screenshot_params
     connection = await PageConnection.open(endpoint, target_id)
     try:
         async def one_frame() -> bool:
@@ -273,11 +272,8 @@ async def bare_frames(endpoint: str, target_id: str, config: RenderConfig, frame
 
 def run_on_fresh_loop(coroutine):
     """Run a coroutine to completion on a thread of its own (sync Playwright owns this thread's loop)."""
-    box: list = []
-    thread = threading.Thread(target=lambda: box.append(asyncio.run(coroutine)))
-    thread.start()
-    thread.join()
-    return box[0]
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 # ----------------------------------------------------------------------------------------- (b) ours

@@ -309,3 +309,22 @@ def test_jpeg_frames_are_deterministic_and_close_to_the_lossless_ones(pool):
     assert 0 < error.mean() < 2 and not np.array_equal(a.frames, lossless.frames)
     xs = [red_box_left(f) for f in a.frames]
     assert xs == pytest.approx([10 * k for k in range(10)], abs=1)  # 100 px/s, as in the lossless test
+
+
+def test_prepared_tabs_follow_viewport_changes_and_a_proxy_in_the_environment_is_ignored(monkeypatch):
+    """The next render's tab is opened ahead of time; a render at another size must not get it, and the
+    frame loop's direct DevTools socket must not go through a proxy configured for the user's traffic."""
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "socks5://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    html = TECHNIQUES["css_keyframes"]
+    with LocalRendererPool(size=1) as prepared:
+        first = prepared.render(html, duration_s=0.5, fps=FPS, viewport=VIEWPORT)
+        smaller = prepared.render(html, duration_s=0.5, fps=FPS, viewport=(320, 240))
+        again = prepared.render(html, duration_s=0.5, fps=FPS, viewport=(320, 240))
+    with LocalRendererPool(size=1, config=RenderConfig(prepare_next_tab=False)) as fresh:
+        direct = fresh.render(html, duration_s=0.5, fps=FPS, viewport=(320, 240))
+    assert all(r.ok for r in (first, smaller, again, direct)), [r.reason for r in (first, smaller, again, direct)]
+    assert first.frames.shape[1:3] == (384, 512) and smaller.frames.shape[1:3] == (240, 320)
+    assert np.array_equal(smaller.frames, again.frames) and np.array_equal(again.frames, direct.frames)

@@ -220,7 +220,7 @@ class CountingRenderer:
     """A renderer that counts the renders it passes on."""
 
     def __init__(self, pool):
-        self.pool, self.config, self.renders = pool, pool.config, 0
+        self.pool, self.renders = pool, 0  # no `config`: such a backend is taken to render PNG
 
     def render(self, *args, **kwargs):
         self.renders += 1
@@ -245,7 +245,7 @@ def test_references_render_once_and_come_back_from_the_cache(pool, scorer, tmp_p
     faster = dataclasses.replace(task, fps=5.0)
     assert ReferenceCache.key(faster) != ReferenceCache.key(task)
     # JPEG frames are other pixels: another entry too.
-    assert ReferenceCache.key(task, "jpeg") != ReferenceCache.key(task)
+    assert ReferenceCache.key(task, "jpeg:90") != ReferenceCache.key(task) != ReferenceCache.key(task, "jpeg:70")
     # The cached video stands in for the scorer's own render of an animation reference.
     animation = AnimationTaskSource(2, AnimationConfig(max_duration_s=2.5, **SHORT))[0]
     video = render_reference(animation, renderer)

@@ -89,7 +89,7 @@ def test_viewer_loads_an_episode_folder_and_sends_every_code_version(episode_dir
     # The clip strip shows the frames the agent was given, at their source times.
     (clip,) = data["clips"]
     assert clip["step"] == 0 and clip["n_frames"] == 4 and clip["segments"] == [[0.2, 0.6]]
-    assert clip["times"] == [0.2, 0.3, 0.4, 0.5] and len(clip["frames"]) == 4
+    assert clip["labels"] == ["0.20 s", "0.30 s", "0.40 s", "0.50 s"] and len(clip["frames"]) == 4
     assert [a["type"] for a in data["actions"]] == ["clip", "code", "patch", "finish"]
     assert data["bars_svg"].count("class='group") == 2
     json.dumps(data)  # everything crosses the comm as JSON

@@ -3,8 +3,9 @@
 `render_reference(task)` is the task's reference as a `Video` — its recording when it has one,
 else its source page rendered (duration, fps, viewport, interaction script) and stored losslessly
 as `.npz` under `~/.cache/v2c/references/` (`$V2C_CACHE_DIR/references` when set). The key is a
-hash of the page's content, the recording settings and the script, so an edited page or another
-fps is a new entry and nothing is ever stale. Pass the result to `task.to_reference(video=...)`
+hash of the page's content, the recording settings, the script and the renderer's frame encoding
+(`RenderConfig.pixel_recipe`), so an edited page, another fps or JPEG frames are a new entry and
+nothing is ever stale. Pass the result to `task.to_reference(video=...)`
 and the scorer skips its own render of an animation reference.
 """
 from __future__ import annotations
@@ -48,14 +49,15 @@ class ReferenceCache:
         self.root = Path(self.root) if self.root is not None else default_cache_dir()
 
     @staticmethod
-    def key(task: Task, frame_format: str = "png") -> str:
-        """Hash of everything the rendered frames depend on (not the task id: equal pages share an entry)."""
+    def key(task: Task, pixel_recipe: str = "png") -> str:
+        """Hash of everything the rendered frames depend on (not the task id: equal pages share an entry);
+        `pixel_recipe` is the renderer's `RenderConfig.pixel_recipe`."""
         if task.page is None:
             raise ValueError(f"task {task.id} has no page to render")
         recipe = [CACHE_VERSION, task.page.content_hash(), task.duration_s, task.fps, list(task.viewport),
                   [s.to_dict() for s in task.interactions]]
-        if frame_format != "png":  # png keys stay as they were before JPEG frames existed
-            recipe.append(frame_format)
+        if pixel_recipe != "png":  # png keys stay as they were before JPEG frames existed
+            recipe.append(pixel_recipe)
         return hashlib.sha256(json.dumps(recipe, sort_keys=True, default=str).encode()).hexdigest()
 
     def path(self, key: str) -> Path:
@@ -91,9 +93,10 @@ def render_reference(task: Task, renderer: RenderBackend | None = None, cache: R
     """The task's reference frames: its recording, or its page rendered (from the cache when seen before)."""
     if task.video is not None:
         return task.load_video()
-    renderer, cache, key, hit = _lookup(task, renderer, cache, use_cache)
+    cache, key, hit = _lookup(task, renderer, cache, use_cache)
     if hit is not None:
         return hit
+    renderer = renderer or default_pool()
     result = renderer.render(task.page, task.duration_s, task.fps, task.viewport, list(task.interactions))
     return _store(task, result, cache, key)
 
@@ -105,20 +108,22 @@ async def render_reference_async(task: Task, renderer: RenderBackend | None = No
         import asyncio
 
         return await asyncio.to_thread(task.load_video)
-    renderer, cache, key, hit = _lookup(task, renderer, cache, use_cache)
+    cache, key, hit = _lookup(task, renderer, cache, use_cache)
     if hit is not None:
         return hit
+    renderer = renderer or default_pool()
     result = await renderer.render_async(task.page, task.duration_s, task.fps, task.viewport, list(task.interactions))
     return _store(task, result, cache, key)
 
 
 def _lookup(task: Task, renderer: RenderBackend | None, cache: ReferenceCache | None,
-            use_cache: bool) -> tuple[RenderBackend, ReferenceCache | None, str, Video | None]:
-    """(the renderer to use, the cache to store into or None, the entry's key, a cached video or None)."""
-    renderer = renderer or default_pool()
+            use_cache: bool) -> tuple[ReferenceCache | None, str, Video | None]:
+    """(the cache to store into or None, the entry's key, a cached video or None). Needs no browser:
+    `renderer=None` means the default pool, which renders PNG, as does a backend that does not say."""
+    config = getattr(renderer, "config", None)
+    key = ReferenceCache.key(task, config.pixel_recipe if config is not None else "png")
     cache = (cache or ReferenceCache()) if use_cache else None
-    key = ReferenceCache.key(task, renderer.config.frame_format)
-    return renderer, cache, key, cache.get(key) if cache is not None else None
+    return cache, key, cache.get(key) if cache is not None else None
 
 
 def _store(task: Task, result: RenderResult, cache: ReferenceCache | None, key: str) -> Video:

@@ -1,11 +1,11 @@
 """A direct DevTools-protocol connection to one page, for the per-frame hot path.
 
 Playwright relays CDP through its Node driver, which costs about as much as Chromium's own
-encoding for every screenshot: a 512x384 PNG frame took 25 ms through Playwright's CDP session
-and 11 ms on a direct socket to the same page, a 1024x768 one 71 ms and 33 ms (probe in the
-#2 notes; `benchmarks/render.py` measures the whole renderer). So the frame loop (advancing the
-virtual clock, `beginFrame` and its screenshot) talks to the page's own DevTools socket, while
-Playwright keeps everything else (routing, input, events, crash detection).
+encoding for every screenshot: on the keyframes page of `benchmarks/render.py`, a 512x384 PNG
+frame took 25 ms through Playwright's CDP session and 11 ms on a direct socket to the same page,
+a 1024x768 one 71 ms and 33 ms. So the frame loop (advancing the virtual clock, `beginFrame` and
+its screenshot) talks to the page's own DevTools socket, while Playwright keeps everything else
+(routing, input, events, crash detection).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, WebSocketException
 
 
 class CdpError(Exception):
@@ -36,9 +36,13 @@ class PageConnection:
     async def open(cls, browser_endpoint: str, target_id: str) -> "PageConnection":
         """Connect to a page of the browser whose endpoint is `ws://HOST:PORT/devtools/browser/...`."""
         host = browser_endpoint.split("/devtools/", 1)[0]
-        # Screenshots are large, single messages; compression would only cost CPU on localhost.
-        socket = await connect(f"{host}/devtools/page/{target_id}", max_size=None,
-                                          compression=None, ping_interval=None)
+        try:
+            # Screenshots are large, single messages: no size cap, and compression would only cost CPU on
+            # localhost. proxy=None: a proxy from the environment must never see the browser's own socket.
+            socket = await connect(f"{host}/devtools/page/{target_id}", max_size=None, compression=None,
+                                   ping_interval=None, close_timeout=1, proxy=None)
+        except (OSError, WebSocketException) as error:
+            raise CdpError(f"cannot reach the page's DevTools socket: {error}") from error
         return cls(socket)
 
     async def _read(self) -> None:
@@ -74,7 +78,12 @@ class PageConnection:
             raise CdpError("the page's DevTools connection closed") from closed
         finally:
             self._pending.pop(call_id, None)
+            if future.done() and not future.cancelled():
+                future.exception()  # failed by the reader while send() raised: seen here, not logged at exit
 
     async def close(self) -> None:
-        await self._socket.close()
-        await asyncio.gather(self._reader, return_exceptions=True)
+        try:
+            await self._socket.close()
+        finally:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)

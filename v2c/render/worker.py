@@ -40,6 +40,7 @@ document.addEventListener('DOMContentLoaded', () => {
 });
 """
 _CAPTURE_RETRIES = 5
+_FALSE_DAMAGE_LIMIT = 3
 _LOCAL_REFUSAL = "Not allowed to load local resource:"
 
 
@@ -73,6 +74,12 @@ class _Tab:
     page: BrowserPage | None = None
     target_id: str = ""
     run: "_RenderRun | None" = None
+    crashed: bool = False
+    """Its renderer died while the tab waited (the render's own crash handler comes later)."""
+
+    def usable_for(self, browser: Browser | None, viewport: tuple[int, int]) -> bool:
+        return (self.browser is browser and self.viewport == viewport and not self.crashed
+                and self.page is not None and not self.page.is_closed())
 
     async def route(self, route: Route) -> None:
         if self.run is None:  # nothing loads before a render takes the tab
@@ -82,8 +89,14 @@ class _Tab:
 
     async def refuse_websocket(self, ws: Any) -> None:
         if self.run is not None:
+            self.run.network_events += 1
             self.run.result.blocked_requests.append(ws.url[:500])
         await ws.close()
+
+
+async def _close_quietly(context: BrowserContext) -> None:
+    """Close a context that may belong to a browser that is already gone."""
+    await asyncio.gather(asyncio.wait_for(context.close(), 2), return_exceptions=True)
 
 
 class BrowserWorker:
@@ -98,6 +111,7 @@ class BrowserWorker:
         self.renders = 0
         self.restarts = 0
         self._spare: asyncio.Task[_Tab] | None = None
+        self._closing: set[asyncio.Future[None]] = set()
 
     async def _ensure_started(self) -> None:
         if self.browser is not None and self.browser.is_connected() and self.process and self.process.alive():
@@ -119,13 +133,20 @@ class BrowserWorker:
             color_scheme="light", service_workers="block", accept_downloads=False,
         )
         tab = _Tab(browser, context, viewport)
-        await context.add_init_script(script=_INIT_SCRIPT)
-        await context.route("**/*", tab.route)
-        await context.route_web_socket("**/*", tab.refuse_websocket)
-        tab.page = await context.new_page()
-        session = await context.new_cdp_session(tab.page)
-        tab.target_id = (await session.send("Target.getTargetInfo"))["targetInfo"]["targetId"]
-        await session.detach()
+        try:
+            await context.add_init_script(script=_INIT_SCRIPT)
+            await context.route("**/*", tab.route)
+            await context.route_web_socket("**/*", tab.refuse_websocket)
+            tab.page = await context.new_page()
+            tab.page.on("crash", lambda _: setattr(tab, "crashed", True))
+            session = await context.new_cdp_session(tab.page)
+            tab.target_id = (await session.send("Target.getTargetInfo"))["targetInfo"]["targetId"]
+            await session.detach()
+        except BaseException:  # half-made (a timeout, a dying browser): close it rather than leak a renderer
+            closing = asyncio.ensure_future(_close_quietly(context))
+            self._closing.add(closing)  # the loop keeps only weak references to tasks
+            closing.add_done_callback(self._closing.discard)
+            raise
         return tab
 
     async def take_tab(self, viewport: tuple[int, int]) -> _Tab:
@@ -137,9 +158,9 @@ class BrowserWorker:
             except Exception:  # a spare that failed to open is just not used
                 tab = None
             if tab is not None:
-                if tab.browser is self.browser and tab.viewport == viewport and not tab.page.is_closed():
+                if tab.usable_for(self.browser, viewport):
                     return tab
-                await asyncio.gather(asyncio.wait_for(tab.context.close(), 2), return_exceptions=True)
+                await _close_quietly(tab.context)
         return await self._open_tab(viewport)
 
     def prepare_tab(self, viewport: tuple[int, int]) -> None:
@@ -238,9 +259,11 @@ class _RenderRun:
         self.last_screenshot: str | None = None
         self.last_frame: asyncio.Future[np.ndarray] | None = None
         self.static = False
-        self.screenshot_params: dict[str, Any] = (
-            {"format": "jpeg", "quality": self.config.jpeg_quality} if self.config.frame_format == "jpeg"
-            else {"format": "png", "optimizeForSpeed": True})
+        self.false_damage = 0
+        # Real-time activity (requests and their ends) that could paint in a frame we do not screenshot.
+        self.network_events = 0
+        self.requests_open = 0
+        self.network_at_last_shot: tuple[int, int] = (-1, -1)
 
     async def frames_array(self) -> np.ndarray:
         width, height = self.viewport
@@ -264,6 +287,9 @@ class _RenderRun:
         crash = asyncio.ensure_future(self.crash_event.wait())
         try:
             done, _ = await asyncio.wait({call, crash}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:  # the whole render timed out or was cancelled: the call must not outlive it
+            call.cancel()
+            raise
         finally:
             crash.cancel()
         if call in done:
@@ -275,6 +301,7 @@ class _RenderRun:
         raise RenderAborted(RenderStatus.TIMEOUT, f"{what} did not finish within {timeout_s:g} s")
 
     async def _route(self, route: Route) -> None:
+        self.network_events += 1  # before the response exists, whenever Playwright reports the request
         url = route.request.url
         request = route.request
         if request.is_navigation_request() and request.frame.parent_frame is None:
@@ -318,6 +345,9 @@ class _RenderRun:
         page.on("pageerror", lambda e: self.result.page_errors.append(str(e)[:500]))
         page.on("crash", self._on_crash)
         page.on("dialog", lambda d: asyncio.ensure_future(d.dismiss()))
+        page.on("request", lambda _: self._network_event(+1))
+        page.on("requestfinished", lambda _: self._network_event(-1))
+        page.on("requestfailed", lambda _: self._network_event(-1))
         self.cdp = await self._bounded(PageConnection.open(self.worker.process.ws_endpoint, tab.target_id),
                                        self.config.load_timeout_s, "connecting to the page")
         await self._bounded(page.goto(ORIGIN + "index.html", wait_until="load"), self.config.load_timeout_s,
@@ -346,6 +376,10 @@ class _RenderRun:
         timings["frames"] = time.perf_counter() - clock
         await self._collect_page_notes()
 
+    def _network_event(self, opened: int) -> None:
+        self.network_events += 1
+        self.requests_open += opened
+
     def _on_crash(self, _: Any) -> None:
         self.crashed = True
         self.crash_event.set()
@@ -370,40 +404,49 @@ class _RenderRun:
                                 + str(reply["exceptionDetails"].get("text", ""))[:300])
         self.now_ms = t_ms
 
-    async def _capture(self) -> "asyncio.Future[np.ndarray]":
-        """Take a frame; decoding runs on a thread while the browser prepares the next frame."""
+    async def _capture(self, video_frame: bool = True) -> "asyncio.Future[np.ndarray]":
+        """Take a frame (`video_frame`: one of the video's, not a step's state); decoding runs on a thread
+        while the browser prepares the next frame."""
         begin_frame = self.worker.build.begin_frame_control
-        if begin_frame and self.static and self.last_frame is not None:
+        if self.static:
             # Nothing changed for two frames: a frame without a picture tells whether this one differs.
-            reply = await self._bounded(self.cdp.send("HeadlessExperimental.beginFrame", {}),
-                                        self.config.frame_timeout_s, "capturing a frame")
+            reply = await self._send_frame({}, "capturing a frame")
             if not reply.get("hasDamage"):
-                self.result.repeated_frames += 1
-                return self.last_frame
+                self.result.repeated_frames += video_frame
+                return self.last_frame  # type: ignore[return-value]
+        data = await self._screenshot(begin_frame)
+        network = (self.network_events, self.requests_open)
+        quiet, self.network_at_last_shot = network == self.network_at_last_shot and not self.requests_open, network
+        if data != self.last_screenshot or self.last_frame is None:
+            self.static = False
+            self.last_screenshot = data
+            self.last_frame = asyncio.get_running_loop().run_in_executor(None, decode_screenshot, data, self.viewport)
+            return self.last_frame
+        # A canvas redrawn unchanged every frame reports damage forever: stop probing after a few false alarms.
+        self.false_damage += self.static
+        self.static = (begin_frame and self.config.skip_static_frames and quiet
+                       and self.false_damage < _FALSE_DAMAGE_LIMIT)
+        if self.static:
+            # A screenshot damages the frame after it; drain that so the next probe sees only the page.
+            await self._send_frame({}, "capturing a frame")
+        return self.last_frame
+
+    async def _screenshot(self, begin_frame: bool) -> str:
         for _ in range(_CAPTURE_RETRIES):
             if begin_frame:
-                reply = await self._bounded(self.cdp.send("HeadlessExperimental.beginFrame", {
-                    "screenshot": self.screenshot_params}), self.config.frame_timeout_s, "capturing a frame")
-                data = reply.get("screenshotData")
+                data = (await self._send_frame({"screenshot": self.config.screenshot_params}, "capturing a frame")
+                        ).get("screenshotData")
             else:
-                reply = await self._bounded(self.cdp.send("Page.captureScreenshot", self.screenshot_params),
-                                            self.config.frame_timeout_s, "capturing a frame")
-                data = reply.get("data")
+                data = (await self._bounded(self.cdp.send("Page.captureScreenshot", self.config.screenshot_params),
+                                            self.config.frame_timeout_s, "capturing a frame")).get("data")
             if data:  # the first beginFrame after navigation can come back without a picture
-                break
-        else:
-            raise RenderAborted(RenderStatus.ERROR, "the browser produced no frame")
-        if data == self.last_screenshot and self.last_frame is not None:
-            if begin_frame and self.config.skip_static_frames:
-                # A screenshot damages the frame after it; drain that so the next probe sees only the page.
-                await self._bounded(self.cdp.send("HeadlessExperimental.beginFrame", {}),
-                                    self.config.frame_timeout_s, "capturing a frame")
-                self.static = True
-            return self.last_frame
-        self.static = False
-        self.last_screenshot = data
-        self.last_frame = asyncio.get_running_loop().run_in_executor(None, decode_screenshot, data, self.viewport)
-        return self.last_frame
+                return data
+        raise RenderAborted(RenderStatus.ERROR, "the browser produced no frame")
+
+    async def _send_frame(self, params: dict[str, Any], what: str) -> dict[str, Any]:
+        assert self.cdp is not None
+        return await self._bounded(self.cdp.send("HeadlessExperimental.beginFrame", params),
+                                   self.config.frame_timeout_s, what)
 
     async def _check_health(self) -> None:
         if self.crashed:
@@ -425,7 +468,8 @@ class _RenderRun:
         step = self.result.steps[-1]
         step.text_after = await self._bounded(self.page.evaluate("window.__v2cTargets.visibleText()"),
                                               self.config.frame_timeout_s, "reading the page text")
-        step.frame_after = await (await self._capture())
+        # A copy: a repeated frame is one array, and steps' frames are handed out separately.
+        step.frame_after = (await (await self._capture(video_frame=False))).copy()
 
     async def _perform(self, index: int, step: Interaction) -> None:
         outcome = StepResult(index=index, t=step.t, ok=True)

@@ -192,7 +192,7 @@ function render({ model, el: host }) {
     for (const clip of data.clips || []) {
       const strip = el("div", { class: "v2c-clip-strip" });
       clip.frames.forEach((url, i) => strip.append(
-        el("figure", {}, el("img", { src: url, alt: "clip frame" }), el("figcaption", {}, `${clip.times[i].toFixed(2)} s`))));
+        el("figure", {}, el("img", { src: url, alt: "clip frame" }), el("figcaption", {}, clip.labels[i]))));
       const ranges = clip.segments.map(([a, b]) => `${a.toFixed(2)}–${b.toFixed(2)} s`).join(", ");
       clipsBox.append(el("details", { "data-step": String(clip.step) },
         el("summary", {}, `step ${clip.step} clip · ${ranges} · ${clip.n_frames} frames the agent watched`), strip));

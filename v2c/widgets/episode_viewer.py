@@ -170,10 +170,11 @@ CLIP_STRIP_FRAMES = 12
 def _clip_strip(step: Any, max_side: int) -> dict[str, Any]:
     """The frames a clip request returned, evenly thinned to `CLIP_STRIP_FRAMES`, with their times."""
     frames = np.asarray(step.clip_frames)
-    times = np.asarray(step.clip_timestamps if step.clip_timestamps is not None else np.arange(len(frames)), float)
     keep = np.unique(np.linspace(0, len(frames) - 1, min(len(frames), CLIP_STRIP_FRAMES)).round().astype(int))
+    times = step.clip_timestamps
+    labels = ([f"{float(times[i]):.2f} s" for i in keep] if times is not None else [f"frame {i}" for i in keep])
     return {"step": step.index, "segments": [list(s) for s in step.clip_segments or []], "n_frames": int(len(frames)),
-            "frames": frame_urls(frames[keep], max_side // 2), "times": [round(float(t), 3) for t in times[keep]]}
+            "frames": frame_urls(frames[keep], max_side // 2), "labels": labels}
 
 
 def _tracks_json(tracks: np.ndarray, scale: float) -> list[list[list[float] | None]]:
@@ -200,8 +201,8 @@ def _shorten(text: str, limit: int) -> str:
 
 def _static_clip(clip: dict[str, Any]) -> str:
     images = "".join(f"<figure style='margin:0'><img alt='clip frame' src='{url}'>"
-                     f"<figcaption style='{NOTE}'>{t:.2f} s</figcaption></figure>"
-                     for url, t in zip(clip["frames"], clip["times"]))
+                     f"<figcaption style='{NOTE}'>{label}</figcaption></figure>"
+                     for url, label in zip(clip["frames"], clip["labels"]))
     return (f"<details><summary>step {clip['step']} clip: {clip['n_frames']} frames</summary>"
             f"<div style='{ROW}'>{images}</div></details>")
 
