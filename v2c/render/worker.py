@@ -251,6 +251,7 @@ class _RenderRun:
         self.frames: list[asyncio.Future[np.ndarray]] = []
         self.now_ms = 0.0
         self.context: BrowserContext | None = None
+        self.tab: _Tab | None = None
         self.cdp: PageConnection | None = None
         self.crashed = False
         self.crash_event = asyncio.Event()
@@ -337,7 +338,7 @@ class _RenderRun:
 
         clock = time.perf_counter()
         tab = await self._bounded(self.worker.take_tab(self.viewport), self.config.load_timeout_s, "opening a tab")
-        tab.run = self
+        tab.run, self.tab = self, tab
         self.context, page = tab.context, tab.page
         assert page is not None and self.worker.process is not None
         self.page = page
@@ -540,6 +541,8 @@ class _RenderRun:
                 self.result.page_errors.append(error[:500])
 
     async def cleanup(self, healthy: bool) -> None:
+        if self.tab is not None:
+            self.tab.run = None  # Playwright may hold a closed context (and its route handler) a while
         if self.cdp is not None:
             await asyncio.gather(asyncio.wait_for(self.cdp.close(), 2), return_exceptions=True)
         if self.context is None or self.worker.browser is None:
