@@ -417,7 +417,8 @@ class _RenderRun:
                 return self.last_frame  # type: ignore[return-value]
         data = await self._screenshot(begin_frame)
         network = (self.network_events, self.requests_open)
-        quiet, self.network_at_last_shot = network == self.network_at_last_shot and not self.requests_open, network
+        quiet = network == self.network_at_last_shot and not self.requests_open
+        self.network_at_last_shot = network
         if data != self.last_screenshot or self.last_frame is None:
             self.static = False
             self.last_screenshot = data
