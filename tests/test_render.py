@@ -328,3 +328,15 @@ def test_prepared_tabs_follow_viewport_changes_and_a_proxy_in_the_environment_is
     assert all(r.ok for r in (first, smaller, again, direct)), [r.reason for r in (first, smaller, again, direct)]
     assert first.frames.shape[1:3] == (384, 512) and smaller.frames.shape[1:3] == (240, 320)
     assert np.array_equal(smaller.frames, again.frames) and np.array_equal(again.frames, direct.frames)
+
+
+def test_an_image_requested_mid_render_is_captured_while_frames_repeat(pool):
+    """Content that arrives in real time (a request made at t = 1 s) must show up in a later frame even
+    though the static frames before it were being repeated without screenshots."""
+    html = ("<p>waiting</p><script>setTimeout(() => { const i = new Image(200, 120);"
+            " i.src = 'https://picsum.photos/200/120'; document.body.append(i); }, 1000)</script>")
+    result = pool.render(html, duration_s=3.0, fps=FPS, viewport=VIEWPORT)
+    assert result.ok and result.repeated_frames > 0, result.reason
+    before, after = result.frames[9].astype(int), result.frames[-1].astype(int)
+    changed = np.abs(after - before).sum(axis=2) > 30
+    assert changed.sum() > 0.5 * 200 * 120, "the picsum image should be visible by the end"
