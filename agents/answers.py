@@ -1,6 +1,6 @@
 """From a model's answer to a page: the one place that knows each task's answer format.
 
-Most tasks are answered with code (an HTML page, in a fence or bare: `envs.actions.parse_action`).
+Most tasks are answered with code (an HTML page, in a fence or bare: `v2c.envs.actions.parse_action`).
 Template families such as `pick` are answered with a few words that fill a fixed page. Reward
 functions, the multi-turn tool env and `v2c eval` all go through `page_for_answer` / `to_action`,
 so a new answer format is one entry in `FORMATS`.
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from envs.actions import Code, Invalid, parse_action
-from envs.tasks.task import Task
+from v2c.envs.actions import Code, Invalid, parse_action
+from v2c.envs.tasks.task import Task
 from v2c.render import Page
 
 from . import pick_tasks

@@ -1,4 +1,4 @@
-"""`v2c train` and `v2c eval`: argument parsing only; the work is in `agents.train` and `agents.evaluate`.
+"""`v2c train` and `v2c eval`: argument parsing only; the work is in `v2c.agents.train` and `v2c.agents.evaluate`.
 
 `v2c train` takes every `TrainConfig` field as `--field-name` (booleans as `--x/--no-x`, sizes as
 `WxH`, `none` for an unset optional). `v2c eval --agent NAME [--agent NAME ...] --tasks SOURCE

@@ -3,10 +3,10 @@
     rows = run_eval(EvalConfig(agents=("oracle", "blank", "hf:runs/train/model"), tasks="template:pick", limit=4,
                                out="runs/eval"))
 
-Each agent plays one episode per task in `VideoToCodeEnv` (`agents.rollout.run_episode`); template
-answers become pages through `agents.answers.to_action`. A row is the final submitted page's
+Each agent plays one episode per task in `VideoToCodeEnv` (`v2c.agents.rollout.run_episode`); template
+answers become pages through `v2c.agents.answers.to_action`. A row is the final submitted page's
 scores — `{"task_id", "agent", "total", "appearance", "temporal", "functional", "static", ...}` —
-and the reference and candidate videos are written for the report (`agents.report`).
+and the reference and candidate videos are written for the report (`v2c.agents.report`).
 
 Static output (Animation2Code's failure rate, e.g. 41.5% for Qwen3-VL-8B): a candidate page that
 rendered but never changes — the `static` or `blank` gate fired. Rates are over rendered pages;
@@ -25,8 +25,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-import envs  # noqa: F401  (registers the env ids)
-from rewards import RewardConfig
+import v2c.envs  # noqa: F401  (registers the env ids)
+from v2c.rewards import RewardConfig
 from v2c.render import RenderBackend
 from v2c.video import write_video
 
@@ -58,7 +58,7 @@ class EvalConfig:
     """
 
     agents: tuple[str, ...] = ("oracle", "blank")
-    """Agent names (`agents.registry.make_agent`)."""
+    """Agent names (`v2c.agents.registry.make_agent`)."""
     tasks: str = "builtin:animations"
     """Task source spec or path."""
     limit: int | None = 8

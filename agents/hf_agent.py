@@ -1,8 +1,8 @@
 """`HFVLMAgent`: a transformers vision-language model as a `VideoToCodeEnv` policy.
 
 Qwen2.5-VL / Qwen3-VL first (any `AutoModelForImageTextToText` whose processor has a chat template
-should do): a hub id, a local folder, or `tiny` (the offline tiny Qwen3-VL of `agents.tiny_vlm`).
-The prompt follows one of the papers' settings (`agents.prompts`): `video`, `frames`, or the
+should do): a hub id, a local folder, or `tiny` (the offline tiny Qwen3-VL of `v2c.agents.tiny_vlm`).
+The prompt follows one of the papers' settings (`v2c.agents.prompts`): `video`, `frames`, or the
 two-stage `revisit` (coarse pass → clip request → code).
 
     agent = HFVLMAgent(HFAgentConfig(model="Qwen/Qwen3-VL-8B-Instruct", mode="revisit"))
@@ -60,7 +60,7 @@ class HFVLMAgent(PromptedAgent):
     def _load(self) -> None:
         if self._model is not None and self._processor is not None:
             return
-        from rewards.model_weights import ensure_torchvision_importable
+        from v2c.rewards.model_weights import ensure_torchvision_importable
 
         ensure_torchvision_importable()
         import torch

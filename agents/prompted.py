@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from envs.actions import ClipRequest, parse_action
+from v2c.envs.actions import ClipRequest, parse_action
 
 from .answers import instructions_for
 from .prompts import MODES, Prompt, build_prompt, valid_frames
@@ -28,7 +28,7 @@ class PromptSettings:
     """
 
     mode: str = "frames"
-    """`video`, `frames` or `revisit` (see `agents.prompts`)."""
+    """`video`, `frames` or `revisit` (see `v2c.agents.prompts`)."""
     use_video: bool | None = None
     """In `video` mode, pass a video input (True) or frames as images (False); None: whatever the backend takes."""
     frame_size: tuple[int, int] | None = None

@@ -1,6 +1,6 @@
 """Agents by name, as `v2c eval --agent NAME` takes them.
 
-    oracle | blank | first-frame | random     scripted baselines (`agents.baselines`)
+    oracle | blank | first-frame | random     scripted baselines (`v2c.agents.baselines`)
     tiny                                      the offline tiny Qwen3-VL (`hf:tiny`)
     hf:MODEL                                  `HFVLMAgent`: a hub id or a local folder (a `v2c train` output)
     openai:MODEL                              `OpenAICompatibleAgent` (key and URL from the environment)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from envs.episode import Episode
+from v2c.envs.episode import Episode
 
 
 def run_episode(env: Any, agent: Any, seed: int | None = None, options: dict[str, Any] | None = None) -> Episode:

@@ -1,8 +1,8 @@
 """Tasks carried by dataset rows, and their prepared references: shared by reward functions and tool envs.
 
 A training row names its task either by a serialised task (the `task` column: JSON of
-`envs.tasks.hf.task_to_row`, self-contained, works for any source) or by `task_id` + `task_source`
-(a spec `agents.task_specs.resolve_tasks` reads; shorter rows, but the source must be readable
+`v2c.envs.tasks.hf.task_to_row`, self-contained, works for any source) or by `task_id` + `task_source`
+(a spec `v2c.agents.task_specs.resolve_tasks` reads; shorter rows, but the source must be readable
 where training runs). `RowTasks` turns either into `Task`s, and `prepare` gives the scorer's
 `PreparedReference` (rendered once, cached on disk by `render_reference`, in memory here).
 """
@@ -13,12 +13,12 @@ import json
 from collections import OrderedDict
 from typing import Any, Sequence
 
-from envs.tasks.cache import render_reference_async
-from envs.tasks.hf import task_from_row, task_to_row
-from envs.tasks.source import GeneratedSource
-from envs.tasks.task import Task
-from rewards import RewardScorer
-from rewards.scorer import PreparedReference
+from v2c.envs.tasks.cache import render_reference_async
+from v2c.envs.tasks.hf import task_from_row, task_to_row
+from v2c.envs.tasks.source import GeneratedSource
+from v2c.envs.tasks.task import Task
+from v2c.rewards import RewardScorer
+from v2c.rewards.scorer import PreparedReference
 
 from .task_specs import resolve_tasks
 

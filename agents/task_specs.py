@@ -1,4 +1,4 @@
-"""Task sources by spec, with the agent-side template families on top of `envs.tasks.load_tasks`.
+"""Task sources by spec, with the agent-side template families on top of `v2c.envs.tasks.load_tasks`.
 
     resolve_tasks("template:pick?seed=0")    # PickTaskSource: pick the colour and duration (GRPO's easiest family)
     resolve_tasks("builtin:animations")      # anything else goes to envs.tasks.load_tasks
@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any, Sequence
 from urllib.parse import parse_qs
 
-from envs.tasks import load_tasks
-from envs.tasks.source import GeneratedSource, TaskSource
-from envs.tasks.task import Task
+from v2c.envs.tasks import load_tasks
+from v2c.envs.tasks.source import GeneratedSource, TaskSource
+from v2c.envs.tasks.task import Task
 
 from .pick_tasks import PickConfig, PickTaskSource
 

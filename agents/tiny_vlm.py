@@ -181,7 +181,7 @@ def _processor(cfg: TinyVLMConfig, tokenizer):
 
 def build_tiny_vlm(path: str | Path, config: TinyVLMConfig | None = None, overwrite: bool = False) -> Path:
     """Write the tiny model, tokenizer and processor to `path` (reused when already built with the same config)."""
-    from rewards.model_weights import ensure_torchvision_importable
+    from v2c.rewards.model_weights import ensure_torchvision_importable
 
     ensure_torchvision_importable()  # the video processor imports torchvision; a CUDA wheel beside CPU torch fails
     import torch

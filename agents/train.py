@@ -3,7 +3,7 @@
     result = run_train(TrainConfig(model="tiny", tasks="template:pick", max_steps=20))
     result.rewards            # mean reward per logged step
 
-Single turn (default): rows show the coarse pass as images (`agents.trl_dataset`), the model
+Single turn (default): rows show the coarse pass as images (`v2c.agents.trl_dataset`), the model
 answers once, `VideoCodeReward` renders and scores every completion of the batch concurrently.
 Multi turn (`multi_turn=True`): `VideoToCodeToolEnv` through `environment_factory`; the model may
 call `request_clip` and must call `submit_code`; the env's `get_reward` is the reward.
@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rewards import RewardConfig
+from v2c.rewards import RewardConfig
 from v2c.render import LocalRendererPool, RenderBackend, RenderConfig
 
 TINY_DEFAULTS = {"learning_rate": 1e-2, "max_completion_length": 6}
@@ -170,7 +170,7 @@ def build_trainer(cfg: TrainConfig, renderer: RenderBackend | None = None, datas
     """A ready `GRPOTrainer` for `cfg` (the dataset is built from `cfg.tasks` unless given). Without a
     `renderer`, a JPEG `cfg.frame_format` gets a pool of its own that lives as long as the process
     (`run_train` closes the one it makes)."""
-    from rewards.model_weights import ensure_torchvision_importable
+    from v2c.rewards.model_weights import ensure_torchvision_importable
 
     ensure_torchvision_importable()
     import torch

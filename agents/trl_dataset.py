@@ -22,8 +22,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from envs.tasks.cache import render_reference
-from envs.tasks.task import Task
+from v2c.envs.tasks.cache import render_reference
+from v2c.envs.tasks.task import Task
 from v2c.render import RenderBackend
 from v2c.video import Video, resample
 

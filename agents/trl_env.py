@@ -26,9 +26,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from envs.tasks.cache import render_reference
-from rewards import RewardBreakdown, RewardConfig, RewardScorer
-from rewards.scorer import run_sync
+from v2c.envs.tasks.cache import render_reference
+from v2c.rewards import RewardBreakdown, RewardConfig, RewardScorer
+from v2c.rewards.scorer import run_sync
 from v2c.render import RenderBackend
 from v2c.video import Video, clip
 

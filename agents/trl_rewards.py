@@ -7,14 +7,14 @@ TRL 1.16 calls a reward function as
 `f(prompts=..., completions=..., completion_ids=..., **dataset_columns, trainer_state=..., log_extra=...,
 log_metric=..., [environments=...])` and awaits it when it is `async` (on its own event-loop
 thread, gathered with the other async reward functions). `VideoCodeReward` is async: it turns every
-completion of the batch into a page (`agents.answers`: code, or a template answer), renders and
+completion of the batch into a page (`v2c.agents.answers`: code, or a template answer), renders and
 scores them all concurrently on the renderer pool, and returns one total per completion (0 for
 an answer with no page in it). Each component is logged with `log_metric` under `v2c/…`
 (appearance, temporal, functional, static/blank/failed rates, the share of answers with a page,
 render time, score-cache hits) and added to the completions table with `log_extra`.
 
 The task of each row comes from the dataset: a `task` column (a serialised task, see
-`agents.trl_dataset`) or `task_id` + `task_source`. Scores are memoised per (reference, page
+`v2c.agents.trl_dataset`) or `task_id` + `task_source`. Scores are memoised per (reference, page
 content): a GRPO group often repeats an answer, and template families have few distinct pages.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from rewards import RewardBreakdown, RewardConfig, RewardScorer
+from v2c.rewards import RewardBreakdown, RewardConfig, RewardScorer
 from v2c.render import Page, RenderBackend
 
 from .answers import completion_text, page_for_answer

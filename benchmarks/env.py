@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-import envs  # noqa: E402,F401
-from envs.video_to_code import make_vector_env  # noqa: E402
+import v2c.envs  # noqa: E402,F401
+from v2c.envs.video_to_code import make_vector_env  # noqa: E402
 
 SETTINGS = {"max_steps": 3, "max_frames": 8, "obs_size": (128, 96)}
 SCRIPT = ('{"segments": [{"start": 0.5, "end": 1.0}]}', "oracle", "<!doctype html><html><body></body></html>")

@@ -1,8 +1,8 @@
 """Does GRPO learn? The tiny offline VLM, our reward, the easiest family, fixed seeds.
 
-The tiny Qwen3-VL (`agents.tiny_vlm`, ~0.5 M parameters, random init) cannot write HTML, so on
+The tiny Qwen3-VL (`v2c.agents.tiny_vlm`, ~0.5 M parameters, random init) cannot write HTML, so on
 code tasks every completion scores 0 and GRPO has nothing to follow. The benchmark therefore uses
-the `template:pick` family (`agents.pick_tasks`): the page is a template with two slots (a colour
+the `template:pick` family (`v2c.agents.pick_tasks`): the page is a template with two slots (a colour
 and a slide duration) and the model answers with a few words; the answer is rendered and scored by
 the same `RewardScorer` as any page. The mean reward of the first `--window` steps is compared
 with that of the last ones; the run passes when the last window beats the first by `--min-gain`.
@@ -12,7 +12,7 @@ rarely names a colour) to ~0.7: the policy learns to answer in the format and a 
 durations. It does not learn to read the duration from the frames in this budget (the tiny vision
 tower starts random and the colour barely moves the appearance score) — that is what a real model
 and a real run are for: e.g. Qwen3-VL-2B/8B with LoRA, batch 8 × 8 generations × 4 accumulation,
-a few hundred steps on `builtin:animations` (see `agents.train`).
+a few hundred steps on `builtin:animations` (see `v2c.agents.train`).
 
     python benchmarks/learning.py [--steps 40] [--window 10]
 """
@@ -29,8 +29,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 
-from agents.tiny_vlm import build_tiny_vlm, default_tiny_vlm_dir  # noqa: E402
-from agents.train import TrainConfig, run_train  # noqa: E402
+from v2c.agents.tiny_vlm import build_tiny_vlm, default_tiny_vlm_dir  # noqa: E402
+from v2c.agents.train import TrainConfig, run_train  # noqa: E402
 
 
 REAL_RUN = ("Qwen/Qwen3-VL-8B-Instruct (2B to start) with LoRA r 16-64, 8 prompts x 8 generations x 4 accumulation "

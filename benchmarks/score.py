@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rewards import Reference, RewardConfig, RewardScorer  # noqa: E402
-from rewards.appearance import dreamsim_missing_files  # noqa: E402
+from v2c.rewards import Reference, RewardConfig, RewardScorer  # noqa: E402
+from v2c.rewards.appearance import dreamsim_missing_files  # noqa: E402
 from v2c.render import LocalRendererPool, Page  # noqa: E402
 
 REFERENCE = """<!doctype html><html><body style='margin:0;background:#fafafa;font:18px sans-serif'>

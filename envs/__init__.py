@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 
-_ENTRY = "envs.video_to_code:VideoToCodeEnv"
+_ENTRY = "v2c.envs.video_to_code:VideoToCodeEnv"
 
 for _env_id, _tasks in (("v2c/Animation-v0", "builtin:animations"), ("v2c/Interaction-v0", "builtin:interactions"),
                         ("v2c/VideoToCode-v0", "builtin:animations")):

@@ -9,8 +9,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from rewards import RewardConfig, RewardScorer
-from rewards.scorer import PreparedReference
+from v2c.rewards import RewardConfig, RewardScorer
+from v2c.rewards.scorer import PreparedReference
 from v2c.render import Page, RenderBackend
 from v2c.video import Video, clip, resample
 
@@ -38,7 +38,7 @@ class VideoToCodeEnv(gym.Env):
     appearance, motion and — for interactive tasks — behaviour under the replayed interactions.
 
     ## Action Space
-    `Unicode`: one string, parsed by `envs.actions.parse_action` (chatter around it is ignored):
+    `Unicode`: one string, parsed by `v2c.envs.actions.parse_action` (chatter around it is ignored):
     - a clip request `{"segments": [{"start": s, "end": e}], "fps": N}` (seconds; bare, in
       `<tool>…</tool>` or a fenced block): the ranges at N fps (default the reference's own rate);
     - code: an HTML document, in a ```html block or raw;

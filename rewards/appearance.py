@@ -3,10 +3,10 @@
 Animation2Code's appearance similarity, on numpy videos:
 
 1. each video is cropped to its own animated region and both crops are resized to one
-   common size (`rewards.crop`), so page position does not matter;
+   common size (`v2c.rewards.crop`), so page position does not matter;
 2. a `FrameEmbedder` turns every frame into an embedding and gives the (T_ref × T_cand)
    matrix of frame distances, each in [0, 1];
-3. dynamic time warping aligns the two sequences (`rewards.dtw`), so a candidate that shows
+3. dynamic time warping aligns the two sequences (`v2c.rewards.dtw`), so a candidate that shows
    the right frames a little early or late is not punished here (that is the temporal
    score's job);
 4. score = 1 − DTW cost / path length, clipped to [0, 1].
@@ -43,9 +43,9 @@ from typing import Any, Protocol, runtime_checkable
 import cv2
 import numpy as np
 
-from rewards.crop import Box, CropConfig, animated_region, comparison_size, crop_and_resize
-from rewards.dtw import dtw
-from rewards.model_weights import downloads_disabled, ensure_torchvision_importable, torch_hub_dir
+from v2c.rewards.crop import Box, CropConfig, animated_region, comparison_size, crop_and_resize
+from v2c.rewards.dtw import dtw
+from v2c.rewards.model_weights import downloads_disabled, ensure_torchvision_importable, torch_hub_dir
 
 __all__ = [
     "FrameEmbedder",
@@ -130,7 +130,7 @@ class LabSSIMEmbedder:
     def __init__(self, config: LabSSIMConfig | None = None) -> None:
         self.config = config or LabSSIMConfig()
         g = cv2.getGaussianKernel(self.config.ssim_window, self.config.ssim_sigma)
-        self._window = (g @ g.T).ravel().astype(np.float32)  # sums to 1
+        self._window = (g @ g.T).ravel()  # sums to 1
 
     def embed(self, frames: np.ndarray) -> _LabSSIMEmbedding:
         cfg = self.config
@@ -138,8 +138,11 @@ class LabSSIMEmbedder:
         ch, cw = comparison_size((0, h, 0, w), cfg.colour_side)
         sh, sw = comparison_size((0, h, 0, w), cfg.ssim_side)
         sh, sw = max(sh, cfg.ssim_window), max(sw, cfg.ssim_window)
-        lab = np.empty((t, ch * cw, 3), np.float32)
-        grey = np.empty((t, sh, sw), np.float32)
+        # float64 from here on: the distances below subtract nearly equal sums (E[xy] − μxμy,
+        # |a|² + |b|² − 2a·b), and in float32 that cancellation leaves ~1e-4 for identical frames,
+        # with a value that depends on the CPU's BLAS kernel.
+        lab = np.empty((t, ch * cw, 3), np.float64)
+        grey = np.empty((t, sh, sw), np.float64)
         for k, f in enumerate(frames):
             small = cv2.resize(f, (cw, ch), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
             lab[k] = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).reshape(-1, 3)
@@ -148,8 +151,10 @@ class LabSSIMEmbedder:
         win = np.lib.stride_tricks.sliding_window_view(grey, (cfg.ssim_window, cfg.ssim_window), axis=(1, 2))
         win = win[:, :: cfg.ssim_stride, :: cfg.ssim_stride].reshape(t, -1, cfg.ssim_window**2)  # (T, K, P)
         mu = win @ self._window
-        var = np.maximum((win * win) @ self._window - mu * mu, 0.0)
-        patches = np.ascontiguousarray((win * np.sqrt(self._window)).transpose(1, 0, 2))
+        patches = np.ascontiguousarray((win * np.sqrt(self._window)).transpose(1, 0, 2))  # (K, T, P)
+        # The same products as the pairwise E[xy] in `distances`, so a frame's covariance with
+        # itself equals its variance.
+        var = np.maximum(np.einsum("ktp,ktp->tk", patches, patches) - mu * mu, 0.0)
         return _LabSSIMEmbedding(lab=lab, lab_std=lab.std(axis=1), mu=mu, var=var, patches=patches)
 
     def distances(self, a: _LabSSIMEmbedding, b: _LabSSIMEmbedding) -> np.ndarray:
@@ -180,7 +185,7 @@ class LabSSIMEmbedder:
         # (Ta, Tb, P, 3) temporary; rows in blocks so long videos stay within a few MB.
         sq_a = (lab_a**2).sum(axis=2)
         sq_b = (lab_b**2).sum(axis=2)
-        out = np.empty((len(lab_a), len(lab_b)), np.float32)
+        out = np.empty((len(lab_a), len(lab_b)), np.float64)
         block = max(1, 2**20 // max(1, len(lab_b) * lab_a.shape[1]))
         for s in range(0, len(lab_a), block):
             cross = np.einsum("ipc,jpc->ijp", lab_a[s : s + block], lab_b, optimize=True)

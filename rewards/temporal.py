@@ -2,7 +2,7 @@
 
 Animation2Code's temporal similarity, on numpy videos:
 
-1. each video is cropped to its own animated region (`rewards.crop`) and point tracks are
+1. each video is cropped to its own animated region (`v2c.rewards.crop`) and point tracks are
    computed on the crop, so coordinates are relative to the crop and page position does not
    matter. Motion is measured in frame diagonals per second, so it does not depend on the
    resolution or frame rate either (but a candidate that moves twice as far is twice as fast);
@@ -47,9 +47,9 @@ from typing import Any, Protocol, runtime_checkable
 import cv2
 import numpy as np
 
-from rewards.crop import Box, CropConfig, animated_region, crop
-from rewards.dtw import dtw
-from rewards.model_weights import downloads_disabled, torch_hub_dir
+from v2c.rewards.crop import Box, CropConfig, animated_region, crop
+from v2c.rewards.dtw import dtw
+from v2c.rewards.model_weights import downloads_disabled, torch_hub_dir
 
 __all__ = [
     "PointTracker",

@@ -15,7 +15,7 @@ fi
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ constraints.txt -nt "$STAMP" ]; then
   "$VENV/bin/python" -m pip install -q --upgrade pip
   "$VENV/bin/python" -m pip install -q "$(grep '^torch==' constraints.txt)"
-  "$VENV/bin/python" -m pip install -q -c constraints.txt -e '.[test]'
+  "$VENV/bin/python" -m pip install -q -c constraints.txt -e '.[all,test]'
   touch "$STAMP"
 fi
 

@@ -15,17 +15,17 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-import envs  # noqa: F401  (registers the env ids)
-from agents.answers import page_for_answer, to_action
-from agents.evaluate import AnswerAdapter, EvalConfig, run_eval
-from agents.hf_agent import HFAgentConfig, HFVLMAgent
-from agents.openai_agent import APIError, OpenAIAgentConfig, OpenAICompatibleAgent
-from agents.pick_tasks import COLOURS, DURATIONS, PickTaskSource, parse_answer
-from agents.prompts import build_prompt
-from agents.registry import make_agent
-from agents.rollout import run_episode
-from agents.task_specs import resolve_tasks, take_tasks
-from agents.tiny_vlm import build_tiny_vlm
+import v2c.envs  # noqa: F401  (registers the env ids)
+from v2c.agents.answers import page_for_answer, to_action
+from v2c.agents.evaluate import AnswerAdapter, EvalConfig, run_eval
+from v2c.agents.hf_agent import HFAgentConfig, HFVLMAgent
+from v2c.agents.openai_agent import APIError, OpenAIAgentConfig, OpenAICompatibleAgent
+from v2c.agents.pick_tasks import COLOURS, DURATIONS, PickTaskSource, parse_answer
+from v2c.agents.prompts import build_prompt
+from v2c.agents.registry import make_agent
+from v2c.agents.rollout import run_episode
+from v2c.agents.task_specs import resolve_tasks, take_tasks
+from v2c.agents.tiny_vlm import build_tiny_vlm
 
 SMALL = {"max_steps": 4, "max_frames": 8, "obs_size": (128, 96)}
 
@@ -95,7 +95,7 @@ def test_hf_agent_plays_an_episode_in_each_setting(mode, tiny_vlm, pool):
 
 
 def test_hf_agent_takes_a_qwen2_5_vl_too(tmp_path_factory, pool):
-    from agents.tiny_vlm import TinyVLMConfig
+    from v2c.agents.tiny_vlm import TinyVLMConfig
 
     model = build_tiny_vlm(tmp_path_factory.getbasetemp() / "tiny-qwen2.5-vl", TinyVLMConfig(family="qwen2_5_vl"))
     environment = gym.make("v2c/VideoToCode-v0", tasks=take_tasks("builtin:animations", 1), renderer=pool, **SMALL)
@@ -213,7 +213,7 @@ def test_eval_of_the_baselines_writes_the_table_and_the_report(pool, tmp_path):
 
 
 def test_eval_cli_runs_agents_by_name_on_a_folder_whose_oracle_is_the_page(tmp_path, capsys, monkeypatch):
-    from envs.examples import TECHNIQUES
+    from v2c.envs.examples import TECHNIQUES
     from v2c.cli import main
 
     pages = tmp_path / "pages"

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-import envs  # noqa: F401  (registers the ids)
-from envs.episode import Episode
-from envs.video_to_code import make_vector_env
+import v2c.envs  # noqa: F401  (registers the ids)
+from v2c.envs.episode import Episode
+from v2c.envs.video_to_code import make_vector_env
 
 SMALL = {"max_steps": 4, "max_frames": 8, "clip_max_frames": 24, "obs_size": (128, 96)}
 
@@ -128,7 +128,7 @@ def test_render_modes_and_improvement_shaping(pool):
 
 
 def test_a_folder_of_pages_uses_file_stems_as_task_ids(pool, tmp_path):
-    from envs.examples import TECHNIQUES
+    from v2c.envs.examples import TECHNIQUES
 
     (tmp_path / "slide.html").write_text(TECHNIQUES["waapi"])
     environment = gym.make("v2c/VideoToCode-v0", tasks=str(tmp_path), renderer=pool, **SMALL)
@@ -152,8 +152,8 @@ def test_vector_envs(asynchronous, pool):
 
 
 def test_scripted_baselines_rank_as_expected(env):
-    from agents import make_baseline
-    from agents.rollout import run_episode
+    from v2c.agents import make_baseline
+    from v2c.agents.rollout import run_episode
 
     task_id = env.reset(seed=12)[1]["task_id"]
     best = {name: run_episode(env, make_baseline(name), seed=0, options={"task_id": task_id}).best_total

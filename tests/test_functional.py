@@ -20,10 +20,10 @@ import cv2
 import numpy as np
 import pytest
 
-from rewards.functional import (
+from v2c.rewards.functional import (
     PageState, ReferenceVideo, ReplayStates, compare_step, functional_score, score_replay, with_baseline_step,
 )
-from rewards.judge import GroundedAction, OpenAIJudge, judge_functional_score, parse_action, parse_verdict
+from v2c.rewards.judge import GroundedAction, OpenAIJudge, judge_functional_score, parse_action, parse_verdict
 
 VIEWPORT = (512, 384)
 FPS = 5.0

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from envs.tasks import LoadedSource, NoOracleError, TaskLoadError, detect_layout, load_tasks, task_from_row, to_hf_dataset
-from envs.tasks.anim2code import load_anim2code
-from envs.tasks.folder import load_folder
-from envs.tasks.video2code import load_video2code, parse_operations
-from rewards import RewardConfig, RewardScorer
+from v2c.envs.tasks import LoadedSource, NoOracleError, TaskLoadError, detect_layout, load_tasks, task_from_row, to_hf_dataset
+from v2c.envs.tasks.anim2code import load_anim2code
+from v2c.envs.tasks.folder import load_folder
+from v2c.envs.tasks.video2code import load_video2code, parse_operations
+from v2c.rewards import RewardConfig, RewardScorer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 A2C, V2C, FOLDER = FIXTURES / "anim2code", FIXTURES / "video2code", FIXTURES / "folder"

@@ -10,7 +10,7 @@ import pytest
 from v2c.render import LocalRendererPool, Page, RenderConfig, RenderStatus
 from v2c.render.browser import chromium_processes
 
-from envs.examples import TECHNIQUES, page
+from v2c.envs.examples import TECHNIQUES, page
 
 FPS = 10
 VIEWPORT = (512, 384)
@@ -280,7 +280,7 @@ def test_repeating_undamaged_frames_never_changes_a_pixel(pool):
     """`skip_static_frames` trusts Chromium's damage report; across built-in animations (delays, holds,
     chained steps) and interactive widgets (clicks, typing, scrolling) every frame must match a render
     that takes a screenshot of every frame."""
-    from envs.tasks import load_tasks
+    from v2c.envs.tasks import load_tasks
 
     tasks = load_tasks("builtin:animations?seed=3").take(6) + load_tasks("builtin:interactions?seed=3").take(8)
     with LocalRendererPool(size=1, config=RenderConfig(skip_static_frames=False)) as every_frame:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from rewards.config import RewardConfig
-from rewards.scorer import Reference, RewardScorer
+from v2c.rewards.config import RewardConfig
+from v2c.rewards.scorer import Reference, RewardScorer
 from v2c.render import Page
 
 

@@ -15,16 +15,16 @@ import cv2
 import numpy as np
 import pytest
 
-from rewards.appearance import (
+from v2c.rewards.appearance import (
     AppearanceScorer,
     DreamSimEmbedder,
     FrameEmbedder,
     LabSSIMEmbedder,
     dreamsim_missing_files,
 )
-from rewards.crop import animated_region, comparison_size, crop
-from rewards.dtw import dtw, normalized_dtw
-from rewards.temporal import CoTrackerTracker, LucasKanadeTracker, PointTracker, TemporalScorer
+from v2c.rewards.crop import animated_region, comparison_size, crop
+from v2c.rewards.dtw import dtw, normalized_dtw
+from v2c.rewards.temporal import CoTrackerTracker, LucasKanadeTracker, PointTracker, TemporalScorer
 
 W, H, FPS, SECONDS = 256, 192, 10, 3.0
 

@@ -17,17 +17,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from envs.tasks import (
+from v2c.envs.tasks import (
     AnimateCssConfig, AnimateCssTaskSource, AnimationConfig, AnimationTaskSource, InteractionConfig,
     InteractionTaskSource, NoOracleError, ReferenceCache, ReferenceRenderError, Task, load_tasks, render_reference,
     task_from_row, to_hf_dataset,
 )
-from envs.tasks.animatecss import load_library
-from envs.tasks.generator_animations import FAMILIES as ANIMATION_FAMILIES
-from envs.tasks.techniques import TECHNIQUES
-from envs.tasks.widgets import FAMILIES as WIDGET_FAMILIES
-from rewards import RewardConfig, RewardScorer
-from rewards.gates import is_static
+from v2c.envs.tasks.animatecss import load_library
+from v2c.envs.tasks.generator_animations import FAMILIES as ANIMATION_FAMILIES
+from v2c.envs.tasks.techniques import TECHNIQUES
+from v2c.envs.tasks.widgets import FAMILIES as WIDGET_FAMILIES
+from v2c.rewards import RewardConfig, RewardScorer
+from v2c.rewards.gates import is_static
 from v2c.render import Page
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +63,7 @@ def test_task_i_of_seed_s_is_always_the_same(make):
 
 
 def test_the_same_task_in_a_fresh_process():
-    code = ("from envs.tasks import AnimationTaskSource, InteractionTaskSource;"
+    code = ("from v2c.envs.tasks import AnimationTaskSource, InteractionTaskSource;"
             "print(AnimationTaskSource(3)[12].page.content_hash(), InteractionTaskSource(3)[5].page.content_hash())")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONHASHSEED": "123"})

@@ -11,15 +11,15 @@ import json
 import pytest
 import torch
 
-from agents.forcing import forced_text_bias, tool_call_text
-from agents.pick_tasks import COLOURS
-from agents.row_tasks import serialise_task
-from agents.task_specs import take_tasks
-from agents.tiny_vlm import build_tiny_vlm
-from agents.train import TrainConfig, build_trainer, run_train
-from agents.trl_dataset import DatasetConfig, build_dataset
-from agents.trl_env import ToolEnvConfig, VideoToCodeToolEnv, _Shared
-from agents.trl_rewards import VideoCodeReward
+from v2c.agents.forcing import forced_text_bias, tool_call_text
+from v2c.agents.pick_tasks import COLOURS
+from v2c.agents.row_tasks import serialise_task
+from v2c.agents.task_specs import take_tasks
+from v2c.agents.tiny_vlm import build_tiny_vlm
+from v2c.agents.train import TrainConfig, build_trainer, run_train
+from v2c.agents.trl_dataset import DatasetConfig, build_dataset
+from v2c.agents.trl_env import ToolEnvConfig, VideoToCodeToolEnv, _Shared
+from v2c.agents.trl_rewards import VideoCodeReward
 
 BOX_PAGE = ("<div style='width:60px;height:60px;background:#e74c3c;animation:a 1s infinite alternate'></div>"
             "<style>@keyframes a{to{transform:translateX(120px)}}</style>")
@@ -126,7 +126,7 @@ def test_train_command_line_maps_flags_to_the_config():
 def test_tool_env_rollout_calls_request_clip_and_submit_code_and_its_reward_reaches_the_trainer(tiny_vlm, pool):
     from transformers import AutoTokenizer
 
-    from agents.trl_env import log_env_metrics, make_tool_env_factory
+    from v2c.agents.trl_env import log_env_metrics, make_tool_env_factory
 
     task = take_tasks("template:pick", 1)[0]
     calls = tool_call_text([("request_clip", {"start": 0.5, "end": 1.0}), ("submit_code", {"html": task.page.html})])

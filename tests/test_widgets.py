@@ -20,7 +20,7 @@ import pytest
 import traitlets
 from PIL import Image
 
-from envs.episode import Episode, EpisodeStep
+from v2c.envs.episode import Episode, EpisodeStep
 from v2c.widgets import EpisodeViewer, ScoreTable, TaskBrowser, TrainingMonitor
 
 FPS = 10.0
@@ -134,7 +134,7 @@ def test_viewer_shows_an_episode_without_code(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def task_browser(pool, tmp_path_factory) -> TaskBrowser:
     """An interactive and an animated built-in task, and a task whose video does not exist."""
-    from envs.tasks import Task, load_tasks
+    from v2c.envs.tasks import Task, load_tasks
 
     broken = Task(id="missing-video", kind="animation", video=tmp_path_factory.mktemp("tasks") / "nope.mp4")
     tasks = [load_tasks("builtin:interactions")[1], load_tasks("builtin:animations")[0], broken]
@@ -184,7 +184,9 @@ def test_monitor_keeps_numeric_values_and_filters_by_prefix() -> None:
     assert html.count("data:image/svg+xml") == 3 and "<script" not in html and "<svg" not in html
 
 
-def test_monitor_pushes_to_the_front_end_at_most_every_interval() -> None:
+@pytest.mark.parametrize("uptime_s", [0.0, 5.0, 1e6], ids=["just-booted", "young", "old"])
+def test_monitor_pushes_to_the_front_end_at_most_every_interval(monkeypatch, uptime_s: float) -> None:
+    monkeypatch.setattr("v2c.widgets.training_monitor.time.monotonic", lambda: uptime_s)  # the clock counts from boot
     monitor = TrainingMonitor(min_interval_s=3600)
     monitor.add({"reward": 0.1}, step=1)  # the first record goes out at once
     for step in range(2, 6):

@@ -56,7 +56,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def load_reference(args: argparse.Namespace):
     """REFERENCE as a `rewards.Reference`: an .html page to render, or a video file."""
-    from rewards.scorer import Reference
+    from v2c.rewards.scorer import Reference
     from v2c.render import Interaction
     from v2c.video import VideoError, read_video
 
@@ -83,8 +83,8 @@ def load_reference(args: argparse.Namespace):
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from rewards.config import RewardConfig
-    from rewards.scorer import RewardScorer
+    from v2c.rewards.config import RewardConfig
+    from v2c.rewards.scorer import RewardScorer
 
     if not Path(args.candidate).is_file():
         raise SystemExit(f"error: {args.candidate}: no such file")
@@ -143,10 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="runs/demo", help="folder for videos and results")
     demo.set_defaults(func=cmd_demo)
 
-    from envs.tasks.cli import add_tasks_parser  # `v2c tasks list|render`, implemented beside the task sources
+    from v2c.envs.tasks.cli import add_tasks_parser  # `v2c tasks list|render`, implemented beside the task sources
 
     add_tasks_parser(sub)
-    from agents.cli import add_agent_parsers  # `v2c train` and `v2c eval`, implemented in agents/
+    from v2c.agents.cli import add_agent_parsers  # `v2c train` and `v2c eval`, implemented in agents/
 
     add_agent_parsers(sub)
     return parser

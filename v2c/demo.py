@@ -13,10 +13,10 @@ from pathlib import Path
 
 import gymnasium as gym
 
-import envs  # noqa: F401  (registers the env ids)
-from agents import make_baseline
-from agents.rollout import run_episode
-from envs.tasks import load_tasks
+import v2c.envs  # noqa: F401  (registers the env ids)
+from v2c.agents import make_baseline
+from v2c.agents.rollout import run_episode
+from v2c.envs.tasks import load_tasks
 from v2c.render import default_pool
 from v2c.video import write_video
 

@@ -1,4 +1,4 @@
-"""Lazy package exports: `import agents` (or `envs.tasks`, `v2c.widgets`) stays fast and light,
+"""Lazy package exports: `import v2c.agents` (or `v2c.envs.tasks`, `v2c.widgets`) stays fast and light,
 and each name is imported from its module on first use."""
 from __future__ import annotations
 

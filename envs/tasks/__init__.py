@@ -1,6 +1,6 @@
 """Tasks and data: the task model, built-in generators, a real-animation corpus, dataset loaders.
 
-    from envs.tasks import load_tasks, render_reference
+    from v2c.envs.tasks import load_tasks, render_reference
     source = load_tasks("builtin:animations?seed=0")      # or builtin:interactions, builtin:animatecss, a path
     task = source[0]                                       # task i of seed s is always the same
     reference = task.to_reference(video=render_reference(task))   # rendered once, cached on disk

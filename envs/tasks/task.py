@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
-from rewards.scorer import Reference
+from v2c.rewards.scorer import Reference
 from v2c.render import Interaction, Page
 from v2c.video import Video, VideoError, read_video
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rewards.appearance import AppearanceReference, AppearanceScorer
-from rewards.crop import animated_region, crop
-from rewards.temporal import TemporalScorer
+from v2c.rewards.appearance import AppearanceReference, AppearanceScorer
+from v2c.rewards.crop import animated_region, crop
+from v2c.rewards.temporal import TemporalScorer
 
 
 @dataclass
@@ -34,7 +34,7 @@ class AppearanceCurve:
 
 def dtw_path(cost: np.ndarray) -> list[tuple[int, int]]:
     """The cheapest monotone path through `cost` (N, M) from (0, 0) to (N-1, M-1), with the symmetric
-    step pattern of `rewards.dtw` (which returns only totals; the viewer needs the cells)."""
+    step pattern of `v2c.rewards.dtw` (which returns only totals; the viewer needs the cells)."""
     n, m = cost.shape
     acc = np.full((n + 1, m + 1), np.inf)
     acc[0, 0] = 0.0

@@ -1,6 +1,6 @@
 """`EpisodeViewer`: watch an episode — reference and candidate in sync, every code version, its scores.
 
-    from envs.episode import Episode
+    from v2c.envs.episode import Episode
     from v2c.widgets import EpisodeViewer
     EpisodeViewer(Episode.load("runs/demo/episodes/anim-0-1826701614-oracle"))   # or a path
 
@@ -21,7 +21,7 @@ import anywidget
 import numpy as np
 import traitlets
 
-from envs.episode import Episode, EpisodeStep
+from v2c.envs.episode import Episode, EpisodeStep
 
 from . import svg
 from .code_diff import diff_html

@@ -22,8 +22,8 @@ import anywidget
 import numpy as np
 import traitlets
 
-from envs.tasks import Task, TaskSource, load_tasks, render_reference
-from rewards import RewardConfig, RewardScorer
+from v2c.envs.tasks import Task, TaskSource, load_tasks, render_reference
+from v2c.rewards import RewardConfig, RewardScorer
 from v2c.render import RenderBackend
 from v2c.video import resample
 

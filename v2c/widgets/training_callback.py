@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rewards.model_weights import ensure_torchvision_importable
+from v2c.rewards.model_weights import ensure_torchvision_importable
 
 from .training_monitor import TrainingMonitor
 

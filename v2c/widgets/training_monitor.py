@@ -97,7 +97,9 @@ class TrainingMonitor(anywidget.AnyWidget):
         self.min_interval_s = min_interval_s
         self.max_steps: int | None = None
         self._rows: list[dict[str, float]] = []
-        self._pushed_at = 0.0
+        # None = never pushed: time.monotonic() counts from boot, so a 0.0 start would make the first
+        # record look "too recent" on a machine up for less than min_interval_s.
+        self._pushed_at: float | None = None
         self._handle: Any = None
 
     # ------------------------------------------------------------------ feeding
@@ -187,8 +189,7 @@ class TrainingMonitor(anywidget.AnyWidget):
     # ------------------------------------------------------------------ front end
 
     def _push(self) -> None:
-        now = time.monotonic()
-        if now - self._pushed_at >= self.min_interval_s:
+        if self._pushed_at is None or time.monotonic() - self._pushed_at >= self.min_interval_s:
             self.flush()
 
     def flush(self) -> None:
