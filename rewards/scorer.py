@@ -18,8 +18,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from v2c.render import Interaction, Page, RenderBackend, RenderResult, default_pool
-from v2c.video import Video, resample
+from v2c.render import Interaction, Page, RenderBackend, RenderConfig, RenderResult, default_pool
+from v2c.video import Video, resample, resize_frames
 
 from . import gates
 from .breakdown import GateHit, RewardBreakdown
@@ -143,6 +143,9 @@ class RewardScorer:
         rendered = None
         if reference.video is not None:
             frames = resample(reference.video, reference.fps).frames
+            config = getattr(self.renderer, "config", None)
+            if isinstance(config, RenderConfig):  # compare a recording at the pixels candidates are rendered at
+                frames = resize_frames(frames, config.frame_size(reference.viewport))
         if reference.page is not None and (reference.video is None or reference.interactions):
             rendered = await self.renderer.render_async(reference.page, reference.duration_s, reference.fps,
                                                         reference.viewport, script)
