@@ -109,8 +109,10 @@ def test_multi_file_pages_are_served_from_their_own_origin(pool):
 HOSTILE = {
     "inline_infinite_loop": ("<script>while(true){}</script>", RenderStatus.TIMEOUT),
     "timer_infinite_loop": ("<script>setTimeout(()=>{while(true){}},500)</script>", RenderStatus.TIMEOUT),
+    # Which bound stops a memory bomb first, the V8 heap limit (crashed) or the frame bound (timeout), depends
+    # on how fast the machine allocates: on a loaded one the frame bound wins. Either ends it within bounds.
     "js_memory_bomb": ("<script>const a=[];setTimeout(()=>{for(;;)a.push(new Array(1e6).fill(1.5))},100)</script>",
-                       RenderStatus.CRASHED),
+                       (RenderStatus.CRASHED, RenderStatus.TIMEOUT)),
     "giant_dom": ("<script>setTimeout(()=>{for(let i=0;i<3e6;i++)document.body.appendChild(document.createElement('div'))"
                   ".textContent='row '+i},100)</script>", (RenderStatus.TIMEOUT, RenderStatus.CRASHED)),
     "throws": ("<script>setTimeout(()=>{throw new Error('boom')},100);Promise.reject(new Error('nope'))</script>",
