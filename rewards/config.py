@@ -5,6 +5,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .functional import FunctionalConfig
+from .temporal import TEMPORAL_BACKENDS
 
 
 def _default_model_cache() -> str:
@@ -27,8 +28,9 @@ class RewardConfig:
 
     appearance_backend: str = "labssim"
     """`labssim` (embedded, weight-free: CIELAB colour + SSIM structure) or `dreamsim` (Animation2Code's metric; needs weights)."""
-    temporal_backend: str = "lk"
-    """`lk` (embedded OpenCV Lucas–Kanade point tracks) or `cotracker3` (Animation2Code's tracker; needs weights)."""
+    temporal_backend: str = "flow"
+    """`flow` (embedded dense optical flow: every kind of change, with an explicit timing measure), `lk` (embedded
+    OpenCV Lucas–Kanade point tracks) or `cotracker3` (Animation2Code's tracker; needs weights). See `rewards/temporal.py`."""
     dreamsim_variant: str = "ensemble"
     """DreamSim variant when `appearance_backend="dreamsim"` (ensemble, dino_vitb16, clip_vitb32, open_clip_vitb32, ...)."""
     model_cache_dir: str = field(default_factory=_default_model_cache)
@@ -56,8 +58,8 @@ class RewardConfig:
     def __post_init__(self) -> None:
         if self.appearance_backend not in ("labssim", "dreamsim"):
             raise ValueError(f"appearance_backend must be 'labssim' or 'dreamsim', got {self.appearance_backend!r}")
-        if self.temporal_backend not in ("lk", "cotracker3"):
-            raise ValueError(f"temporal_backend must be 'lk' or 'cotracker3', got {self.temporal_backend!r}")
+        if self.temporal_backend not in TEMPORAL_BACKENDS:
+            raise ValueError(f"temporal_backend must be one of {TEMPORAL_BACKENDS}, got {self.temporal_backend!r}")
         if min(self.appearance_weight, self.temporal_weight, self.functional_weight) < 0:
             raise ValueError("reward weights must be non-negative")
 

@@ -26,7 +26,7 @@ from .appearance import AppearanceReference, AppearanceScorer, DreamSimEmbedder,
 from .breakdown import GateHit, RewardBreakdown
 from .config import RewardConfig
 from .functional import ReferenceVideo, ReplayStates, score_replay, states_from_render, states_from_video, with_baseline_step
-from .temporal import CoTrackerTracker, LucasKanadeTracker, TemporalReference, TemporalScorer
+from .temporal import make_temporal_scorer
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class PreparedReference:
     reference: Reference
     frames: np.ndarray
     appearance: AppearanceReference
-    temporal: TemporalReference
+    temporal: Any
     moving: bool
     """Whether anything on the reference changes between frames (static candidates are gated only then)."""
     script: list[Interaction] = field(default_factory=list)
@@ -88,7 +88,7 @@ class RewardScorer:
         self.config = config or RewardConfig()
         self._renderer = renderer
         self.appearance = AppearanceScorer(embedder=self._appearance_embedder())
-        self.temporal = TemporalScorer(tracker=self._tracker())
+        self.temporal = make_temporal_scorer(self.config.temporal_backend, self.config.model_cache_dir)
         self._cache: OrderedDict[str, PreparedReference] = OrderedDict()
         self._cache_size = cache_size
         self._preparing: dict[str, asyncio.Future] = {}
@@ -103,11 +103,6 @@ class RewardScorer:
         if self.config.appearance_backend == "dreamsim":
             return DreamSimEmbedder(self.config.dreamsim_variant, cache_dir=self.config.model_cache_dir)
         return LabSSIMEmbedder()
-
-    def _tracker(self) -> Any:
-        if self.config.temporal_backend == "cotracker3":
-            return CoTrackerTracker(cache_dir=self.config.model_cache_dir)
-        return LucasKanadeTracker()
 
     @property
     def backends(self) -> dict[str, str]:

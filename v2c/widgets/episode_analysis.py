@@ -14,7 +14,7 @@ import numpy as np
 
 from v2c.rewards.appearance import AppearanceReference, AppearanceScorer
 from v2c.rewards.crop import animated_region, crop
-from v2c.rewards.temporal import TemporalScorer
+from v2c.rewards.tracks import TrackTemporalScorer
 
 
 @dataclass
@@ -57,7 +57,7 @@ class EpisodeAnalyser:
         self.reference_frames = np.asarray(reference_frames)
         self.max_tracks = max_tracks
         self.appearance = AppearanceScorer()
-        self.temporal = TemporalScorer()
+        self.temporal = TrackTemporalScorer()
         self._reference: AppearanceReference | None = None
 
     @property
