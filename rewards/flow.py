@@ -201,4 +201,4 @@ def flow_features(frames: np.ndarray, fps: float, box: Box, size: tuple[int, int
         mask = np.maximum(structure[k], structure[k + 1]).astype(np.float64) / 255.0
         out[k, ..., :4] = _cell_motion(flow[..., 0], flow[..., 1], mask, xs, ys, cfg.grid) * (rate / side)
         out[k, ..., 4] = _cell_means((ink[k + 1] - ink[k]).astype(np.float64), cfg.grid) * (rate * cfg.ink_weight)
-    return FlowFeatures(values=np.ascontiguousarray(out.transpose(0, 2, 3, 1)), rate=rate)
+    return FlowFeatures(values=out, rate=rate)
