@@ -27,7 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from v2c.envs.tasks.cache import render_reference
-from v2c.rewards import RewardBreakdown, RewardConfig, RewardScorer
+from v2c.rewards import RewardBreakdown, RewardConfig, RewardScorer, format_scores
 from v2c.rewards.scorer import run_sync
 from v2c.render import RenderBackend
 from v2c.video import Video, clip
@@ -169,8 +169,7 @@ class VideoToCodeToolEnv:
         problems += [f"{g.name}: {g.reason}" for g in breakdown.gates]
         text = "Rendered your page." + ((" Problems: " + "; ".join(problems)) if problems else "")
         if cfg.reveal_scores:
-            text += f" Scores: appearance {breakdown.appearance:.3f}, temporal {breakdown.temporal:.3f}, " \
-                    f"total {breakdown.total:.3f}."
+            text += f" Scores: {format_scores(breakdown.scores, breakdown.total)}."
         blocks: list[dict[str, Any]] = [{"type": "text", "text": text}]
         if cfg.candidate_frames and len(rendered.frames):
             video = Video(rendered.frames, np.arange(len(rendered.frames)) / self._task.fps, self._task.fps)
@@ -217,10 +216,8 @@ def log_env_metrics(prompts: list, completions: list, environments: list | None 
         log_metric("v2c/clip_calls", sum(s["clips"] for s in summaries) / n)
         log_metric("v2c/submissions", sum(s["submissions"] for s in summaries) / n)
         scored = [s["breakdown"] for s in summaries if s["breakdown"] is not None]
-        for name in ("appearance", "temporal"):
-            if scored:
-                log_metric(f"v2c/{name}", float(np.mean([getattr(b, name) for b in scored])))
-        functional = [b.functional for b in scored if b.functional is not None]
-        if functional:
-            log_metric("v2c/functional", float(np.mean(functional)))
+        for name in dict.fromkeys(name for b in scored for name in b.scores):
+            values = [b.scores[name] for b in scored if b.scores.get(name) is not None]
+            if values:
+                log_metric(f"v2c/{name}", float(np.mean(values)))
     return [None] * len(completions)

@@ -24,6 +24,11 @@ from v2c.rewards import Reference, RewardConfig, RewardScorer  # noqa: E402
 from v2c.rewards.temporal import make_temporal_scorer  # noqa: E402
 
 
+def _value(breakdown, score: str) -> float:
+    """A score of a breakdown; 0 where a gate (blank, failed render) left it unscored."""
+    return breakdown.total if score == "total" else (breakdown.scores.get(score) or 0.0)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", default="flow", help="temporal backend (flow, lk)")
@@ -34,7 +39,7 @@ def main() -> int:
     timings: dict[str, list[float]] = {args.backend: [], "lk": []}
     temporal = {b: make_temporal_scorer(b) for b in timings}
     with LocalRendererPool(size=2) as pool:
-        scorer = RewardScorer(RewardConfig(temporal_backend=args.backend), renderer=pool)
+        scorer = RewardScorer(RewardConfig(backends={"appearance": "labssim", "temporal": args.backend}), renderer=pool)
         for name in names:
             loader = LOADERS[name]
             prepared = scorer.prepare(Reference(page=Page(variant_page(loader, "identical")), duration_s=3.0, fps=10,
@@ -43,7 +48,7 @@ def main() -> int:
             base = scorer.score(prepared, variant_page(loader, "identical"))
             for variant in deltas:
                 b, rendered = scorer.evaluate(prepared, variant_page(loader, variant))
-                deltas[variant].append((b.appearance - base.appearance, b.temporal - base.temporal, b.total - base.total))
+                deltas[variant].append(tuple(_value(b, k) - _value(base, k) for k in ("appearance", "temporal", "total")))
                 for backend, s in temporal.items():
                     started = time.perf_counter()
                     s.score(refs[backend], rendered.frames, 10)

@@ -11,6 +11,7 @@ from gymnasium import spaces
 
 from v2c.rewards import RewardConfig, RewardScorer
 from v2c.rewards.scorer import PreparedReference
+from v2c.rewards.breakdown import format_scores
 from v2c.render import Page, RenderBackend
 from v2c.video import Video, clip, resample
 
@@ -237,9 +238,8 @@ class VideoToCodeEnv(gym.Env):
         problems += [f"page error: {e}" for e in rendered.page_errors[:3]]
         problems += [f"blocked request: {u}" for u in rendered.blocked_requests[:3]]
         problems += [f"{g.name}: {g.reason}" for g in breakdown.gates]
-        scores = (f" Scores: appearance {breakdown.appearance:.3f}, temporal {breakdown.temporal:.3f}"
-                  + (f", functional {breakdown.functional:.3f}" if breakdown.functional is not None else "")
-                  + f", total {total:.3f}.") if self.config.reveal_scores else ""
+        applicable = {name: value for name, value in breakdown.scores.items() if value is not None}
+        scores = f" Scores: {format_scores(applicable, total)}." if self.config.reveal_scores else ""
         return reward, "Rendered your page." + scores + ("" if not problems else " Problems: " + "; ".join(problems))
 
     # ------------------------------------------------------------------ observations

@@ -22,10 +22,7 @@ The rule (`animated_region`):
    gives the same crop as the same animation a few dozen pixels further in (clipping would
    change the crop's shape, and resizing would turn that into a small misalignment).
 5. When fewer than `min_pixels` pixels change, nothing moves: the region is the full frame.
-   (A static or blank page is then compared as a whole, which is what it looks like.) A
-   candidate in which nothing moves is cropped where the reference moves instead
-   (`candidate_region`): a frozen page that draws the right thing in the right place is then
-   compared on what it draws, not as a whole page squeezed into the reference's crop.
+   (A static or blank page is then compared as a whole, which is what it looks like.)
 
 Comparing two videos: each video is cropped to ITS OWN animated region, then both crops are
 resized to one common size (`comparison_size`: the reference crop's shape, scaled so its
@@ -42,7 +39,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["Box", "CropConfig", "animated_region", "changing_region", "candidate_region", "crop", "comparison_size", "resize_frames", "crop_and_resize"]
+__all__ = ["Box", "CropConfig", "animated_region", "crop", "comparison_size", "resize_frames", "crop_and_resize"]
 
 Box = tuple[int, int, int, int]
 """(y0, y1, x0, x1), half-open pixel bounds: `frames[:, y0:y1, x0:x1]`; may extend past the
@@ -70,24 +67,12 @@ class CropConfig:
 
 def animated_region(frames: np.ndarray, config: CropConfig | None = None) -> Box:
     """Bounding box of everything that changes in `frames` (T, H, W, 3) uint8; full frame if nothing does."""
-    frames = _check_frames(frames)
-    box = changing_region(frames, config)
-    return (0, frames.shape[1], 0, frames.shape[2]) if box is None else box
-
-
-def candidate_region(frames: np.ndarray, reference_box: Box, config: CropConfig | None = None) -> Box:
-    """A candidate's own animated region, or the reference's when nothing in the candidate changes."""
-    box = changing_region(_check_frames(frames), config)
-    return reference_box if box is None else box
-
-
-def changing_region(frames: np.ndarray, config: CropConfig | None = None) -> Box | None:
-    """Bounding box of everything that changes in `frames`, or None when nothing does."""
     cfg = config or CropConfig()
     frames = _check_frames(frames)
-    t = frames.shape[0]
+    t, h, w = frames.shape[:3]
+    full: Box = (0, h, 0, w)
     if t < 2:
-        return None
+        return full
     # Running per-pixel maximum of both differences; cv2 keeps this at uint8 speed.
     def smooth(f: np.ndarray) -> np.ndarray:
         return cv2.blur(f, (cfg.blur, cfg.blur)) if cfg.blur > 1 else f
@@ -102,7 +87,7 @@ def changing_region(frames: np.ndarray, config: CropConfig | None = None) -> Box
     changed = (peak.max(axis=2) > cfg.threshold).astype(np.uint8)
     changed = cv2.morphologyEx(changed, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     if int(changed.sum()) < cfg.min_pixels:
-        return None
+        return full
     if cfg.dilation > 0:
         k = 2 * cfg.dilation + 1
         changed = cv2.dilate(changed, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))

@@ -8,8 +8,7 @@ Backends (`TEMPORAL_BACKENDS`, chosen by `make_temporal_scorer`):
 
 The flow score
 --------------
-1. Each video is cropped to its own animated region (the reference's, for a candidate in which
-   nothing moves), resized to the reference crop's thumbnail (`FlowConfig.max_side`), and
+1. Each video is cropped to its own animated region, resized to the reference crop's thumbnail (`FlowConfig.max_side`), and
    described step by step by dense-flow features on a grid (`v2c.rewards.flow`): per cell the
    mean flow, the rotation (signed) and expansion, and the rate at which ink appears or fades.
    What it sees: translation, rotation and its direction, scaling, opacity, and any change of
@@ -41,18 +40,23 @@ Gram matrices: ~20 ms for a 30-frame candidate, whatever the frame size.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from v2c.rewards.crop import Box, CropConfig, animated_region, candidate_region, comparison_size
+from v2c.rewards.crop import Box, CropConfig, animated_region, comparison_size
 from v2c.rewards.dtw import dtw
 from v2c.rewards.flow import FlowConfig, FlowFeatures, flow_features
 from v2c.rewards.timing import TimeScale, TimingConfig, time_scale, timing_score, undo_time_scale
-from v2c.rewards.tracks import CoTrackerTracker, LucasKanadeTracker, TrackTemporalScorer
+from v2c.rewards.score import CandidateClip, ReferenceClip, ScoreResult
+from v2c.rewards.tracks import CoTrackerTracker, LucasKanadeTracker, TrackTemporalScorer, compare_motion, track_polylines
+
+if TYPE_CHECKING:
+    from .config import RewardConfig
 
 __all__ = [
     "TEMPORAL_BACKENDS",
+    "TemporalBackend",
     "TemporalScore",
     "make_temporal_scorer",
     "FlowTemporalConfig",
@@ -65,15 +69,15 @@ TEMPORAL_BACKENDS = ("flow", "lk", "cotracker3")
 """Names `RewardConfig.temporal_backend` accepts; the first is the default."""
 
 
-class TemporalScore(Protocol):
-    """What the reward scorer needs of a temporal backend."""
+class TemporalBackend(Protocol):
+    """What every temporal backend offers (`FlowTemporalScorer`, `TrackTemporalScorer`)."""
 
     def prepare_reference(self, frames: np.ndarray, fps: float) -> Any: ...
 
     def score(self, reference: Any, frames: np.ndarray, fps: float) -> float: ...
 
 
-def make_temporal_scorer(backend: str = "flow", cache_dir: str | None = None) -> TemporalScore:
+def make_temporal_scorer(backend: str = "flow", cache_dir: str | None = None) -> TemporalBackend:
     """The temporal scorer named `backend` (`TEMPORAL_BACKENDS`); `cache_dir` holds CoTracker3's weights."""
     if backend == "flow":
         return FlowTemporalScorer()
@@ -166,14 +170,14 @@ class FlowTemporalScorer:
             total = energy.sum()
             return np.round(energy / total if total > 0 else energy, 4).tolist()
 
-        return {"backend": "flow", "score": round(c.score, 4), "content": round(c.content, 4),
+        return {"backend": "flow", "score": c.score, "content": round(c.content, 4),
                 "timing": round(c.timing, 4), "time_scale": c.scale.to_dict(),
                 "cell_energy_reference": cell_share(reference.features), "cell_energy_candidate": cell_share(c.cand)}
 
     def _compare(self, reference: FlowTemporalReference, frames: np.ndarray, fps: float, box: Box | None) -> _Comparison:
         cfg = self.config
         frames = np.asarray(frames)
-        box = candidate_region(frames, reference.box, cfg.crop) if box is None else box
+        box = animated_region(frames, cfg.crop) if box is None else box
         cand = flow_features(frames, fps, box, reference.size, cfg.flow)
         f, g = reference.features.flat, cand.flat
         rate = reference.features.rate
@@ -210,3 +214,41 @@ def temporal_score(reference: np.ndarray, candidate: np.ndarray, fps: float, can
     """One-off flow temporal score (prepare the reference yourself to reuse it)."""
     scorer = FlowTemporalScorer()
     return scorer.score(scorer.prepare_reference(reference, fps), candidate, candidate_fps or fps)
+
+
+class TemporalScore:
+    """`temporal` in the reward (`v2c.rewards.score.Score`): backends `flow` (default), `lk` and `cotracker3`.
+
+    Details, flow: `FlowTemporalScorer.explain` (content, timing, the measured time scale, where the
+    change energy is) and both crop boxes. Tracks: both crop boxes (y0, y1, x0, x1), the frame size
+    (w, h), the number of moving tracks on each side, and up to 16 of each side's moving tracks
+    (`track_polylines`, sampled at `track_rate`).
+    """
+
+    name = "temporal"
+    needs_motion = True
+
+    def __init__(self, config: "RewardConfig") -> None:
+        self.backend = config.backend(self.name, TEMPORAL_BACKENDS[0])
+        self.scorer = make_temporal_scorer(self.backend, config.model_cache_dir)
+
+    def prepare(self, reference: ReferenceClip) -> tuple[Any, tuple[int, int]]:
+        return self.scorer.prepare_reference(reference.frames, reference.fps), reference.frames.shape[1:3]
+
+    def score(self, prepared: tuple[Any, tuple[int, int]], candidate: CandidateClip) -> ScoreResult:
+        reference, reference_shape = prepared
+        frames = candidate.frames
+        if isinstance(self.scorer, FlowTemporalScorer):
+            box = animated_region(frames, self.scorer.config.crop)
+            details = self.scorer.explain(reference, frames, candidate.fps, box)
+            details.update(reference_box=[int(v) for v in reference.box], candidate_box=[int(v) for v in box])
+            return ScoreResult(details["score"], details)
+        box, motion = self.scorer.motion(frames, candidate.fps)
+        value = compare_motion(reference.motion, motion, self.scorer.config)
+        return ScoreResult(value, {
+            "reference_box": [int(v) for v in reference.box], "candidate_box": [int(v) for v in box],
+            "frame_size": [int(frames.shape[2]), int(frames.shape[1])], "track_rate": motion.rate,
+            "reference_moving_tracks": reference.motion.n_tracks, "candidate_moving_tracks": motion.n_tracks,
+            "reference_tracks": track_polylines(reference.motion, reference.box, reference_shape),
+            "candidate_tracks": track_polylines(motion, box, frames.shape[1:3]),
+        })

@@ -65,6 +65,7 @@ __all__ = [
     "compare_motion",
     "pair_similarity",
     "track_temporal_score",
+    "track_polylines",
 ]
 
 
@@ -326,6 +327,9 @@ class Motion:
     """(N,) number of valid samples per track."""
     rate: float
     """Samples per second."""
+    origin: np.ndarray | None = None
+    """(N, 2) first position of each track in frame diagonals, relative to the crop (positions =
+    origin + cumulative displacement); None for motion built from velocities alone."""
 
     @property
     def n_tracks(self) -> int:
@@ -453,7 +457,8 @@ def _to_motion(tracks: np.ndarray, fps: float, cfg: TrackTemporalConfig) -> Moti
     step = max(1, int(round(fps / cfg.motion_fps)))
     pos = tracks[:, ::step]
     rate = fps / step
-    empty = Motion(velocity=np.zeros((0, 1, 2)), start=np.zeros(0), length=np.zeros(0, np.int64), rate=rate)
+    empty = Motion(velocity=np.zeros((0, 1, 2)), start=np.zeros(0), length=np.zeros(0, np.int64), rate=rate,
+                   origin=np.zeros((0, 2)))
     if len(pos) == 0:
         return empty
     # Cheap vectorised pre-filter (most tracks are short or still), then per-track checks.
@@ -489,7 +494,8 @@ def _to_motion(tracks: np.ndarray, fps: float, cfg: TrackTemporalConfig) -> Moti
     velocity = np.zeros((len(order), int(length.max()), 2))
     for row, i in enumerate(order):
         velocity[row, : length[row]] = vel_list[i]
-    return Motion(velocity=velocity, start=np.array([start_list[i] for i in order]), length=length, rate=rate)
+    return Motion(velocity=velocity, start=np.array([start_list[i] for i in order]), length=length, rate=rate,
+                  origin=np.array([where[i] for i in order]))
 
 
 def _spread_out(xy: np.ndarray, length: np.ndarray, k: int, cells: int = 4) -> list[int]:
@@ -504,3 +510,18 @@ def _spread_out(xy: np.ndarray, length: np.ndarray, k: int, cells: int = 4) -> l
         members = by_length[cell_id[by_length] == c]
         rank[members] = np.arange(len(members))
     return sorted(range(len(xy)), key=lambda i: (rank[i], -length[i], i))[:k]
+
+
+def track_polylines(motion: Motion, box: Box, frame_shape: tuple[int, int], limit: int = 16) -> list[dict[str, Any]]:
+    """Up to `limit` moving tracks, each `{"start_s", "points"}`: [x, y] in frame pixels, one point per
+    `motion.rate` sample from `start_s` on (what widgets draw)."""
+    if motion.origin is None or motion.n_tracks == 0:
+        return []
+    diag = float(np.hypot(*frame_shape))
+    lines = []
+    for n in range(min(limit, motion.n_tracks)):
+        steps = motion.velocity[n, : motion.length[n]] / motion.rate
+        xy = np.vstack([motion.origin[n], motion.origin[n] + np.cumsum(steps, axis=0)]) * diag
+        xy += (box[2], box[0])
+        lines.append({"start_s": round(float(motion.start[n]), 4), "points": np.round(xy, 1).tolist()})
+    return lines

@@ -163,20 +163,20 @@ def test_interactive_family_renders_reacts_and_its_oracle_scores_about_one(score
     config = InteractionConfig(families=(family,), difficulties=(difficulty,), max_duration_s=3.0, **SHORT)
     task = InteractionTaskSource(5, config)[0]
     result = check_oracle(scorer, task)
-    states = result["prepared"].functional_states
+    states = result["prepared"].prepared["functional"].states
     assert states.status == "ok" and all(states.ok), list(zip(task.interactions, states.errors))
     texts = [state.text for state in states.states]
     frames = np.stack([state.frame for state in states.states])
     assert len(set(texts)) > 1 or not is_static(frames, RewardConfig()), "the steps change nothing"
     breakdown = result["breakdown"]
     assert not breakdown.details["render"]["page_errors"], breakdown.details["render"]
-    assert breakdown.functional == 1.0 and breakdown.total > 0.9, (family, breakdown.score_dict())
+    assert breakdown.scores["functional"] == 1.0 and breakdown.total > 0.9, (family, breakdown.score_dict())
 
 
 def test_an_interactive_page_without_its_behaviour_fails_the_functional_score(scorer):
     task = InteractionTaskSource(5, InteractionConfig(families=("counter",), difficulties=(1,), **SHORT))[0]
     dead = Page(task.page.html.split("<script>")[0] + "</body></html>")
-    assert scorer.score(task.to_reference(), dead).functional == 0.0
+    assert scorer.score(task.to_reference(), dead).scores["functional"] == 0.0
 
 
 # ----------------------------------------------------------------------------- animate.css

@@ -83,6 +83,7 @@ def load_reference(args: argparse.Namespace):
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from v2c.rewards.breakdown import format_scores
     from v2c.rewards.config import RewardConfig
     from v2c.rewards.scorer import RewardScorer
 
@@ -97,9 +98,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(breakdown.score_dict()))
     else:
-        functional = "-" if breakdown.functional is None else f"{breakdown.functional:.3f}"
-        print(f"appearance {breakdown.appearance:.3f}  temporal {breakdown.temporal:.3f}  functional {functional}"
-              f"  total {breakdown.total:.3f}")
+        print(format_scores(breakdown.scores, breakdown.total, sep="  "))
         for gate in breakdown.gates:
             print(f"gate {gate.name}: {gate.reason}")
     return 0
@@ -153,7 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if getattr(args, "takes_trainer_args", False):  # `v2c train`: its own parser (TRL's) reads the rest
+        args.trainer_args = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return args.func(args)
 
 
