@@ -30,8 +30,19 @@ The flow score
 4. score = content × timing.
 
 Measured on 12 loaders from three npm libraries, 512×384, 10 fps, 3 s
-(tests/test_reward_validity_real.py, benchmarks/reward_validity.py): identical 1.00; a hue
-rotation by 20° or 165° within ±0.05; timing ×1.15 / ×1.6 / ×2.5 in that order on every page.
+(tests/test_reward_validity_real.py, benchmarks/reward_validity.py): identical and moved by 40 px
+1.00; a hue rotation by 20° or 165° within ±0.01; every duration and delay ×1.15 / ×1.6 / ×2.5
+loses 0.09 / 0.23 / 0.40 on average, in that order on every page (worst ×1.15: 0.15); spinners
+turned the other way 0.15–0.30.
+
+What it does not see or only partly:
+- a lag alone (see `v2c.rewards.timing`): a loop has no start; a one-shot motion played late
+  loses only what no longer fits in the clip (the `lk` backend charges delays);
+- motion faster than the frame rate resolves: at 10 fps a spinner that turns one dot spacing per
+  frame looks still, as it does in the frames themselves;
+- the direction of a single element's rotation in place is weighed against its ink changes,
+  which are the same either way: a card rotating 180° in place, reversed, keeps ~0.75 (the
+  loaders' spinners, whose parts cross cells, keep 0.15–0.30).
 
 Cost: one DIS flow per step on a ≤96-px thumbnail, a 30×30 DTW and a ratio search over two small
 Gram matrices: ~20 ms for a 30-frame candidate, whatever the frame size.

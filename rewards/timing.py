@@ -80,8 +80,11 @@ def time_scale(ref: np.ndarray, ref_rate: float, cand: np.ndarray, cand_rate: fl
     g_sq = (cand**2).sum(axis=1)
     g_next = (cand[:-1] * cand[1:]).sum(axis=1)  # g_j · g_{j+1}
     f_sq = (ref**2).sum(axis=1)
-    ratios = np.exp(np.arange(-np.log(cfg.max_ratio), np.log(cfg.max_ratio) + 1e-9, cfg.ratio_step))
-    lags = np.arange(-cfg.max_lag_s, cfg.max_lag_s + 1e-9, 1.0 / cand_rate)
+    # Symmetric grids that contain ρ = 1 and τ = 0 exactly: an identical copy measures exactly 1.
+    k = int(np.log(cfg.max_ratio) / cfg.ratio_step)
+    ratios = np.exp(np.arange(-k, k + 1) * cfg.ratio_step)
+    n_lags = int(round(cfg.max_lag_s * cand_rate))
+    lags = np.arange(-n_lags, n_lags + 1) / cand_rate
     p = _sample_positions(n, ref_rate, cand_rate, ratios[:, None, None], lags[None, :, None])  # (R, Λ, n)
     valid = (p >= 0) & (p <= m - 1)
     lo = np.clip(np.floor(p).astype(int), 0, m - 2)
@@ -97,7 +100,9 @@ def time_scale(ref: np.ndarray, ref_rate: float, cand: np.ndarray, cand_rate: fl
         corr = np.where((overlap >= cfg.min_overlap_s) & (e_f > 0) & (e_g > 0), num / np.sqrt(e_f * e_g), -np.inf)
     if not np.isfinite(corr).any():
         return none
-    r, k = np.unravel_index(int(np.argmax(corr)), corr.shape)
+    # Among mappings as good as the best (to rounding), the smallest time-scale error, then lag.
+    near = np.argwhere(corr >= corr.max() - 1e-9)
+    r, k = min(near, key=lambda rk: (abs(rk[0] - len(ratios) // 2), abs(rk[1] - len(lags) // 2)))
     return TimeScale(ratio=float(ratios[r]), lag_s=float(lags[k]), correlation=float(corr[r, k]),
                      overlap_s=float(overlap[r, k]))
 

@@ -1,5 +1,8 @@
 """Track-based temporal score (backends `lk` and `cotracker3`): do the point tracks move alike?
 
+(Over 400 lines: the two trackers, the `Motion` they produce and the score that compares it are
+one unit, moved whole from temporal.py; the flow backend there is the default.)
+
 Animation2Code's temporal similarity, on numpy videos. The embedded default is the flow score
 (`v2c.rewards.temporal`); this one stays for `RewardConfig.paper()` (CoTracker3) and as `lk`:
 
