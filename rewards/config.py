@@ -13,7 +13,7 @@ def _default_model_cache() -> str:
 
 
 _DEFAULT_WEIGHTS = {"appearance": 1.0, "temporal": 1.0, "functional": 1.0}
-_DEFAULT_BACKENDS = {"appearance": "labssim", "temporal": "lk"}
+_DEFAULT_BACKENDS = {"appearance": "labssim", "temporal": "flow"}
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ class RewardConfig:
     0 reports without counting); the total is the weighted mean over the scores that apply."""
     backends: Mapping[str, str] = field(default_factory=lambda: dict(_DEFAULT_BACKENDS))
     """Score name → backend. appearance: `labssim` (embedded, weight-free) or `dreamsim` (Animation2Code's
-    metric; needs weights). temporal: `lk` (embedded Lucas–Kanade tracks) or `cotracker3` (needs weights).
+    metric; needs weights). temporal: `flow` (embedded dense optical flow with an explicit timing measure), `lk`
+    (embedded Lucas–Kanade tracks) or `cotracker3` (needs weights); see `rewards/temporal.py`.
     Scores not named use their own default."""
     score_fps: float | None = 15.0
     """Frames per second the reference and the candidate are rendered and compared at, at most (a 30 fps task
