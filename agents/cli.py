@@ -12,12 +12,14 @@ from dataclasses import MISSING, fields
 from typing import Any
 
 
-def _size(text: str) -> tuple[int, int]:
+def size_argument(text: str) -> tuple[int, int]:
+    """A `WxH` option (`v2c.envs.tasks.loading.parse_size`) with argparse's error type."""
+    from v2c.envs.tasks.loading import parse_size
+
     try:
-        width, height = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like 256x192, got {text!r}") from None
-    return width, height
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _bool(text: str) -> bool:
@@ -39,7 +41,7 @@ def _field_type(annotation: Any) -> tuple[Any, bool]:
     text = str(annotation)
     optional = "None" in text
     if "tuple" in text:
-        return _size, optional
+        return size_argument, optional
     for name, convert in (("bool", _bool), ("int", int), ("float", float), ("str", str)):
         if text.startswith(name) or f"{name} |" in text:
             return convert, optional

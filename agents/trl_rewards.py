@@ -7,7 +7,7 @@ TRL 1.16 calls a reward function as
 `f(prompts=..., completions=..., completion_ids=..., **dataset_columns, trainer_state=..., log_extra=...,
 log_metric=..., [environments=...])` and awaits it when it is `async` (on its own event-loop
 thread, gathered with the other async reward functions). `VideoCodeReward` is async: it turns every
-completion of the batch into a page (`v2c.agents.answers`: code, or a template answer), renders and
+completion of the batch into a page (`v2c.envs.actions.page_for_answer`: code, or a template answer), renders and
 scores them all concurrently on the renderer pool, and returns one total per completion (0 for
 an answer with no page in it). Each component is logged with `log_metric` under `v2c/…`
 (appearance, temporal, functional, static/blank/failed rates, the share of answers with a page,
@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from v2c.envs.actions import page_for_answer
+from v2c.memo import AsyncMemo
 from v2c.rewards import RewardBreakdown, RewardConfig, RewardScorer
 from v2c.render import Page, RenderBackend
 
-from .answers import completion_text, page_for_answer
 from .row_tasks import RowTasks
 
 COMPONENTS: tuple[str, ...] = ("appearance", "temporal", "functional")
@@ -47,11 +47,8 @@ class VideoCodeReward:
         self.rows = RowTasks(self.scorer)
         self.invalid_reward = float(invalid_reward)
         """Reward of a completion with no page in it (no HTML, or a template answer without its slots)."""
-        self._scores: OrderedDict[tuple[str, str], RewardBreakdown] = OrderedDict()
-        self._inflight: dict[tuple[str, str], asyncio.Future] = {}
-        self._cache_size = cache_size
+        self._scores: AsyncMemo[RewardBreakdown] = AsyncMemo(cache_size)
         self.calls = 0
-        self.cache_hits = 0
         self.last_metrics: dict[str, float] = {}
         """What the latest call logged (also handy outside a trainer)."""
 
@@ -75,30 +72,14 @@ class VideoCodeReward:
         if page is None:
             return None
         prepared = await self.rows.prepare(task)
-        key = (prepared.reference.key(), page.content_hash())
         self.calls += 1
-        if key in self._scores:
-            self.cache_hits += 1
-            self._scores.move_to_end(key)
-            return self._scores[key]
-        if key in self._inflight:  # the same page twice in one batch: score it once
-            self.cache_hits += 1
-            return await asyncio.shield(self._inflight[key])
-        future = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            breakdown = await self.scorer.score_async(prepared, page)
-            future.set_result(breakdown)
-        except BaseException as error:
-            future.set_exception(error)
-            future.exception()  # retrieved, so an unawaited failure is not reported twice
-            raise
-        finally:
-            del self._inflight[key]
-        self._scores[key] = breakdown
-        while len(self._scores) > self._cache_size:
-            self._scores.popitem(last=False)
-        return breakdown
+        return await self._scores.get((prepared.reference.key(), page.content_hash()),
+                                      lambda: self.scorer.score_async(prepared, page))
+
+    @property
+    def cache_hits(self) -> int:
+        """Scores answered from the memo (or by the same page's scoring already under way in the batch)."""
+        return self._scores.hits
 
     def _log(self, breakdowns: list[RewardBreakdown | None], pages: list[Page | None], log_metric: Callable | None,
              log_extra: Callable | None, elapsed: float, hits: int) -> None:
@@ -124,6 +105,21 @@ class VideoCodeReward:
                 log_extra(name, [None if b is None else getattr(b, name) for b in breakdowns])
             log_extra("gates", [None if b is None else ",".join(g.name for g in b.gates) for b in breakdowns])
         self.last_metrics = metrics
+
+
+def completion_text(completion: Any) -> str:
+    """The text of a TRL completion: a string, or a list of chat messages (the assistant turns joined)."""
+    if isinstance(completion, str):
+        return completion
+    parts = []
+    for message in completion or []:
+        if message.get("role", "assistant") != "assistant":
+            continue
+        content = message.get("content") or ""
+        if isinstance(content, list):
+            content = "".join(p.get("text") or "" for p in content if isinstance(p, dict))
+        parts.append(content)
+    return "\n".join(parts)
 
 
 def make_reward_funcs(reward_config: RewardConfig | None = None, renderer: RenderBackend | None = None,
