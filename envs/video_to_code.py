@@ -73,7 +73,8 @@ class VideoToCodeEnv(gym.Env):
     `tasks`: a task source spec (`"builtin:animations"`, `"builtin:interactions"`,
     `"builtin:animatecss"`, `"template:pick"`, a dataset path), a `TaskSource` or a list of `Task`s.
     `reward_config`: a `RewardConfig`.
-    `config`: an `EnvConfig` (or its fields as keyword arguments). `render_mode`: `rgb_array`
+    `config`: an `EnvConfig` (or its fields as keyword arguments; the same config drives the TRL tool
+    env, `v2c.agents.trl_env`, over the same `EpisodeCore`). `render_mode`: `rgb_array`
     (reference | candidate side by side) or `ansi`. `renderer`: a `RenderBackend` (default: the
     process-wide pool, shared by every env in the process).
 
