@@ -76,19 +76,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluate import EvalConfig, run_eval, summarise
+    from .evaluate import EvalConfig, run_eval, summarise, summary_table
 
     agents = tuple(name for value in args.agent for name in value.split(",") if name)
     config = EvalConfig(agents=agents, tasks=args.tasks, limit=args.limit, out=args.out, mode=args.mode,
                         max_new_tokens=args.max_new_tokens, temperature=args.temperature, max_steps=args.max_steps,
                         reward=args.reward, seed=args.seed, videos=not args.no_videos)
     rows = run_eval(config)
-    print(f"{'agent':<32}{'tasks':>6}{'total':>8}{'appear':>8}{'tempo':>7}{'funct':>7}{'static':>8}")
-    for agent, s in summarise(rows).items():
-        functional = "-" if s["functional"] is None else f"{s['functional']:.3f}"
-        static = "-" if s["static_rate"] is None else f"{100 * s['static_rate']:.0f}%"
-        print(f"{agent:<32}{s['tasks']:>6}{s['total']:>8.3f}{s['appearance']:>8.3f}{s['temporal']:>7.3f}"
-              f"{functional:>7}{static:>8}")
+    print(summary_table(summarise(rows)))
     print(f"results.json, results.csv and report.html are in {config.out}/")
     return 0
 

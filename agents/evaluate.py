@@ -5,7 +5,7 @@
 
 Each agent plays one episode per task in `VideoToCodeEnv` (`v2c.agents.rollout.run_episode`); the env
 reads template answers (`teal 1.5`) as the pages they stand for. A row is the final submitted page's
-scores — `{"task_id", "agent", "total", "appearance", "temporal", "functional", "static", ...}` —
+scores — `{"task_id", "agent", "total", "scores": {name: value}, "static", ...}` (one CSV column per score) —
 and the reference and candidate videos are written for the report (`v2c.agents.report`).
 
 Static output (Animation2Code's failure rate, e.g. 41.5% for Qwen3-VL-8B): a candidate page that
@@ -34,10 +34,11 @@ from v2c.video import write_video
 from .registry import make_agent
 from .rollout import run_episode
 
-CSV_COLUMNS: tuple[str, ...] = (
-    "task_id", "agent", "total", "appearance", "temporal", "functional", "static", "render_status", "gates",
-    "best_total", "steps", "clips", "seconds", "answer", "error",
+ROW_COLUMNS: tuple[str, ...] = (
+    "task_id", "agent", "total", "static", "render_status", "gates", "best_total", "steps", "clips", "seconds",
+    "answer", "error",
 )
+"""A row's columns besides its scores (which follow `total` in the CSV, one column per score name)."""
 ANSWER_CHARS = 300
 """The agent's last answer is kept this long in a row (model outputs are for reading, not storing)."""
 
@@ -112,8 +113,9 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "x"
 
 
-def episode_row(task_id: str, agent: str, episode: Any, seconds: float, answer: str = "") -> dict[str, Any]:
-    """The row of one episode: its final page's scores (zeros when it submitted none)."""
+def episode_row(task_id: str, agent: str, episode: Any, seconds: float, answer: str = "",
+                no_page_scores: dict[str, float | None] | None = None) -> dict[str, Any]:
+    """The row of one episode: its final page's scores (`no_page_scores` when it submitted none)."""
     scored = [s for s in episode.steps if s.breakdown]
     final = scored[-1].breakdown if scored else None
     gates = [g["name"] for g in final["gates"]] if final else []
@@ -121,9 +123,7 @@ def episode_row(task_id: str, agent: str, episode: Any, seconds: float, answer: 
     return {
         "task_id": task_id, "agent": agent,
         "total": float(final["total"]) if final else 0.0,
-        "appearance": float(final["appearance"]) if final else 0.0,
-        "temporal": float(final["temporal"]) if final else 0.0,
-        "functional": final["functional"] if final else None,
+        "scores": dict(final["scores"]) if final else dict(no_page_scores or {}),
         "static": bool(final) and status == "ok" and bool({"static", "blank"} & set(gates)),
         "render_status": status, "gates": gates,
         "best_total": max((float(s.breakdown["total"]) for s in scored), default=0.0),
@@ -138,17 +138,38 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     for agent in dict.fromkeys(r["agent"] for r in rows):
         mine = [r for r in rows if r["agent"] == agent]
         rendered = [r for r in mine if r["render_status"] == "ok"]
-        functional = [r["functional"] for r in mine if r["functional"] is not None]
         out[agent] = {
             "tasks": len(mine),
-            **{k: float(np.mean([r[k] for r in mine])) for k in ("total", "appearance", "temporal")},
-            "functional": float(np.mean(functional)) if functional else None,
+            "total": float(np.mean([r["total"] for r in mine])),
+            "scores": {name: _mean([r["scores"].get(name) for r in mine]) for name in score_names(mine)},
             "static_rate": sum(r["static"] for r in rendered) / len(rendered) if rendered else None,
             "render_fail_rate": sum(r["render_status"] not in ("ok", "no_page") for r in mine) / len(mine),
             "no_page_rate": sum(r["render_status"] == "no_page" for r in mine) / len(mine),
             "errors": sum(bool(r["error"]) for r in mine),
         }
     return out
+
+
+def summary_table(summary: dict[str, dict[str, Any]]) -> str:
+    """`summarise`'s result as a text table: one row per agent, one column per score."""
+    names = list(dict.fromkeys(name for s in summary.values() for name in s["scores"]))
+    lines = [f"{'agent':<32}{'tasks':>6}{'total':>8}" + "".join(f"{n[:10]:>11}" for n in names) + f"{'static':>8}"]
+    for agent, s in summary.items():
+        static = "-" if s["static_rate"] is None else f"{100 * s['static_rate']:.0f}%"
+        cells = "".join(f"{'-' if s['scores'].get(n) is None else format(s['scores'][n], '.3f'):>11}" for n in names)
+        lines.append(f"{agent:<32}{s['tasks']:>6}{s['total']:>8.3f}{cells}{static:>8}")
+    return "\n".join(lines)
+
+
+def score_names(rows: list[dict[str, Any]]) -> list[str]:
+    """Every score name in `rows`, in order of first appearance."""
+    return list(dict.fromkeys(name for row in rows for name in row["scores"]))
+
+
+def _mean(values: list[float | None]) -> float | None:
+    """Mean over the rows where the score applies; None where it applies to none."""
+    present = [v for v in values if v is not None]
+    return float(np.mean(present)) if present else None
 
 
 def run_eval(cfg: EvalConfig, renderer: RenderBackend | None = None) -> list[dict[str, Any]]:
@@ -175,27 +196,37 @@ def run_eval(cfg: EvalConfig, renderer: RenderBackend | None = None) -> list[dic
                 try:
                     episode = run_episode(env, agent, seed=cfg.seed, options={"task_id": task.id})
                 except Exception as error:  # an API or model failure costs this episode, not the run
-                    rows.append({**{k: None for k in CSV_COLUMNS}, "task_id": task.id, "agent": name, "total": 0.0,
-                                 "appearance": 0.0, "temporal": 0.0, "static": False, "render_status": "no_page",
+                    rows.append({**{k: None for k in ROW_COLUMNS}, "task_id": task.id, "agent": name, "total": 0.0,
+                                 "scores": {}, "static": False, "render_status": "no_page",
                                  "gates": [], "best_total": 0.0, "steps": 0, "clips": 0,
                                  "seconds": round(time.perf_counter() - started, 3), "answer": "",
                                  "error": f"{type(error).__name__}: {error}"})
                     continue
-                rows.append(episode_row(task.id, name, episode, time.perf_counter() - started, agent.last_answer))
+                rows.append(episode_row(task.id, name, episode, time.perf_counter() - started, agent.last_answer,
+                                        no_page_scores=_no_page_scores(env)))
                 if cfg.videos:
                     videos[task.id].update(_write_videos(out, task, name, episode, videos[task.id]))
     finally:
         env.close()
     (out / "results.json").write_text(json.dumps(rows, indent=1))
+    names = score_names(rows)
+    columns = [*ROW_COLUMNS[:3], *names, *ROW_COLUMNS[3:]]
     with open(out / "results.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _csv_cell(k, row.get(k)) for k in CSV_COLUMNS})
+            flat = {**row, **{name: row["scores"].get(name) for name in names}}
+            writer.writerow({k: _csv_cell(k, flat.get(k)) for k in columns})
     summary = summarise(rows)
     (out / "summary.json").write_text(json.dumps({"config": asdict(cfg), "agents": summary}, indent=1, default=str))
     write_report(out / "report.html", rows, summary, videos, cfg)
     return rows
+
+
+def _no_page_scores(env: Any) -> dict[str, float | None]:
+    """What an episode without a page scores: 0 on every score that applies to its task."""
+    prepared = env.unwrapped.prepared
+    return {name: None if value is None else 0.0 for name, value in prepared.prepared.items()}
 
 
 def _csv_cell(column: str, value: Any) -> Any:

@@ -10,6 +10,10 @@ two-stage `revisit` (coarse pass → clip request → code).
 """
 from __future__ import annotations
 
+from v2c.extras import require_extra
+
+require_extra("train", "torch", "transformers")
+
 from dataclasses import dataclass
 from typing import Any
 

@@ -37,11 +37,12 @@ def write_report(path: Path, rows: list[dict[str, Any]], summary: dict[str, dict
                  videos: dict[str, dict[str, str]], config: Any) -> Path:
     """Write the report and return its path."""
     agents = list(summary)
-    head = ("<tr><th class='l'>agent</th><th>tasks</th><th>total</th><th>appearance</th><th>temporal</th>"
-            "<th>functional</th><th>static output</th><th>render failed</th><th>no page</th><th>errors</th></tr>")
+    names = list(dict.fromkeys(name for s in summary.values() for name in s["scores"]))
+    head = ("<tr><th class='l'>agent</th><th>tasks</th><th>total</th>" + "".join(f"<th>{html.escape(n)}</th>" for n in names)
+            + "<th>static output</th><th>render failed</th><th>no page</th><th>errors</th></tr>")
     lines = [f"<tr><td class='l'>{html.escape(a)}</td><td>{s['tasks']}</td><td><b>{_num(s['total'])}</b></td>"
-             f"<td>{_num(s['appearance'])}</td><td>{_num(s['temporal'])}</td><td>{_num(s['functional'])}</td>"
-             f"<td>{_pct(s['static_rate'])}</td><td>{_pct(s['render_fail_rate'])}</td><td>{_pct(s['no_page_rate'])}"
+             + "".join(f"<td>{_num(s['scores'].get(n))}</td>" for n in names)
+             + f"<td>{_pct(s['static_rate'])}</td><td>{_pct(s['render_fail_rate'])}</td><td>{_pct(s['no_page_rate'])}"
              f"</td><td>{s['errors']}</td></tr>" for a, s in summary.items()]
     by_task: dict[str, dict[str, dict[str, Any]]] = {}
     for row in rows:
@@ -63,8 +64,8 @@ def write_report(path: Path, rows: list[dict[str, Any]], summary: dict[str, dict
                 note += f"<div class='s'>answer: <code>{html.escape(row['answer'][:80])}</code></div>"
             parts.append(
                 f"<td class='l'><figure>{_video(media.get(agent))}<figcaption><b>{_num(row['total'])}</b>"
-                f"<span class='s'> app {_num(row['appearance'])} · tmp {_num(row['temporal'])} · fun "
-                f"{_num(row['functional'])}{' · static' if row['static'] else ''}"
+                f"<span class='s'> {' · '.join(f'{n[:3]} {_num(v)}' for n, v in row['scores'].items())}"
+                f"{' · static' if row['static'] else ''}"
                 f"{' · ' + html.escape(gates) if gates else ''}</span>{note}</figcaption></figure></td>")
         task_lines.append("<tr>" + "".join(parts) + "</tr>")
     body = (

@@ -10,6 +10,10 @@ arguments give the same files (seeded weights, deterministic tokenizer training)
 """
 from __future__ import annotations
 
+from v2c.extras import require_extra
+
+require_extra("train", "torch", "transformers")
+
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path

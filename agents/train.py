@@ -18,6 +18,10 @@ the tiny CPU setting.
 """
 from __future__ import annotations
 
+from v2c.extras import require_extra
+
+require_extra("train")
+
 import json
 import time
 from dataclasses import asdict, dataclass, field

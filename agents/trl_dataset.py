@@ -16,6 +16,10 @@ Columns:
 """
 from __future__ import annotations
 
+from v2c.extras import require_extra
+
+require_extra("train", "datasets")
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence

@@ -33,7 +33,7 @@ import numpy as np
 from v2c.envs.actions import ClipRequest, Segment
 from v2c.envs.config import EnvConfig
 from v2c.envs.episode_core import EpisodeCore, Outcome
-from v2c.envs.feedback import coarse_text, score_values
+from v2c.envs.feedback import coarse_text
 from v2c.rewards import RewardConfig, RewardScorer
 from v2c.rewards.scorer import run_sync
 from v2c.render import RenderBackend
@@ -142,9 +142,9 @@ def log_env_metrics(prompts: list, completions: list, environments: list | None 
         n = len(summaries)
         log_metric("v2c/clip_calls", sum(s["clips"] for s in summaries) / n)
         log_metric("v2c/submissions", sum(s["submissions"] for s in summaries) / n)
-        scores = [score_values(s["breakdown"]) for s in summaries if s["breakdown"] is not None]
-        for name in dict.fromkeys(name for row in scores for name in row):
-            values = [row[name] for row in scores if row.get(name) is not None]
+        scored = [s["breakdown"] for s in summaries if s["breakdown"] is not None]
+        for name in dict.fromkeys(name for b in scored for name in b.scores):
+            values = [b.scores[name] for b in scored if b.scores.get(name) is not None]
             if values:
                 log_metric(f"v2c/{name}", float(np.mean(values)))
     return [None] * len(completions)

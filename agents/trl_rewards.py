@@ -32,10 +32,6 @@ from v2c.render import Page, RenderBackend
 
 from .row_tasks import RowTasks
 
-COMPONENTS: tuple[str, ...] = ("appearance", "temporal", "functional")
-"""Breakdown scores logged per batch (functional only over rows whose task has an interaction script)."""
-
-
 class VideoCodeReward:
     """Async GRPO reward: render and score every completion of a batch against its row's reference."""
 
@@ -87,8 +83,8 @@ class VideoCodeReward:
         gates = [{g.name for g in b.gates} for b in scored]
         metrics = {"v2c/has_page": sum(p is not None for p in pages) / max(1, len(pages)),
                    "v2c/reward_time_s": elapsed, "v2c/cache_hit_rate": hits / max(1, len(scored))}
-        for name in COMPONENTS:
-            values = [getattr(b, name) for b in scored if getattr(b, name) is not None]
+        for name in self.scorer.scores:  # each over the rows it applies to (functional: rows with a script)
+            values = [b.scores[name] for b in scored if b.scores.get(name) is not None]
             if values:
                 metrics[f"v2c/{name}"] = float(np.mean(values))
         if scored:
@@ -101,8 +97,8 @@ class VideoCodeReward:
             for name, value in metrics.items():
                 log_metric(name, float(value))
         if log_extra is not None:
-            for name in COMPONENTS:
-                log_extra(name, [None if b is None else getattr(b, name) for b in breakdowns])
+            for name in self.scorer.scores:
+                log_extra(name, [None if b is None else b.scores.get(name) for b in breakdowns])
             log_extra("gates", [None if b is None else ",".join(g.name for g in b.gates) for b in breakdowns])
         self.last_metrics = metrics
 

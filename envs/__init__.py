@@ -4,7 +4,7 @@
 - `v2c/Interaction-v0`: built-in interactive pages with interaction scripts (`tasks="builtin:interactions"`);
 - `v2c/VideoToCode-v0`: any task source (`tasks=` a spec, a dataset path or a list of `Task`s).
 
-    import gymnasium as gym, envs
+    import gymnasium as gym, v2c.envs
     env = gym.make("v2c/Animation-v0", reward_config=RewardConfig(), max_steps=4)
 """
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A submission's feedback reports everything the render and the scorer found: the render status,
 page errors, blocked network requests, the gates that fired, and (with `reveal_scores`) every
-score and the total. `score_values` is the one place that reads a breakdown's scores.
+score in `RewardBreakdown.scores` and the total.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from v2c.rewards import RewardBreakdown
+from v2c.rewards import RewardBreakdown, format_scores
 from v2c.render import RenderResult
 
 from .tasks.task import Task
@@ -19,16 +19,10 @@ MAX_LISTED = 3
 """Page errors (and blocked requests) quoted per submission: enough to act on, short enough for a prompt."""
 
 
-def score_values(breakdown: RewardBreakdown) -> dict[str, float | None]:
-    """Score name → value (None: not applicable to this task), in the breakdown's order."""
-    # The only reader of named score fields here: it becomes `dict(breakdown.scores)` with the score registry.
-    return {"appearance": breakdown.appearance, "temporal": breakdown.temporal, "functional": breakdown.functional}
-
-
 def scores_text(breakdown: RewardBreakdown) -> str:
-    """`Scores: appearance 0.912, temporal 0.801, total 0.870.` — every applicable score, then the total."""
-    parts = [f"{name} {value:.3f}" for name, value in score_values(breakdown).items() if value is not None]
-    return "Scores: " + ", ".join(parts + [f"total {breakdown.total:.3f}"]) + "."
+    """`Scores: appearance 0.912, temporal 0.801, total 0.870.` — every score that applies, then the total."""
+    applicable = {name: value for name, value in breakdown.scores.items() if value is not None}
+    return f"Scores: {format_scores(applicable, breakdown.total)}."
 
 
 def problems(breakdown: RewardBreakdown, rendered: RenderResult) -> list[str]:
@@ -75,4 +69,4 @@ def clip_text(segments: Sequence[tuple[float, float]], fps: float, timestamps: n
             f"{clips_left} clip requests left.")
 
 
-__all__ = ["clip_text", "coarse_text", "intro_text", "problems", "score_values", "scores_text", "submission_text", "times_text"]
+__all__ = ["clip_text", "coarse_text", "intro_text", "problems", "scores_text", "submission_text", "times_text"]

@@ -38,14 +38,19 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import cv2
 import numpy as np
 
 from v2c.rewards.crop import Box, CropConfig, animated_region, comparison_size, crop_and_resize
-from v2c.rewards.dtw import dtw
+from v2c.rewards.dtw import dtw, dtw_path
 from v2c.rewards.model_weights import downloads_disabled, ensure_torchvision_importable, torch_hub_dir
+
+from v2c.rewards.score import CandidateClip, ReferenceClip, ScoreResult
+
+if TYPE_CHECKING:
+    from .config import RewardConfig
 
 __all__ = [
     "FrameEmbedder",
@@ -56,6 +61,7 @@ __all__ = [
     "AppearanceConfig",
     "AppearanceReference",
     "AppearanceScorer",
+    "AppearanceScore",
     "appearance_score",
 ]
 
@@ -428,3 +434,49 @@ def _resample(frames: np.ndarray, fps: float, target_fps: float) -> np.ndarray:
     n = max(1, int(round(len(frames) * target_fps / fps)))
     idx = np.minimum(np.floor(np.arange(n) * fps / target_fps + 1e-9).astype(int), len(frames) - 1)
     return frames[idx]
+
+
+# --------------------------------------------------------------------------- the reward component
+
+
+class AppearanceScore:
+    """`appearance` in the reward (`v2c.rewards.score.Score`): backends `labssim` (default) and `dreamsim`.
+
+    Details: both crop boxes (y0, y1, x0, x1), and per reference frame the mean distance to the
+    candidate frames DTW aligns with it (`aligned`, what the score averages) and the distance to the
+    candidate frame shown at the same time (`same_time`, None past the candidate's end).
+    """
+
+    name = "appearance"
+    needs_motion = False
+
+    def __init__(self, config: "RewardConfig") -> None:
+        choice = config.backend(self.name, "labssim")
+        if choice == "labssim":
+            embedder: FrameEmbedder = LabSSIMEmbedder()
+            self.backend = "labssim"
+        elif choice == "dreamsim":
+            embedder = DreamSimEmbedder(config.dreamsim_variant, cache_dir=config.model_cache_dir)
+            self.backend = f"dreamsim:{config.dreamsim_variant}"
+        else:
+            raise ValueError(f"appearance backend must be 'labssim' or 'dreamsim', got {choice!r}")
+        self.scorer = AppearanceScorer(embedder=embedder)
+
+    def prepare(self, reference: ReferenceClip) -> AppearanceReference:
+        return self.scorer.prepare_reference(reference.frames, reference.fps)
+
+    def score(self, prepared: AppearanceReference, candidate: CandidateClip) -> ScoreResult:
+        box = animated_region(candidate.frames, self.scorer.config.crop)
+        distances = self.scorer.distances(prepared, candidate.frames, candidate.fps, box)
+        value = float(np.clip(1.0 - dtw(distances).normalized, 0.0, 1.0))
+        sums, counts = np.zeros(distances.shape[0]), np.zeros(distances.shape[0])
+        for i, j in dtw_path(distances):
+            sums[i] += distances[i, j]
+            counts[i] += 1
+        same_time = [round(float(distances[i, i]), 5) if i < distances.shape[1] else None
+                     for i in range(distances.shape[0])]
+        return ScoreResult(value, {
+            "reference_box": [int(v) for v in prepared.box], "candidate_box": [int(v) for v in box],
+            "fps": prepared.fps, "aligned": [round(float(v), 5) for v in sums / np.maximum(counts, 1)],
+            "same_time": same_time,
+        })

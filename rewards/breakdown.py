@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True)
@@ -17,19 +17,22 @@ class GateHit:
 
 @dataclass
 class RewardBreakdown:
-    """The scores of one candidate against one reference, each in [0, 1]."""
+    """Every score of one candidate against one reference, each in [0, 1], and the total."""
 
-    appearance: float = 0.0
-    temporal: float = 0.0
-    functional: float | None = None
-    """None when the task has no interaction script."""
+    scores: dict[str, float | None] = field(default_factory=dict)
+    """Score name → value, in the order of `RewardConfig.weights`; None where a score does not apply
+    (functional on a task without an interaction script)."""
     total: float = 0.0
+    """The weighted mean of the scores that apply, after the gates."""
     gates: list[GateHit] = field(default_factory=list)
     backends: dict[str, str] = field(default_factory=dict)
+    """Score name → what computed it."""
     timings_s: dict[str, float] = field(default_factory=dict)
+    """Seconds spent per score, rendering, and in all."""
     render_status: str = "ok"
     details: dict[str, Any] = field(default_factory=dict)
-    """Per-step functional results, render errors, blocked requests: explanations for `info` and widgets."""
+    """Explanations for `info` and widgets: `render` (the render's summary) and, per score name, what
+    that score emitted (alignments, per-frame distances, tracks, crop boxes, per-step results)."""
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -37,9 +40,22 @@ class RewardBreakdown:
         return out
 
     def score_dict(self) -> dict[str, Any]:
-        """The stable, JSON-ready summary printed by `v2c score --json`."""
-        return {
-            "appearance": self.appearance, "temporal": self.temporal, "functional": self.functional,
-            "total": self.total, "gates": [asdict(g) for g in self.gates], "backends": dict(self.backends),
-            "timings_s": {k: round(v, 4) for k, v in self.timings_s.items()},
-        }
+        """The stable, JSON-ready summary printed by `v2c score --json` (no details)."""
+        out = self.to_dict()
+        del out["details"]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RewardBreakdown":
+        """The inverse of `to_dict` (an episode's saved breakdowns)."""
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        fields["gates"] = [GateHit(**g) for g in data.get("gates", [])]
+        return cls(**fields)
+
+
+def format_scores(scores: Mapping[str, float | None], total: float | None = None, sep: str = ", ") -> str:
+    """`appearance 0.912, temporal 0.450, functional -, total 0.681`: scores in words, for logs and feedback."""
+    parts = [f"{name} {'-' if value is None else f'{value:.3f}'}" for name, value in scores.items()]
+    if total is not None:
+        parts.append(f"total {total:.3f}")
+    return sep.join(parts)

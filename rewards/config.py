@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Mapping
 
 from .functional import FunctionalConfig
 
@@ -11,41 +12,40 @@ def _default_model_cache() -> str:
     return str(Path.home() / ".cache" / "v2c" / "models")
 
 
+_DEFAULT_WEIGHTS = {"appearance": 1.0, "temporal": 1.0, "functional": 1.0}
+_DEFAULT_BACKENDS = {"appearance": "labssim", "temporal": "lk"}
+
+
 @dataclass(frozen=True)
 class RewardConfig:
     """How a candidate page is scored against a reference.
 
-    Scores:
-        appearance_backend, temporal_backend, dreamsim_variant, model_cache_dir
-    Combination:
-        appearance_weight, temporal_weight, functional_weight
+    Scores (by name, see `v2c.rewards.registry`):
+        weights, backends, dreamsim_variant, model_cache_dir
     Gates (anti-hacking):
         blank_std, change_level, static_max_pixels, max_code_bytes, size_penalty
     Functional replay:
         functional
     """
 
-    appearance_backend: str = "labssim"
-    """`labssim` (embedded, weight-free: CIELAB colour + SSIM structure) or `dreamsim` (Animation2Code's metric; needs weights)."""
-    temporal_backend: str = "lk"
-    """`lk` (embedded OpenCV Lucas–Kanade point tracks) or `cotracker3` (Animation2Code's tracker; needs weights)."""
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(_DEFAULT_WEIGHTS))
+    """Score name → weight in the total. Every score named here is computed and reported (a weight of
+    0 reports without counting); the total is the weighted mean over the scores that apply."""
+    backends: Mapping[str, str] = field(default_factory=lambda: dict(_DEFAULT_BACKENDS))
+    """Score name → backend. appearance: `labssim` (embedded, weight-free) or `dreamsim` (Animation2Code's
+    metric; needs weights). temporal: `lk` (embedded Lucas–Kanade tracks) or `cotracker3` (needs weights).
+    Scores not named use their own default."""
     dreamsim_variant: str = "ensemble"
-    """DreamSim variant when `appearance_backend="dreamsim"` (ensemble, dino_vitb16, clip_vitb32, open_clip_vitb32, ...)."""
+    """DreamSim variant when appearance uses `dreamsim` (ensemble, dino_vitb16, clip_vitb32, open_clip_vitb32, ...)."""
     model_cache_dir: str = field(default_factory=_default_model_cache)
     """Where DreamSim/CoTracker3 weights are looked up (and downloaded to, when online)."""
-    appearance_weight: float = 1.0
-    """Weight of appearance in the total."""
-    temporal_weight: float = 1.0
-    """Weight of temporal in the total."""
-    functional_weight: float = 1.0
-    """Weight of functional replay in the total; used only when the task has an interaction script."""
     blank_std: float = 2.0
     """A candidate whose every frame has a pixel standard deviation below this (0–255 levels) is blank: total 0."""
     change_level: int = 12
     """A pixel changed between two frames when a channel moved by more than this many levels (above codec noise)."""
     static_max_pixels: int = 16
     """A video in which no two consecutive frames differ in more pixels than this is static; a static
-    candidate against a moving reference gets temporal 0."""
+    candidate against a moving reference gets 0 on the scores that need motion (temporal)."""
     max_code_bytes: int = 200_000
     """Pages larger than this are penalised (generated pages are a few kB; huge outputs are a known hack)."""
     size_penalty: float = 0.5
@@ -54,17 +54,29 @@ class RewardConfig:
     """Per-step similarity rule and thresholds of the functional-replay score."""
 
     def __post_init__(self) -> None:
-        if self.appearance_backend not in ("labssim", "dreamsim"):
-            raise ValueError(f"appearance_backend must be 'labssim' or 'dreamsim', got {self.appearance_backend!r}")
-        if self.temporal_backend not in ("lk", "cotracker3"):
-            raise ValueError(f"temporal_backend must be 'lk' or 'cotracker3', got {self.temporal_backend!r}")
-        if min(self.appearance_weight, self.temporal_weight, self.functional_weight) < 0:
-            raise ValueError("reward weights must be non-negative")
+        # Plain dicts, copied: a caller's mapping changed later must not change this config.
+        object.__setattr__(self, "weights", dict(self.weights))
+        object.__setattr__(self, "backends", dict(self.backends))
+        if not self.weights:
+            raise ValueError("weights must name at least one score")
+        if min(self.weights.values()) < 0:
+            raise ValueError(f"reward weights must be non-negative, got {self.weights}")
+        unknown = set(self.backends) - set(self.weights)
+        if unknown:
+            raise ValueError(f"backends for scores that are not in weights: {sorted(unknown)}")
+
+    def backend(self, score: str, default: str) -> str:
+        """The backend chosen for `score`, else the score's own `default`."""
+        return self.backends.get(score, default)
+
+    def with_weights(self, **weights: float) -> "RewardConfig":
+        """A copy with some weights changed or added (`config.with_weights(temporal=2.0)`)."""
+        return replace(self, weights={**self.weights, **weights})
 
     @classmethod
     def paper(cls, **overrides: object) -> "RewardConfig":
         """Animation2Code's metrics: DreamSim appearance and CoTracker3 temporal (weights required)."""
-        return replace(cls(appearance_backend="dreamsim", temporal_backend="cotracker3"), **overrides)
+        return replace(cls(backends={"appearance": "dreamsim", "temporal": "cotracker3"}), **overrides)
 
     @classmethod
     def named(cls, name: str) -> "RewardConfig":

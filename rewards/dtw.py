@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DTWResult", "dtw", "normalized_dtw"]
+__all__ = ["DTWResult", "dtw", "dtw_path", "normalized_dtw"]
 
 
 @dataclass(frozen=True)
@@ -143,3 +143,28 @@ def dtw(
 def normalized_dtw(cost: np.ndarray) -> float:
     """DTW cost of one (N, M) matrix divided by its path length: the mean cost per aligned pair."""
     return float(dtw(cost).normalized)
+
+
+def dtw_path(cost: np.ndarray) -> list[tuple[int, int]]:
+    """The cells (i, j) of the optimal path through one (N, M) matrix, from (0, 0) to (N-1, M-1), with
+    `dtw`'s step pattern and tie rule (what widgets draw; `dtw` itself keeps only totals)."""
+    cost = np.asarray(cost, np.float64)
+    n, m = cost.shape
+    acc = np.full((n + 1, m + 1), np.inf)
+    acc[0, 0] = 0.0
+    for d in range(n + m - 1):  # anti-diagonals: each cell needs only the two previous ones
+        i = np.arange(max(0, d - m + 1), min(d, n - 1) + 1)
+        j = d - i
+        best = np.minimum(acc[i, j], np.minimum(acc[i, j + 1], acc[i + 1, j]))
+        acc[i + 1, j + 1] = cost[i, j] + best
+    path, i, j = [(n - 1, m - 1)], n - 1, m - 1
+    while i > 0 or j > 0:
+        diag, up, left = acc[i, j], acc[i, j + 1], acc[i + 1, j]
+        if diag <= min(up, left):
+            i, j = i - 1, j - 1
+        elif up <= left:
+            i -= 1
+        else:
+            j -= 1
+        path.append((i, j))
+    return path[::-1]

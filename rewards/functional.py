@@ -64,7 +64,7 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Sequence, Union
+from typing import TYPE_CHECKING, Any, Sequence, Union
 
 import cv2
 import numpy as np
@@ -72,10 +72,15 @@ import numpy as np
 from v2c.render import Interaction, Page, RenderResult, StepResult
 from v2c.render.pool import RenderBackend, Viewport
 
+from .score import CandidateClip, ReferenceClip, ScoreResult
+
+if TYPE_CHECKING:
+    from .config import RewardConfig
+
 __all__ = [
     "FunctionalConfig", "PageState", "ReplayStates", "ReferenceVideo", "StepScore", "FunctionalResult",
     "with_baseline_step", "states_from_render", "states_from_video", "compare_step", "score_replay",
-    "functional_score",
+    "functional_score", "FunctionalScore",
 ]
 
 
@@ -565,3 +570,44 @@ async def functional_score(reference_page_or_steps: ReferenceLike, candidate_pag
     )
     candidate = states_from_render(cand_result, len(steps), baseline=True)
     return score_replay(reference, candidate, cfg, frames_only=video is not None, n_steps=len(steps))
+
+
+# --------------------------------------------------------------------------- the reward component
+
+
+@dataclass(frozen=True)
+class _FunctionalReference:
+    script_steps: int
+    states: ReplayStates
+    frames_only: bool
+
+
+class FunctionalScore:
+    """`functional` in the reward (`v2c.rewards.score.Score`): the reference's interaction script replayed
+    on the candidate, step by step. Applies only to references with a script (None otherwise).
+
+    Details: `FunctionalResult.info()` (per-step similarity, pass, reason)."""
+
+    name = "functional"
+    needs_motion = False
+    backend = "replay"
+
+    def __init__(self, config: "RewardConfig") -> None:
+        self.config = config.functional
+
+    def prepare(self, reference: ReferenceClip) -> _FunctionalReference | None:
+        if not reference.interactions:
+            return None
+        n = len(reference.interactions)
+        if reference.render is not None:
+            return _FunctionalReference(n, states_from_render(reference.render, n, baseline=True), frames_only=False)
+        if reference.video is None:
+            raise ValueError("a reference with interactions needs its render or its recording")
+        # A recording and its step times only: steps are compared on pixels.
+        states = states_from_video(ReferenceVideo.from_video(reference.video), [s.t for s in reference.interactions])
+        return _FunctionalReference(n, states, frames_only=True)
+
+    def score(self, prepared: _FunctionalReference, candidate: CandidateClip) -> ScoreResult:
+        replay = score_replay(prepared.states, states_from_render(candidate.render, prepared.script_steps, baseline=True),
+                              self.config, frames_only=prepared.frames_only)
+        return ScoreResult(replay.score, replay.info())

@@ -22,11 +22,11 @@ from v2c.render import Interaction, Page, RenderBackend, RenderResult, default_p
 from v2c.video import Video, resample
 
 from . import gates
-from .appearance import AppearanceReference, AppearanceScorer, DreamSimEmbedder, LabSSIMEmbedder
 from .breakdown import GateHit, RewardBreakdown
 from .config import RewardConfig
-from .functional import ReferenceVideo, ReplayStates, score_replay, states_from_render, states_from_video, with_baseline_step
-from .temporal import CoTrackerTracker, LucasKanadeTracker, TemporalReference, TemporalScorer
+from .functional import with_baseline_step
+from .registry import make_score
+from .score import CandidateClip, ReferenceClip, Score
 
 
 @dataclass(frozen=True)
@@ -67,28 +67,34 @@ class PreparedReference:
     """A reference with everything candidates are compared against computed once."""
 
     reference: Reference
-    frames: np.ndarray
-    appearance: AppearanceReference
-    temporal: TemporalReference
-    moving: bool
-    """Whether anything on the reference changes between frames (static candidates are gated only then)."""
+    clip: ReferenceClip
+    """What every score saw of the reference."""
+    prepared: dict[str, Any]
+    """Score name → what that score's `prepare` returned (None: the score does not apply)."""
     script: list[Interaction] = field(default_factory=list)
     """The interaction script as rendered (with a leading baseline step), replayed on every candidate."""
-    functional_states: ReplayStates | None = None
-    """The reference's state before and after each step, when it has an interaction script."""
-    frames_only: bool = False
-    """True for a video-only reference: steps are compared on pixels, with no page text to compare."""
+
+    @property
+    def frames(self) -> np.ndarray:
+        return self.clip.frames
+
+    @property
+    def moving(self) -> bool:
+        """Whether anything on the reference changes between frames (static candidates are gated only then)."""
+        return self.clip.moving
 
 
 class RewardScorer:
-    """Scores candidate pages against references with the scores, weights and gates of a `RewardConfig`."""
+    """Scores candidate pages against references with the scores, weights and gates of a `RewardConfig`.
+
+    Every score named in `config.weights` is built from the registry (`v2c.rewards.registry`) once.
+    """
 
     def __init__(self, config: RewardConfig | None = None, renderer: RenderBackend | None = None,
                  cache_size: int = 64) -> None:
         self.config = config or RewardConfig()
         self._renderer = renderer
-        self.appearance = AppearanceScorer(embedder=self._appearance_embedder())
-        self.temporal = TemporalScorer(tracker=self._tracker())
+        self.scores: dict[str, Score] = {name: make_score(name, self.config) for name in self.config.weights}
         self._cache: OrderedDict[str, PreparedReference] = OrderedDict()
         self._cache_size = cache_size
         self._preparing: dict[str, asyncio.Future] = {}
@@ -99,22 +105,9 @@ class RewardScorer:
             self._renderer = default_pool()
         return self._renderer
 
-    def _appearance_embedder(self) -> Any:
-        if self.config.appearance_backend == "dreamsim":
-            return DreamSimEmbedder(self.config.dreamsim_variant, cache_dir=self.config.model_cache_dir)
-        return LabSSIMEmbedder()
-
-    def _tracker(self) -> Any:
-        if self.config.temporal_backend == "cotracker3":
-            return CoTrackerTracker(cache_dir=self.config.model_cache_dir)
-        return LucasKanadeTracker()
-
     @property
     def backends(self) -> dict[str, str]:
-        appearance = self.config.appearance_backend
-        if appearance == "dreamsim":
-            appearance += f":{self.config.dreamsim_variant}"
-        return {"appearance": appearance, "temporal": self.config.temporal_backend, "functional": "replay"}
+        return {name: score.backend for name, score in self.scores.items()}
 
     # ------------------------------------------------------------------ references
 
@@ -147,7 +140,7 @@ class RewardScorer:
 
     async def _prepare_uncached(self, reference: Reference) -> PreparedReference:
         script = with_baseline_step(reference.interactions) if reference.interactions else []
-        states = None
+        rendered = None
         if reference.video is not None:
             frames = resample(reference.video, reference.fps).frames
         if reference.page is not None and (reference.video is None or reference.interactions):
@@ -157,20 +150,11 @@ class RewardScorer:
                 raise ValueError(f"the reference page could not be rendered ({rendered.status.value}): {rendered.reason}")
             if reference.video is None:
                 frames = rendered.frames
-            if script:
-                states = states_from_render(rendered, len(reference.interactions), baseline=True)
-        frames_only = False
-        if script and states is None:  # a recording and its step times only
-            states = states_from_video(ReferenceVideo.from_video(reference.video), [s.t for s in reference.interactions])
-            frames_only = True
-        fps = reference.fps
-        appearance, temporal = await asyncio.gather(
-            asyncio.to_thread(self.appearance.prepare_reference, frames, fps),
-            asyncio.to_thread(self.temporal.prepare_reference, frames, fps),
-        )
-        return PreparedReference(reference=reference, frames=frames, appearance=appearance, temporal=temporal,
-                                 moving=not gates.is_static(frames, self.config), script=script,
-                                 functional_states=states, frames_only=frames_only)
+        clip = ReferenceClip(frames=frames, fps=reference.fps, interactions=tuple(reference.interactions),
+                             render=rendered, video=reference.video, moving=not gates.is_static(frames, self.config))
+        names = list(self.scores)
+        prepared = await asyncio.gather(*(asyncio.to_thread(self.scores[n].prepare, clip) for n in names))
+        return PreparedReference(reference=reference, clip=clip, prepared=dict(zip(names, prepared)), script=script)
 
     # ------------------------------------------------------------------ candidates
 
@@ -212,43 +196,35 @@ class RewardScorer:
         """Scores and gates for an already rendered candidate (no browser needed)."""
         breakdown = RewardBreakdown(backends=self.backends, render_status=rendered.status.value)
         breakdown.details["render"] = rendered.summary()
-        fps = prepared.reference.fps
+        applies = {name: prepared.prepared.get(name) is not None for name in self.scores}
+        breakdown.scores = {name: (0.0 if applies[name] else None) for name in self.scores}
         if not rendered.ok or rendered.frames.shape[0] == 0:
             breakdown.gates.append(GateHit("render_failed", f"{rendered.status.value}: {rendered.reason}"))
-            return self._combine(breakdown, prepared)
+            return self._combine(breakdown, code_bytes)
         frames = rendered.frames
         if gates.is_blank(frames, self.config) and not gates.is_blank(prepared.frames, self.config):
             breakdown.gates.append(GateHit("blank", "every frame of the candidate is one flat colour"))
-            return self._combine(breakdown, prepared)
-        clock = time.perf_counter()
-        breakdown.appearance = self.appearance.score(prepared.appearance, frames, fps)
-        breakdown.timings_s["appearance"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        if prepared.moving and gates.is_static(frames, self.config):
+            return self._combine(breakdown, code_bytes)
+        static = prepared.moving and gates.is_static(frames, self.config)
+        if static:
             breakdown.gates.append(GateHit("static", "the candidate never changes while the reference moves"))
-            breakdown.temporal = 0.0
-        else:
-            breakdown.temporal = self.temporal.score(prepared.temporal, frames, fps)
-        breakdown.timings_s["temporal"] = time.perf_counter() - clock
-        if prepared.functional_states is not None:
+        candidate = CandidateClip(frames=frames, fps=prepared.reference.fps, render=rendered)
+        for name, score in self.scores.items():
+            if not applies[name] or (static and score.needs_motion):
+                continue
             clock = time.perf_counter()
-            candidate_states = states_from_render(rendered, len(prepared.reference.interactions), baseline=True)
-            replay = score_replay(prepared.functional_states, candidate_states, self.config.functional,
-                                  frames_only=prepared.frames_only)
-            breakdown.functional = replay.score
-            breakdown.details["functional"] = replay.info()
-            breakdown.timings_s["functional"] = time.perf_counter() - clock
-        return self._combine(breakdown, prepared, code_bytes)
+            result = score.score(prepared.prepared[name], candidate)
+            breakdown.timings_s[name] = time.perf_counter() - clock
+            breakdown.scores[name] = None if result.value is None else float(np.clip(result.value, 0.0, 1.0))
+            if result.details:
+                breakdown.details[name] = result.details
+        return self._combine(breakdown, code_bytes)
 
-    def _combine(self, breakdown: RewardBreakdown, prepared: PreparedReference, code_bytes: int = 0) -> RewardBreakdown:
+    def _combine(self, breakdown: RewardBreakdown, code_bytes: int = 0) -> RewardBreakdown:
         cfg = self.config
-        if prepared.reference.interactions and breakdown.functional is None:
-            breakdown.functional = 0.0
-        parts = [(breakdown.appearance, cfg.appearance_weight), (breakdown.temporal, cfg.temporal_weight)]
-        if breakdown.functional is not None:
-            parts.append((breakdown.functional, cfg.functional_weight))
+        parts = [(value, cfg.weights[name]) for name, value in breakdown.scores.items() if value is not None]
         weight = sum(w for _, w in parts)
-        total = sum(s * w for s, w in parts) / weight if weight > 0 else 0.0
+        total = sum(v * w for v, w in parts) / weight if weight > 0 else 0.0
         if any(g.name in ("render_failed", "blank") for g in breakdown.gates):
             total = 0.0
         size_gate = gates.oversize(code_bytes, cfg)

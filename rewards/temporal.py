@@ -42,7 +42,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import cv2
 import numpy as np
@@ -50,6 +50,10 @@ import numpy as np
 from v2c.rewards.crop import Box, CropConfig, animated_region, crop
 from v2c.rewards.dtw import dtw
 from v2c.rewards.model_weights import downloads_disabled, torch_hub_dir
+from v2c.rewards.score import CandidateClip, ReferenceClip, ScoreResult
+
+if TYPE_CHECKING:
+    from .config import RewardConfig
 
 __all__ = [
     "PointTracker",
@@ -57,6 +61,7 @@ __all__ = [
     "LucasKanadeTracker",
     "CoTrackerTracker",
     "TemporalConfig",
+    "TemporalScore",
     "Motion",
     "TemporalReference",
     "TemporalScorer",
@@ -349,6 +354,9 @@ class Motion:
     """(N,) number of valid samples per track."""
     rate: float
     """Samples per second."""
+    origin: np.ndarray | None = None
+    """(N, 2) first position of each track in frame diagonals, relative to the crop (positions =
+    origin + cumulative displacement); None for motion built from velocities alone."""
 
     @property
     def n_tracks(self) -> int:
@@ -476,7 +484,8 @@ def _to_motion(tracks: np.ndarray, fps: float, cfg: TemporalConfig) -> Motion:
     step = max(1, int(round(fps / cfg.motion_fps)))
     pos = tracks[:, ::step]
     rate = fps / step
-    empty = Motion(velocity=np.zeros((0, 1, 2)), start=np.zeros(0), length=np.zeros(0, np.int64), rate=rate)
+    empty = Motion(velocity=np.zeros((0, 1, 2)), start=np.zeros(0), length=np.zeros(0, np.int64), rate=rate,
+                   origin=np.zeros((0, 2)))
     if len(pos) == 0:
         return empty
     # Cheap vectorised pre-filter (most tracks are short or still), then per-track checks.
@@ -512,7 +521,8 @@ def _to_motion(tracks: np.ndarray, fps: float, cfg: TemporalConfig) -> Motion:
     velocity = np.zeros((len(order), int(length.max()), 2))
     for row, i in enumerate(order):
         velocity[row, : length[row]] = vel_list[i]
-    return Motion(velocity=velocity, start=np.array([start_list[i] for i in order]), length=length, rate=rate)
+    return Motion(velocity=velocity, start=np.array([start_list[i] for i in order]), length=length, rate=rate,
+                  origin=np.array([where[i] for i in order]))
 
 
 def _spread_out(xy: np.ndarray, length: np.ndarray, k: int, cells: int = 4) -> list[int]:
@@ -527,3 +537,57 @@ def _spread_out(xy: np.ndarray, length: np.ndarray, k: int, cells: int = 4) -> l
         members = by_length[cell_id[by_length] == c]
         rank[members] = np.arange(len(members))
     return sorted(range(len(xy)), key=lambda i: (rank[i], -length[i], i))[:k]
+
+
+# --------------------------------------------------------------------------- the reward component
+
+
+def track_polylines(motion: Motion, box: Box, frame_shape: tuple[int, int], limit: int = 16) -> list[dict[str, Any]]:
+    """Up to `limit` moving tracks, each `{"start_s", "points"}`: [x, y] in frame pixels, one point per
+    `motion.rate` sample from `start_s` on (what widgets draw)."""
+    if motion.origin is None or motion.n_tracks == 0:
+        return []
+    diag = float(np.hypot(*frame_shape))
+    lines = []
+    for n in range(min(limit, motion.n_tracks)):
+        steps = motion.velocity[n, : motion.length[n]] / motion.rate
+        xy = np.vstack([motion.origin[n], motion.origin[n] + np.cumsum(steps, axis=0)]) * diag
+        xy += (box[2], box[0])
+        lines.append({"start_s": round(float(motion.start[n]), 4), "points": np.round(xy, 1).tolist()})
+    return lines
+
+
+class TemporalScore:
+    """`temporal` in the reward (`v2c.rewards.score.Score`): backends `lk` (default) and `cotracker3`.
+
+    Details: both crop boxes (y0, y1, x0, x1), the frame size (w, h), the number of moving tracks on each
+    side, and up to 16 of each side's moving tracks (`track_polylines`, sampled at `track_rate`).
+    """
+
+    name = "temporal"
+    needs_motion = True
+
+    def __init__(self, config: "RewardConfig") -> None:
+        self.backend = config.backend(self.name, "lk")
+        if self.backend == "lk":
+            tracker: PointTracker = LucasKanadeTracker()
+        elif self.backend == "cotracker3":
+            tracker = CoTrackerTracker(cache_dir=config.model_cache_dir)
+        else:
+            raise ValueError(f"temporal backend must be 'lk' or 'cotracker3', got {self.backend!r}")
+        self.scorer = TemporalScorer(tracker=tracker)
+
+    def prepare(self, reference: ReferenceClip) -> tuple[TemporalReference, tuple[int, int]]:
+        return self.scorer.prepare_reference(reference.frames, reference.fps), reference.frames.shape[1:3]
+
+    def score(self, prepared: tuple[TemporalReference, tuple[int, int]], candidate: CandidateClip) -> ScoreResult:
+        reference, reference_shape = prepared
+        box, motion = self.scorer.motion(candidate.frames, candidate.fps)
+        value = compare_motion(reference.motion, motion, self.scorer.config)
+        return ScoreResult(value, {
+            "reference_box": [int(v) for v in reference.box], "candidate_box": [int(v) for v in box],
+            "frame_size": [int(candidate.frames.shape[2]), int(candidate.frames.shape[1])], "track_rate": motion.rate,
+            "reference_moving_tracks": reference.motion.n_tracks, "candidate_moving_tracks": motion.n_tracks,
+            "reference_tracks": track_polylines(reference.motion, reference.box, reference_shape),
+            "candidate_tracks": track_polylines(motion, box, candidate.frames.shape[1:3]),
+        })

@@ -199,11 +199,12 @@ def test_eval_of_the_baselines_writes_the_table_and_the_report(pool, tmp_path):
                                out=str(tmp_path), obs_size=(128, 96)), renderer=pool)
     saved = json.loads((tmp_path / "results.json").read_text())
     assert saved == rows and len(rows) == 6
-    assert set(rows[0]) >= {"task_id", "agent", "total", "appearance", "temporal", "functional", "static"}
+    assert set(rows[0]) >= {"task_id", "agent", "total", "scores", "static"}
+    assert set(rows[0]["scores"]) == {"appearance", "temporal", "functional"}
     by_agent = {a: [r for r in rows if r["agent"] == a] for a in ("oracle", "blank", "first-frame")}
     assert all(r["total"] > 0.9 and not r["static"] for r in by_agent["oracle"])
     assert all(r["total"] == 0.0 and r["static"] for r in by_agent["blank"])
-    assert all(r["static"] and r["temporal"] == 0.0 for r in by_agent["first-frame"])
+    assert all(r["static"] and r["scores"]["temporal"] == 0.0 for r in by_agent["first-frame"])
     csv_lines = (tmp_path / "results.csv").read_text().splitlines()
     assert csv_lines[0].startswith("task_id,agent,total,appearance,temporal,functional,static") and len(csv_lines) == 7
     table = list(csv.DictReader(io.StringIO((tmp_path / "results.csv").read_text())))

@@ -171,8 +171,9 @@ def test_feedback_names_blocked_requests_page_errors_and_every_score(pool):
     feedback = obs["feedback"]
     assert "blocked request: https://cdn.example.com/x.png" in feedback and "page error:" in feedback
     breakdown = info["reward_breakdown"]
-    for name in ("appearance", "temporal", "functional", "total"):
-        assert f"{name} {breakdown[name]:.3f}" in feedback
+    assert set(breakdown["scores"]) == {"appearance", "temporal", "functional"}
+    for name, value in {**breakdown["scores"], "total": breakdown["total"]}.items():
+        assert f"{name} {value:.3f}" in feedback
 
 
 def test_clips_over_the_frame_cap_are_sampled_evenly_and_budgets_hold(pool):

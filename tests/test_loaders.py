@@ -138,9 +138,9 @@ def test_video2code_rejects_what_it_does_not_understand(data, message):
 def test_video2code_tasks_replay_on_the_recorded_page(scorer):
     counter = load_tasks(V2C)[0]
     good = scorer.score(counter.to_reference(), counter.cheat())
-    assert good.functional == 1.0 and good.total > 0.9, good.score_dict()
+    assert good.scores["functional"] == 1.0 and good.total > 0.9, good.score_dict()
     dead = scorer.score(counter.to_reference(), counter.cheat().html.replace("oninput=", "data-x="))
-    assert dead.functional < 1.0
+    assert dead.scores["functional"] < 1.0
 
 
 # ----------------------------------------------------------------------------- plain folders
@@ -173,7 +173,7 @@ def test_folder_tasks_render_and_replay(scorer):
     bounce, clicker, _ = load_tasks(f"folder:{FOLDER}")
     assert scorer.prepare(bounce.to_reference()).moving
     result = scorer.score(clicker.to_reference(), clicker.cheat())
-    assert result.functional == 1.0 and result.total > 0.9
+    assert result.scores["functional"] == 1.0 and result.total > 0.9
 
 
 # ----------------------------------------------------------------------------- load_tasks and the HF view

@@ -56,19 +56,19 @@ def scores(pool):
 def test_identical_and_equivalent_pages_score_about_one(scores):
     for name in ("identical", "waapi_rewrite"):
         b = scores[name]
-        assert b.appearance > 0.97 and b.temporal > 0.95 and b.total > 0.96, (name, b.score_dict())
+        assert b.scores["appearance"] > 0.97 and b.scores["temporal"] > 0.95 and b.total > 0.96, (name, b.score_dict())
 
 
 def test_position_invariance(scores):
     b = scores["shifted_40px"]
-    assert b.appearance > 0.9 and b.temporal > 0.9, b.score_dict()
+    assert b.scores["appearance"] > 0.9 and b.scores["temporal"] > 0.9, b.score_dict()
 
 
 def test_timing_errors_hit_temporal_more_than_appearance_and_are_graded(scores):
     for name in ("slower_x1.6", "linear_easing", "reversed"):
         b = scores[name]
-        assert (1 - b.temporal) > (1 - b.appearance) + 0.05, (name, b.score_dict())
-    t = [scores[n].temporal for n in ("identical", "slower_x1.1", "slower_x1.6", "slower_x2.5")]
+        assert (1 - b.scores["temporal"]) > (1 - b.scores["appearance"]) + 0.05, (name, b.score_dict())
+    t = [scores[n].scores["temporal"] for n in ("identical", "slower_x1.1", "slower_x1.6", "slower_x2.5")]
     assert t[0] > t[1] > t[2] > t[3], t
     totals = [scores[n].total for n in ("identical", "slower_x1.1", "slower_x1.6", "slower_x2.5")]
     assert totals[0] > totals[1] > totals[2] > totals[3], totals
@@ -76,12 +76,12 @@ def test_timing_errors_hit_temporal_more_than_appearance_and_are_graded(scores):
 
 def test_colour_errors_hit_appearance_more_than_temporal_and_are_graded(scores):
     b = scores["recoloured"]
-    assert (1 - b.appearance) > (1 - b.temporal) + 0.03, b.score_dict()
-    assert scores["identical"].appearance > scores["slight_tint"].appearance > scores["recoloured"].appearance
+    assert (1 - b.scores["appearance"]) > (1 - b.scores["temporal"]) + 0.03, b.score_dict()
+    assert scores["identical"].scores["appearance"] > scores["slight_tint"].scores["appearance"] > scores["recoloured"].scores["appearance"]
 
 
 def test_static_and_blank_pages_are_gated(scores):
-    assert scores["static"].temporal == 0 and [g.name for g in scores["static"].gates] == ["static"]
+    assert scores["static"].scores["temporal"] == 0 and [g.name for g in scores["static"].gates] == ["static"]
     assert scores["blank"].total == 0 and scores["blank"].gates[0].name == "blank"
     assert scores["blank"].total == min(b.total for b in scores.values())
     assert scores["static"].total < scores["slower_x2.5"].total

@@ -170,13 +170,13 @@ def test_interactive_family_renders_reacts_and_its_oracle_scores_about_one(score
     assert len(set(texts)) > 1 or not is_static(frames, RewardConfig()), "the steps change nothing"
     breakdown = result["breakdown"]
     assert not breakdown.details["render"]["page_errors"], breakdown.details["render"]
-    assert breakdown.functional == 1.0 and breakdown.total > 0.9, (family, breakdown.score_dict())
+    assert breakdown.scores["functional"] == 1.0 and breakdown.total > 0.9, (family, breakdown.score_dict())
 
 
 def test_an_interactive_page_without_its_behaviour_fails_the_functional_score(scorer):
     task = InteractionTaskSource(5, InteractionConfig(families=("counter",), difficulties=(1,), **SHORT))[0]
     dead = Page(task.page.html.split("<script>")[0] + "</body></html>")
-    assert scorer.score(task.to_reference(), dead).functional == 0.0
+    assert scorer.score(task.to_reference(), dead).scores["functional"] == 0.0
 
 
 # ----------------------------------------------------------------------------- animate.css

@@ -21,6 +21,9 @@ import traitlets
 from PIL import Image
 
 from v2c.envs.episode import Episode, EpisodeStep
+from v2c.render import RenderResult, RenderStatus
+from v2c.rewards import Reference, RewardBreakdown, RewardScorer
+from v2c.video import Video
 from v2c.widgets import EpisodeViewer, ScoreTable, TaskBrowser, TrainingMonitor
 
 FPS = 10.0
@@ -35,11 +38,15 @@ def sliding_square(n: int = 12, colour: tuple[int, int, int] = (220, 40, 40), dx
     return frames
 
 
-def breakdown(appearance: float, temporal: float, gates: list[str] = ()) -> dict[str, Any]:
-    total = (appearance + temporal) / 2 if "static" not in gates else appearance / 2
-    return {"appearance": appearance, "temporal": temporal, "functional": None, "total": total,
-            "gates": [{"name": g, "reason": f"{g} gate"} for g in gates], "backends": {}, "timings_s": {},
-            "render_status": "ok", "details": {}}
+def scored(reference: np.ndarray, candidate: np.ndarray) -> dict[str, Any]:
+    """The real scorer's breakdown of `candidate` frames against `reference` frames (no browser: a video
+    reference, and the candidate as an ok render), as an episode stores it."""
+    scorer = RewardScorer()
+    video = Video(reference, np.arange(len(reference)) / FPS, FPS)
+    prepared = scorer.prepare(Reference(video=video, duration_s=len(reference) / FPS, fps=FPS, viewport=(W, H)))
+    render = RenderResult(frames=candidate, timestamps=np.arange(len(candidate)) / FPS, status=RenderStatus.OK,
+                          fps=FPS, viewport=(W, H))
+    return scorer.score_render(prepared, render, code_bytes=100).to_dict()
 
 
 @pytest.fixture
@@ -51,10 +58,11 @@ def episode_dir(tmp_path: Path) -> Path:
                     clip_frames=reference[2:6], clip_timestamps=np.arange(2, 6) / FPS, clip_segments=[(0.2, 0.6)]),
         EpisodeStep(1, "```html ...```", "code", 0.33, feedback="Rendered your page.",
                     code="<html><body>\n<div id=a>static</div>\n</body></html>",
-                    breakdown=breakdown(0.66, 0.0, ["static"]), candidate_frames=np.repeat(reference[:1], 12, 0)),
+                    breakdown=scored(reference, np.repeat(reference[:1], 12, 0)),
+                    candidate_frames=np.repeat(reference[:1], 12, 0)),
         EpisodeStep(2, "<<<<<<< SEARCH ...", "patch", 0.99, feedback="Rendered your page.",
                     code="<html><body>\n<div id=a>moving</div>\n</body></html>",
-                    breakdown=breakdown(1.0, 0.98), candidate_frames=reference.copy()),
+                    breakdown=scored(reference, reference.copy()), candidate_frames=reference.copy()),
         EpisodeStep(3, "finish", "finish", 0.0, feedback="Finished."),
     ]
     task = {"id": "synthetic-0", "kind": "animation", "source": "test", "duration_s": 1.2, "fps": FPS,
@@ -73,8 +81,9 @@ def test_viewer_loads_an_episode_folder_and_sends_every_code_version(episode_dir
     assert data["reference"]["frames"][0].startswith("data:image/jpeg;base64,")
     assert [v["step"] for v in data["versions"]] == [1, 2] and viewer.step == 2  # the last version first
     static, moving = data["versions"]
-    assert static["gates"] == [{"name": "static", "reason": "static gate"}] and moving["scores"]["total"] == 0.99
-    # The curve explains appearance: the identical candidate is at distance 0 everywhere, the static one is not.
+    assert [g["name"] for g in static["gates"]] == ["static"] and moving["scores"]["total"] == pytest.approx(1.0)
+    assert static["scores"]["temporal"] == 0.0 and static["scores"]["functional"] is None
+    # The curve the scorer emitted: the identical candidate is at distance 0 everywhere, the static one is not.
     assert moving["curve_score"] == pytest.approx(1.0, abs=1e-6) and static["curve_score"] < 0.97
     assert "<svg" in moving["curve_svg"] and "data-t1" in moving["curve_svg"]
     # Tracks: the reference's square moves; the static page has no moving point.
@@ -101,7 +110,7 @@ def test_viewer_step_is_a_code_version(episode_dir: Path) -> None:
     with pytest.raises(traitlets.TraitError, match="no code version"):
         viewer.step = 0  # the clip request
     viewer.step = 2
-    assert viewer.selected.breakdown["total"] == 0.99
+    assert viewer.selected.breakdown["total"] == pytest.approx(1.0)
 
 
 def test_viewer_static_fallback_is_a_gif_and_charts_without_script(episode_dir: Path, tmp_path: Path) -> None:
@@ -123,7 +132,7 @@ def test_viewer_static_fallback_is_a_gif_and_charts_without_script(episode_dir: 
 def test_viewer_shows_an_episode_without_code(tmp_path: Path) -> None:
     episode = Episode(task={"id": "empty", "kind": "animation", "duration_s": 1.2}, reference_frames=sliding_square(),
                       fps=FPS, steps=[EpisodeStep(0, "hello", "invalid", -0.05, feedback="Invalid action")])
-    viewer = EpisodeViewer(episode, analyse=False)
+    viewer = EpisodeViewer(episode)
     assert viewer.step == -1 and viewer.data["versions"] == [] and viewer.selected is None
     assert "reference (no code version)" in viewer.static_html()
 
@@ -149,7 +158,7 @@ def test_task_browser_previews_tasks_scores_oracles_and_keeps_broken_tasks(task_
         card = cards[task.id]
         assert card["oracle"]["total"] > 0.95 and card["error"] is None, card["error"]
         assert card["preview"].startswith("data:image/gif;base64,") and card["kind"] == task.kind
-    assert cards[tasks[0].id]["interactions"] and cards[tasks[0].id]["oracle"]["functional"] == 1.0
+    assert cards[tasks[0].id]["interactions"] and cards[tasks[0].id]["oracle"]["scores"]["functional"] == 1.0
     assert "nope.mp4" in cards["missing-video"]["error"] and cards["missing-video"]["oracle"] is None
     assert task_browser.selected == tasks[0].id and task_browser.selected_task is tasks[0]
     with pytest.raises(KeyError):
@@ -247,7 +256,9 @@ def test_monitor_callback_is_a_trainer_callback_fed_by_on_log() -> None:
 
 
 def test_score_table_draws_a_bar_per_score_and_drops_empty_columns() -> None:
-    table = ScoreTable({"oracle": breakdown(1.0, 0.98), "first frame": breakdown(0.66, 0.0, ["static"])})
+    reference = sliding_square()
+    table = ScoreTable({"oracle": scored(reference, reference.copy()),
+                        "first frame": RewardBreakdown.from_dict(scored(reference, np.repeat(reference[:1], 12, 0)))})
     assert table.columns == ["appearance", "temporal", "total"]  # functional is None everywhere
     html = table._repr_html_()
     assert html.count("<tr>") == 3 and "static" in html and "width:80px" in html
@@ -320,7 +331,7 @@ def test_viewer_front_end_plays_both_videos_in_sync_and_switches_versions(browse
     assert page.locator(".v2c-steps button").count() == 2
     page.locator(".v2c-steps button", has_text="step 1").click()
     assert page.evaluate("window.saved.at(-1).step") == 1
-    assert "static gate" in page.locator(".v2c-ev").inner_text()
+    assert "the candidate never changes while the reference moves" in page.locator(".v2c-ev").inner_text()
     page.locator(".v2c-play").click()  # pause: the frame goes back to the kernel
     assert page.evaluate("window.saved.at(-1).playing") is False
     assert page.locator("svg.v2c-bars g.group.selected").count() == 1

@@ -66,6 +66,7 @@ def load_reference(args: argparse.Namespace):
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from v2c.rewards.breakdown import format_scores
     from v2c.rewards.config import RewardConfig
     from v2c.rewards.scorer import RewardScorer
 
@@ -80,9 +81,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(breakdown.score_dict()))
     else:
-        functional = "-" if breakdown.functional is None else f"{breakdown.functional:.3f}"
-        print(f"appearance {breakdown.appearance:.3f}  temporal {breakdown.temporal:.3f}  functional {functional}"
-              f"  total {breakdown.total:.3f}")
+        print(format_scores(breakdown.scores, breakdown.total, sep="  "))
         for gate in breakdown.gates:
             print(f"gate {gate.name}: {gate.reason}")
     return 0

@@ -17,6 +17,7 @@ import v2c.envs  # noqa: F401  (registers the env ids)
 from v2c.agents import make_baseline
 from v2c.agents.rollout import run_episode
 from v2c.envs.tasks import load_tasks
+from v2c.rewards.breakdown import format_scores
 from v2c.render import default_pool
 from v2c.video import write_video
 
@@ -27,22 +28,19 @@ AGENTS = ("oracle", "first-frame", "random", "blank")
 def run_demo(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    print(f"{'task':<28}{'agent':<13}{'total':>7}{'appear':>8}{'tempo':>7}{'funct':>7}  gates")
+    print(f"{'task':<28}{'agent':<13}{'total':>7}  scores, gates")
     for env_id, spec, count in TASKS:
         env = gym.make(env_id, renderer=default_pool(), max_steps=2)
         for task in load_tasks(spec).take(count):
             for name in AGENTS:
                 episode = run_episode(env, make_baseline(name), seed=0, options={"task_id": task.id})
                 scored = [s.breakdown for s in episode.steps if s.breakdown]
-                b = scored[-1] if scored else {"total": 0.0, "appearance": 0.0, "temporal": 0.0, "functional": None,
-                                               "gates": []}
+                b = scored[-1] if scored else {"total": 0.0, "scores": {}, "gates": []}
                 episode.save(out / "episodes" / f"{task.id}-{name}")
-                rows.append({"task_id": task.id, "agent": name, **{k: b[k] for k in
-                                                                    ("total", "appearance", "temporal", "functional")},
+                rows.append({"task_id": task.id, "agent": name, "total": b["total"], "scores": b["scores"],
                              "gates": [g["name"] for g in b["gates"]]})
-                functional = "-" if b["functional"] is None else f"{b['functional']:.2f}"
-                print(f"{task.id:<28}{name:<13}{b['total']:>7.3f}{b['appearance']:>8.3f}{b['temporal']:>7.3f}"
-                      f"{functional:>7}  {','.join(rows[-1]['gates'])}")
+                print(f"{task.id:<28}{name:<13}{b['total']:>7.3f}  {format_scores(b['scores'], sep=' ')}"
+                      f"  {','.join(rows[-1]['gates'])}")
             write_video(out / "references" / f"{task.id}.mp4", env.unwrapped.prepared.frames, task.fps)
         env.close()
     (out / "results.json").write_text(json.dumps(rows, indent=1))
@@ -61,18 +59,18 @@ TRAIN_STEPS = 24
 
 def run_training_demo(out: Path) -> int:
     """`v2c train` the tiny VLM on template:pick, then `v2c eval` it; the report lands in OUT/eval/report.html."""
-    from v2c.cli import main
+    from v2c.agents.evaluate import EvalConfig, run_eval, summarise, summary_table
+    from v2c.agents.train import TrainConfig, run_train
 
     train_dir, eval_dir = out / "train", out / "eval"
     print(f"\nv2c train: GRPO of the tiny offline Qwen3-VL on template:pick ({TRAIN_STEPS} steps)")
-    code = main(["train", "--model", "tiny", "--tasks", "template:pick", "--num-tasks", "8", "--max-steps",
-                 str(TRAIN_STEPS), "--per-device-train-batch-size", "16", "--num-generations", "8",
-                 "--output-dir", str(train_dir)])
-    if code != 0:
-        return code
+    result = run_train(TrainConfig(model="tiny", tasks="template:pick", num_tasks=8, max_steps=TRAIN_STEPS,
+                                   per_device_train_batch_size=16, num_generations=8, output_dir=str(train_dir)))
+    rewards = result.rewards or [0.0]
+    print(f"{len(result.rewards)} steps in {result.seconds:.0f} s; reward {rewards[0]:.3f} -> {rewards[-1]:.3f}")
     print("\nv2c eval: trained vs untrained tiny model vs baselines on template:pick (answers sampled at T=1)")
-    code = main(["eval", "--agent", f"hf:{train_dir / 'model'}", "--agent", "tiny", "--agent", "oracle,blank",
-                 "--tasks", "template:pick", "--limit", "6", "--temperature", "1", "--max-new-tokens", "6",
-                 "--out", str(eval_dir)])
+    rows = run_eval(EvalConfig(agents=(f"hf:{result.model_dir}", "tiny", "oracle", "blank"), tasks="template:pick",
+                               limit=6, temperature=1.0, max_new_tokens=6, out=str(eval_dir)))
+    print(summary_table(summarise(rows)))
     print(f"report: {(eval_dir / 'report.html').resolve()}")
-    return code
+    return 0

@@ -13,6 +13,10 @@ a static HTML fallback (an animated GIF, the charts, the diff) for viewers witho
 """
 from __future__ import annotations
 
+from v2c.extras import require_extra
+
+require_extra("notebooks")
+
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -25,19 +29,14 @@ from v2c.envs.episode import Episode, EpisodeStep
 
 from . import svg
 from .code_diff import diff_html
-from .episode_analysis import EpisodeAnalyser
 from .media import frame_urls, gif_data_url, side_by_side
 from .static import CELL, NOTE, PRE, ROW, mimebundle_with_html, section, svg_image
-
-COMPONENTS = ("appearance", "temporal", "functional", "total")
-
 
 class EpisodeViewer(anywidget.AnyWidget):
     """An `Episode` (or the folder `Episode.save` wrote) as a synced player with its scores and diffs.
 
     Arguments:
         max_side: longer side, in pixels, of the frames sent to the browser.
-        analyse: compute the appearance curves and point tracks (about 0.1 s per code version).
         step: the episode step to show first (a code or patch step); default the last one.
     """
 
@@ -56,14 +55,13 @@ class EpisodeViewer(anywidget.AnyWidget):
     show_tracks = traitlets.Bool(True).tag(sync=True)
     """Draw the temporal score's moving point tracks over the frames."""
 
-    def __init__(self, episode: Episode | str | Path, *, max_side: int = 256, analyse: bool = True,
-                 step: int | None = None, **kwargs: Any) -> None:
+    def __init__(self, episode: Episode | str | Path, *, max_side: int = 256, step: int | None = None, **kwargs: Any) -> None:
         self.episode = episode if isinstance(episode, Episode) else Episode.load(episode)
         self.max_side = max_side
         self._static: str | None = None
         versions = self.episode.code_steps()
         default = versions[-1].index if versions else -1
-        super().__init__(data=build_payload(self.episode, max_side, analyse), step=default, **kwargs)
+        super().__init__(data=build_payload(self.episode, max_side), step=default, **kwargs)
         if step is not None:
             self.step = step
 
@@ -111,34 +109,45 @@ class EpisodeViewer(anywidget.AnyWidget):
 # ---------------------------------------------------------------------- payload
 
 
-def build_payload(episode: Episode, max_side: int = 256, analyse: bool = True) -> dict[str, Any]:
-    """The viewer's synced state: frames as data URLs, per-version scores, curves, tracks, diffs, charts."""
+def build_payload(episode: Episode, max_side: int = 256) -> dict[str, Any]:
+    """The viewer's synced state: frames as data URLs, per-version scores, curves, tracks, diffs, charts.
+
+    A pure view: curves and tracks are what the scorer put in each breakdown's `details`; nothing is
+    scored here."""
     reference = np.asarray(episode.reference_frames)
     fps = float(episode.fps)
     height, width = reference.shape[1:3] if reference.ndim == 4 else (192, 256)
     scale = min(1.0, max_side / max(height, width))
-    analyser = EpisodeAnalyser(reference, fps) if analyse and len(reference) > 1 else None
-    versions, previous_code = [], ""
+    n_frames = int(len(reference))
+    versions, previous_code, reference_tracks = [], "", []
     for step in episode.code_steps():
         breakdown = step.breakdown or {}
+        details = breakdown.get("details", {})
+        temporal = details.get("temporal", {})
+        track_scale = _track_scale(temporal, width * scale)
         entry: dict[str, Any] = {
             "step": step.index, "action_type": step.action_type, "reward": step.reward,
             "label": f"step {step.index}", "frames": frame_urls(step.candidate_frames, max_side),
-            "scores": {k: breakdown.get(k) for k in COMPONENTS},
+            "scores": {**breakdown.get("scores", {}), "total": breakdown.get("total")},
             "gates": [{"name": g.get("name", ""), "reason": g.get("reason", "")} for g in breakdown.get("gates", [])],
             "render_status": breakdown.get("render_status", ""),
             "diff_html": diff_html(previous_code, step.code or ""), "code_chars": len(step.code or ""),
-            "tracks": [], "curve_svg": "", "curve_score": None,
+            "tracks": _tracks_json(temporal.get("candidate_tracks", []), temporal, fps, n_frames, track_scale),
+            "curve_svg": "", "curve_score": None,
         }
-        if analyser is not None and len(step.candidate_frames) > 1:
-            curve = analyser.curve(step.candidate_frames)
-            entry["curve_svg"] = svg.curves({"DTW-aligned": curve.aligned, "same time": curve.same_time}, 1.0 / fps,
-                                            title=f"appearance distance per frame (mean → {curve.score:.3f})",
+        curve = details.get("appearance", {})
+        if curve.get("aligned"):
+            curve_score = 1.0 - float(np.mean(curve["aligned"]))
+            entry["curve_svg"] = svg.curves({"DTW-aligned": curve["aligned"], "same time": curve["same_time"]},
+                                            1.0 / float(curve.get("fps", fps)),
+                                            title=f"appearance distance per frame (mean → {curve_score:.3f})",
                                             dashed=("same time",))
-            entry["curve_score"] = curve.score
-            entry["tracks"] = _tracks_json(analyser.tracks(step.candidate_frames), scale)
+            entry["curve_score"] = curve_score
+        if temporal.get("reference_tracks") and not reference_tracks:
+            reference_tracks = _tracks_json(temporal["reference_tracks"], temporal, fps, n_frames, track_scale)
         previous_code = step.code or previous_code
         versions.append(entry)
+    names = list(dict.fromkeys(name for v in versions for name in v["scores"]))
     task = episode.task
     clips = [(f"step {s.index} clip", list(s.clip_segments or [])) for s in episode.steps if s.clip_segments]
     watched = [_clip_strip(s, max_side) for s in episode.steps if s.clip_frames is not None and len(s.clip_frames)]
@@ -150,10 +159,10 @@ def build_payload(episode: Episode, max_side: int = 256, analyse: bool = True) -
         "task": {k: task.get(k) for k in ("id", "kind", "source", "duration_s", "fps", "viewport", "difficulty")},
         "fps": fps, "n_frames": int(len(reference)),
         "width": int(round(width * scale)), "height": int(round(height * scale)),
-        "reference": {"frames": frame_urls(reference, max_side),
-                      "tracks": _tracks_json(analyser.tracks(reference), scale) if analyser else []},
+        "reference": {"frames": frame_urls(reference, max_side), "tracks": reference_tracks},
         "versions": versions,
-        "bars_svg": svg.bars([v["scores"] for v in versions], COMPONENTS, [v["label"] for v in versions],
+        "score_names": names,
+        "bars_svg": svg.bars([v["scores"] for v in versions], names, [v["label"] for v in versions],
                              title="reward breakdown per code version") if versions else "",
         "timeline_svg": svg.timeline(duration, clips, marks, title="clip requests"),
         "clips": watched,
@@ -177,11 +186,26 @@ def _clip_strip(step: Any, max_side: int) -> dict[str, Any]:
             "frames": frame_urls(frames[keep], max_side // 2), "labels": labels}
 
 
-def _tracks_json(tracks: np.ndarray, scale: float) -> list[list[list[float] | None]]:
-    """Tracks (N, T, 2) as nested lists in display pixels, None where a point is not tracked."""
+def _track_scale(temporal: dict[str, Any], display_width: float) -> float:
+    """Display pixels per pixel of the frames the temporal score tracked (the render's, not the episode's copy)."""
+    frame_size = temporal.get("frame_size")
+    return display_width / frame_size[0] if frame_size else 1.0
+
+
+def _tracks_json(tracks: list[dict[str, Any]], temporal: dict[str, Any], fps: float, n_frames: int,
+                 scale: float) -> list[list[list[float] | None]]:
+    """The scorer's tracks (points every 1/`track_rate` s from `start_s`) as one point per displayed frame,
+    linearly interpolated between samples, None where the track does not exist."""
+    rate = float(temporal.get("track_rate") or fps)
     out = []
-    for track in tracks * scale:
-        out.append([None if np.isnan(p[0]) else [round(float(p[0]), 1), round(float(p[1]), 1)] for p in track])
+    for track in tracks:
+        points = np.asarray(track["points"], float) * scale
+        sample_times = track["start_s"] + np.arange(len(points)) / rate
+        frame_times = np.arange(n_frames) / fps
+        inside = (frame_times >= sample_times[0] - 1e-9) & (frame_times <= sample_times[-1] + 1e-9)
+        xs = np.interp(frame_times, sample_times, points[:, 0])
+        ys = np.interp(frame_times, sample_times, points[:, 1])
+        out.append([[round(float(x), 1), round(float(y), 1)] if keep else None for x, y, keep in zip(xs, ys, inside)])
     return out
 
 
@@ -216,7 +240,7 @@ def static_html(episode: Episode, data: dict[str, Any], step: int) -> str:
     charts = []
     if versions:
         highlight = versions.index(chosen) if chosen is not None else None
-        charts.append(svg_image(svg.bars([v["scores"] for v in versions], COMPONENTS, [v["label"] for v in versions],
+        charts.append(svg_image(svg.bars([v["scores"] for v in versions], data["score_names"], [v["label"] for v in versions],
                                          highlight=highlight, title="reward breakdown per code version"), "bars"))
     if chosen is not None and chosen["curve_svg"]:
         charts.append(svg_image(chosen["curve_svg"], "appearance curve"))

@@ -12,18 +12,19 @@ from typing import Any, Mapping, Sequence
 
 from .svg import colour
 
-COLUMNS = ("appearance", "temporal", "functional", "total")
-
-
-def _as_dict(breakdown: Any) -> Mapping[str, Any]:
-    return breakdown.to_dict() if hasattr(breakdown, "to_dict") else breakdown
+def _as_row(breakdown: Any) -> dict[str, Any]:
+    """A breakdown (or its `to_dict()`) as one flat row: every score by name, then `total` and `gates`."""
+    data = breakdown.to_dict() if hasattr(breakdown, "to_dict") else breakdown
+    return {**data.get("scores", {}), "total": data.get("total"), "gates": data.get("gates", [])}
 
 
 class ScoreTable:
     """Rows of scores in [0, 1] (one per label) with a bar per cell, and the gates that fired."""
 
-    def __init__(self, rows: Mapping[str, Any], columns: Sequence[str] = COLUMNS, title: str = "") -> None:
-        self.rows = {label: _as_dict(b) for label, b in rows.items()}
+    def __init__(self, rows: Mapping[str, Any], columns: Sequence[str] | None = None, title: str = "") -> None:
+        self.rows = {label: _as_row(b) for label, b in rows.items()}
+        if columns is None:  # every score any row has, then the total
+            columns = [*dict.fromkeys(k for r in self.rows.values() for k in r if k not in ("total", "gates")), "total"]
         # A column nobody has (functional on pure animations) is left out rather than shown empty.
         self.columns = [c for c in columns if any(r.get(c) is not None for r in self.rows.values())]
         self.title = title

@@ -47,8 +47,8 @@ function render({ model, el: host }) {
     const rows = [["kind", card.kind], ["source", card.source], ["duration", `${card.duration_s} s at ${card.fps} fps`],
       ["viewport", card.viewport.join("×")], ["difficulty", card.difficulty], ["video", card.video || "—"]];
     if (card.oracle) {
-      const parts = ["appearance", "temporal", "functional", "total"].filter((k) => card.oracle[k] !== null)
-        .map((k) => `${k} ${card.oracle[k].toFixed(3)}`);
+      const scores = { ...card.oracle.scores, total: card.oracle.total };
+      const parts = Object.entries(scores).filter(([, v]) => v !== null).map(([k, v]) => `${k} ${v.toFixed(3)}`);
       rows.push(["oracle", parts.join(" · ") + (card.oracle.gates.length ? ` · gates ${card.oracle.gates.join(", ")}` : "")]);
     }
     if (card.error) rows.push(["error", card.error]);

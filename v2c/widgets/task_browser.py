@@ -12,6 +12,10 @@ also carries a static HTML grid of the same cards.
 """
 from __future__ import annotations
 
+from v2c.extras import require_extra
+
+require_extra("notebooks")
+
 import itertools
 from concurrent.futures import ThreadPoolExecutor
 from html import escape
@@ -113,8 +117,8 @@ def task_card(task: Task, renderer: RenderBackend | None, scorer: RewardScorer |
         card["thumbnail"] = image_data_url(frames[len(frames) // 2])
         if scorer is not None and task.has_oracle:
             breakdown = scorer.score(task.to_reference(video=video), task.cheat())
-            card["oracle"] = {k: getattr(breakdown, k) for k in ("appearance", "temporal", "functional", "total")}
-            card["oracle"]["gates"] = [g.name for g in breakdown.gates]
+            card["oracle"] = {"scores": dict(breakdown.scores), "total": breakdown.total,
+                              "gates": [g.name for g in breakdown.gates]}
     except Exception as error:  # one broken task must not hide the others
         card["error"] = f"{type(error).__name__}: {error}"
     return card

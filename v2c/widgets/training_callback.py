@@ -4,11 +4,16 @@ Kept apart from the monitor so that showing curves never imports transformers.
 """
 from __future__ import annotations
 
-from typing import Any
+from v2c.extras import require_extra
+
+require_extra("train", "transformers")
+
+from typing import TYPE_CHECKING, Any
 
 from v2c.rewards.model_weights import ensure_torchvision_importable
 
-from .training_monitor import TrainingMonitor
+if TYPE_CHECKING:
+    from .training_monitor import TrainingMonitor
 
 ensure_torchvision_importable()  # transformers' trainer imports torchvision, whose CUDA wheel breaks on CPU torch
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments  # noqa: E402
@@ -17,7 +22,7 @@ from transformers import TrainerCallback, TrainerControl, TrainerState, Training
 class MonitorCallback(TrainerCallback):
     """Sends every `on_log` record to the monitor, on the main process only (one curve per run)."""
 
-    def __init__(self, monitor: TrainingMonitor) -> None:
+    def __init__(self, monitor: "TrainingMonitor") -> None:
         self.monitor = monitor
 
     def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,

@@ -15,6 +15,10 @@ front end redraws at most every `min_interval_s`, so logging every step does not
 """
 from __future__ import annotations
 
+from v2c.extras import require_extra
+
+require_extra("notebooks")
+
 import json
 import math
 import numbers
