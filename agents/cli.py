@@ -1,72 +1,44 @@
 """`v2c train` and `v2c eval`: argument parsing only; the work is in `v2c.agents.train` and `v2c.agents.evaluate`.
 
-`v2c train` takes every `TrainConfig` field as `--field-name` (booleans as `--x/--no-x`, sizes as
-`WxH`, `none` for an unset optional). `v2c eval --agent NAME [--agent NAME ...] --tasks SOURCE
-[--limit N] --out DIR`.
+`v2c train` takes every `TrainConfig` field and every `trl.GRPOConfig` field as `--field_name`
+(`trl.TrlParser`; `--config run.yaml` for a file of them). `v2c eval --agent NAME [--agent NAME ...]
+--tasks SOURCE [--limit N] --out DIR`.
 """
 from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import MISSING, fields
-from typing import Any
+from typing import Any, Sequence
 
 
-def size_argument(text: str) -> tuple[int, int]:
-    """A `WxH` option (`v2c.envs.tasks.loading.parse_size`) with argparse's error type."""
-    from v2c.envs.tasks.loading import parse_size
+def parse_train_args(argv: Sequence[str]) -> tuple[Any, Any]:
+    """`v2c train` flags (and `--config run.yaml`) → (`TrainConfig`, `trl.GRPOConfig`), through `trl.TrlParser`.
 
-    try:
-        return parse_size(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+    Parsed twice: the defaults v2c sets for TRL (`trainer_defaults`) depend on the model (the tiny one,
+    LoRA), which the first pass reads; flags and the YAML file override them either way."""
+    from v2c.rewards.model_weights import ensure_torchvision_importable
 
+    ensure_torchvision_importable()  # trl imports transformers' trainer, which imports torchvision
+    from trl import GRPOConfig, TrlParser
 
-def _bool(text: str) -> bool:
-    if text.lower() in ("1", "true", "yes", "on"):
-        return True
-    if text.lower() in ("0", "false", "no", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+    from .train import TrainConfig, trainer_defaults
 
+    def parser(defaults: dict[str, Any]) -> Any:
+        made = TrlParser((TrainConfig, GRPOConfig), prog="v2c train",
+                         description="GRPO-train a VLM on a task source with the v2c rewards. v2c's settings come "
+                                     "first, then every trl.GRPOConfig option.")
+        made.set_defaults(**defaults)
+        return made
 
-def _optional(convert):
-    def parse(text: str):
-        return None if text.lower() in ("none", "auto") else convert(text)
-    return parse
-
-
-def _field_type(annotation: Any) -> tuple[Any, bool]:
-    """(converter, optional) for a dataclass field annotation (strings under `from __future__ import annotations`)."""
-    text = str(annotation)
-    optional = "None" in text
-    if "tuple" in text:
-        return size_argument, optional
-    for name, convert in (("bool", _bool), ("int", int), ("float", float), ("str", str)):
-        if text.startswith(name) or f"{name} |" in text:
-            return convert, optional
-    return str, optional
-
-
-def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
-    """One `--field-name` option per field of `cls`, with its help text and default."""
-    for f in fields(cls):
-        convert, optional = _field_type(f.type)
-        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
-        flag = "--" + f.name.replace("_", "-")
-        help_text = f.metadata.get("help", "") + f" (default: {default})"
-        if convert is _bool and not optional:
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=help_text)
-        else:
-            parser.add_argument(flag, type=_optional(convert) if optional else convert, default=default,
-                                help=help_text, dest=f.name)
+    first, _ = parser(trainer_defaults()).parse_args_and_config(list(argv))
+    return tuple(parser(trainer_defaults(first)).parse_args_and_config(list(argv)))
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .train import TrainConfig, run_train
+    from .train import run_train
 
-    config = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
-    result = run_train(config)
+    config, grpo = parse_train_args(args.trainer_args)
+    result = run_train(config, grpo)
     first, last = (result.rewards[:1] or [0.0])[0], (result.rewards[-1:] or [0.0])[0]
     print(json.dumps({"output_dir": str(result.output_dir), "model_dir": str(result.model_dir) if result.model_dir
                       else None, "steps": len(result.rewards), "seconds": round(result.seconds, 1),
@@ -90,11 +62,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def add_agent_parsers(sub: Any) -> None:
     """Register `train` and `eval` on the `v2c` subparsers."""
-    from .train import TrainConfig
-
-    train = sub.add_parser("train", help="GRPO-train a VLM on a task source with the v2c rewards (TRL)")
-    add_dataclass_arguments(train, TrainConfig)
-    train.set_defaults(func=cmd_train)
+    # Its flags are TrlParser's (TrainConfig + GRPOConfig): everything after `train` goes there, --help too.
+    train = sub.add_parser("train", add_help=False, help="GRPO-train a VLM on a task source with the v2c rewards "
+                                                         "(TRL; `v2c train --help` lists every GRPOConfig option)")
+    train.set_defaults(func=cmd_train, takes_trainer_args=True)
 
     evaluate = sub.add_parser("eval", help="run agents on a task source; write results.json/.csv and report.html")
     evaluate.add_argument("--agent", action="append", required=True,

@@ -1,20 +1,31 @@
 """`v2c train`: GRPO (TRL 1.16) of a VLM on any task source with our rewards. GPU-ready, CPU-capable.
 
-    result = run_train(TrainConfig(model="tiny", tasks="template:pick", max_steps=20))
+    result = run_train(TrainConfig(model="tiny", tasks="template:pick"), grpo_config(..., max_steps=20))
     result.rewards            # mean reward per logged step
 
-Single turn (default): rows show the coarse pass as images (`v2c.agents.trl_dataset`), the model
-answers once, `VideoCodeReward` renders and scores every completion of the batch concurrently.
-Multi turn (`multi_turn=True`): `VideoToCodeToolEnv` through `environment_factory`; the model may
-call `request_clip` and must call `submit_code`; the env's `get_reward` is the reward.
+    v2c train --model tiny --tasks template:pick --max_steps 20 --loss_type dr_grpo \\
+        --reward_funcs appearance,temporal,format --reward_weights 1 2 0.2 --report_to trackio
 
-What a real run looks like (one 80 GB GPU): `model=Qwen/Qwen3-VL-8B-Instruct` (or 2B/4B to start),
-`use_lora=True` (r 16–64 on the text decoder's projections), `per_device_train_batch_size=8`,
-`num_generations=8`, `gradient_accumulation_steps=4`, `max_completion_length=4096`,
-`learning_rate=1e-5` (LoRA), `bf16`, `use_vllm=True` (colocate) for generation, a few hundred to a
-thousand steps over `builtin:animations` (difficulty 1 first) then Animation2Code/Video2Code data;
-rendering runs on CPU cores beside it (`LocalRendererPool(size≈cores/2)`). The defaults here are
-the tiny CPU setting.
+Settings: `TrainConfig` (model, data, reward, rendering) and TRL's own `GRPOConfig`, parsed together by
+`trl.TrlParser` — every GRPO flag works (`--loss_type`, `--importance_sampling_level sequence` for GSPO,
+`--epsilon_high`, `--scale_rewards`, `--mask_truncated_completions`, `--reward_weights`,
+`--multi_objective_aggregation`, `--report_to`, `--save_steps`, `--log_completions`, ...), and so does
+`--config run.yaml` with any of them. `trainer_defaults` lists what v2c changes from TRL's defaults
+(CPU: bf16 off; the tiny model's rate and length); nothing else is forced.
+
+Single turn (default): rows show the coarse pass as images (`v2c.agents.trl_dataset`), the model
+answers once, and one reward function per component in `--reward_funcs` (`v2c.agents.trl_rewards`)
+scores every completion of the batch, rendering each once. Multi turn (`--multi_turn`):
+`VideoToCodeToolEnv` through `environment_factory`; the model may call `request_clip` and must call
+`submit_code`; the env's `get_reward` is the reward.
+
+A real run (one 80 GB GPU): `--model Qwen/Qwen3-VL-8B-Instruct` (or 2B/4B to start) `--use_lora`
+(r 16–64 on the text decoder's projections), `--per_device_train_batch_size 8 --num_generations 8
+--gradient_accumulation_steps 4 --max_completion_length 4096 --learning_rate 1e-5 --bf16`, a few
+hundred to a thousand steps over `builtin:animations` (difficulty 1 first), then Animation2Code /
+Video2Code data; rendering runs on CPU cores beside it. Generation with vLLM: `--use_vllm` (colocate,
+one process), or a vLLM server on its own GPU — `trl vllm-serve --model Qwen/Qwen3-VL-8B-Instruct` there,
+then `--use_vllm --vllm_mode server --vllm_server_base_url http://HOST:8000` here.
 """
 from __future__ import annotations
 
@@ -33,25 +44,23 @@ from v2c.rewards import RewardConfig
 from v2c.render import LocalRendererPool, RenderBackend, RenderConfig
 
 TINY_DEFAULTS = {"learning_rate": 1e-2, "max_completion_length": 6}
-"""Settings for the tiny model when left unset: it starts random, so it needs a high rate and short answers."""
+"""GRPO settings for the tiny model when left unset: it starts random, so it needs a high rate and short answers."""
 TEXT_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
 @dataclass
 class TrainConfig:
-    """Settings of one GRPO run (`v2c train` takes each field as `--field-name`).
+    """v2c's settings of one run. Every trainer setting is TRL's own (`GRPOConfig`, `SFTConfig`), parsed
+    beside this by `trl.TrlParser` (`v2c train --help` lists both; `--config run.yaml` takes either).
 
     Model:
-        model, use_lora, lora_r, lora_alpha, lora_dropout, lora_target_modules, bf16, gradient_checkpointing
+        model, use_lora, lora_r, lora_alpha, lora_dropout, lora_target_modules
     Data:
         tasks, num_tasks, fps, max_frames, frame_size
     Reward:
-        reward, multi_turn, max_tool_calling_iterations
-    GRPO:
-        max_steps, learning_rate, lr_scheduler_type, warmup_steps, per_device_train_batch_size, num_generations,
-        gradient_accumulation_steps, max_completion_length, temperature, beta, use_vllm, seed
-    Output:
-        output_dir, logging_steps, save_model
+        reward, reward_funcs, multi_turn
+    Rendering and output:
+        frame_format, save_model
     """
 
     model: str = field(default="tiny", metadata={"help": "Hub id (Qwen/Qwen3-VL-2B-Instruct, ...), local folder, or "
@@ -62,59 +71,28 @@ class TrainConfig:
     lora_dropout: float = field(default=0.05, metadata={"help": "Dropout on the LoRA branch."})
     lora_target_modules: str = field(default=",".join(TEXT_PROJECTIONS),
                                      metadata={"help": "Comma-separated module names to adapt, or `all-linear`."})
-    bf16: bool | None = field(default=None, metadata={"help": "bfloat16 training; None: on when CUDA is available."})
-    gradient_checkpointing: bool = field(default=False, metadata={"help": "Trade compute for memory (large models)."})
     tasks: str = field(default="template:pick", metadata={
         "help": "Task source spec: template:pick, builtin:animations, builtin:interactions, a dataset path, ..."})
     num_tasks: int = field(default=16, metadata={"help": "Tasks taken from the source (rows of the dataset)."})
     fps: float = field(default=2.0, metadata={"help": "Rate of the coarse pass shown to the model."})
     max_frames: int = field(default=8, metadata={"help": "Frames per prompt at most."})
-    frame_size: tuple[int, int] = field(default=(256, 192), metadata={"help": "Frame (width, height) in prompts."})
+    frame_size: list[int] = field(default_factory=lambda: [256, 192],
+                                  metadata={"help": "Frame width and height in prompts (two numbers)."})
     reward: str = field(default="default", metadata={"help": "RewardConfig: `default` (weight-free) or `paper` "
                                                               "(DreamSim + CoTracker3; weights needed)."})
+    reward_funcs: str = field(default="v2c", metadata={
+        "help": "Comma-separated reward functions, one TRL reward column each (weight them with --reward_weights, "
+                "in this order): v2c (the combined total), a score name (appearance, temporal, functional), format "
+                "(the completion holds a page), overlong (TRL's soft overlong punishment)."})
     multi_turn: bool = field(default=False, metadata={"help": "Train through the tool env (request_clip, "
                                                                "submit_code) instead of single answers."})
-    max_tool_calling_iterations: int = field(default=4, metadata={"help": "Tool rounds per rollout (multi turn)."})
-    max_steps: int = field(default=10, metadata={"help": "Optimizer steps."})
-    learning_rate: float | None = field(default=None, metadata={
-        "help": "None: 1e-2 for the tiny model, 1e-5 with LoRA, 1e-6 for full fine-tuning."})
-    per_device_train_batch_size: int = field(default=16, metadata={"help": "Completions per device per step."})
-    num_generations: int = field(default=8, metadata={"help": "Completions per prompt (the GRPO group)."})
-    gradient_accumulation_steps: int = field(default=1, metadata={"help": "Batches per optimizer step."})
-    max_completion_length: int | None = field(default=None, metadata={"help": "Tokens per completion; None: 6 for "
-                                                                                "the tiny model, 4096 otherwise."})
-    lr_scheduler_type: str = field(default="constant", metadata={"help": "Learning-rate schedule (constant, linear, "
-                                                                          "cosine, ...)."})
-    warmup_steps: int = field(default=0, metadata={"help": "Linear warm-up steps."})
-    temperature: float = field(default=1.0, metadata={"help": "Sampling temperature of the rollouts."})
-    beta: float = field(default=0.0, metadata={"help": "KL coefficient (0: no reference model, as TRL's default)."})
     frame_format: str = field(default="png", metadata={
         "help": "Frames of the reward renderer: png (lossless) or jpeg (1.3-4x faster renders, JPEG artefacts); "
                 "used when no renderer is passed in."})
-    use_vllm: bool = field(default=False, metadata={"help": "Generate with vLLM (GPU; colocate mode)."})
-    seed: int = field(default=0, metadata={"help": "Seed of the trainer (sampling, shuffling, init of new heads)."})
-    output_dir: str = field(default="runs/train", metadata={"help": "Checkpoints, logs and the final model."})
-    logging_steps: int = field(default=1, metadata={"help": "Log every N steps."})
     save_model: bool = field(default=True, metadata={"help": "Save the final model and processor to OUTPUT_DIR/model."})
 
-    def resolved(self, name: str) -> Any:
-        """A field's value with the model-dependent defaults filled in."""
-        value = getattr(self, name)
-        if value is not None:
-            return value
-        from .tiny_vlm import is_tiny
-
-        if name in TINY_DEFAULTS and is_tiny(self.model):
-            return TINY_DEFAULTS[name]
-        if name == "learning_rate":
-            return 1e-5 if self.use_lora else 1e-6
-        if name == "max_completion_length":
-            return 4096
-        if name == "bf16":
-            import torch
-
-            return torch.cuda.is_available()
-        raise KeyError(name)
+    def components(self) -> list[str]:
+        return [c.strip() for c in self.reward_funcs.split(",") if c.strip()]
 
 
 @dataclass
@@ -131,25 +109,36 @@ class TrainResult:
     trainer: Any = None
 
 
-def grpo_config(cfg: TrainConfig) -> Any:
-    """The `trl.GRPOConfig` of a run."""
+def trainer_defaults(cfg: TrainConfig | None = None) -> dict[str, Any]:
+    """The TRL settings v2c changes from TRL's defaults, and why; any of them can be overridden.
+
+    CPU machines get `bf16=False` and `use_cpu=True` (TRL's bf16 default fails without a GPU); runs log
+    every step into `runs/train`, and a few steps is the default length (a demo, not a run: set
+    `--max_steps` or `--num_train_epochs`). With `cfg`, also what depends on the model: LoRA's rate, and
+    `TINY_DEFAULTS` for the tiny model."""
     import torch
+
+    cuda = torch.cuda.is_available()
+    defaults: dict[str, Any] = {"output_dir": "runs/train", "max_steps": 10, "logging_steps": 1,
+                                "per_device_train_batch_size": 16, "num_generations": 8, "bf16": cuda,
+                                "use_cpu": not cuda, "lr_scheduler_type": "constant", "seed": 0,
+                                "max_completion_length": 4096, "max_tool_calling_iterations": 4}
+    if cfg is None:
+        return defaults
+    if cfg.use_lora:
+        defaults["learning_rate"] = 1e-5
+    from .tiny_vlm import is_tiny
+
+    if is_tiny(cfg.model):
+        defaults.update(TINY_DEFAULTS)
+    return defaults
+
+
+def grpo_config(cfg: TrainConfig, **overrides: Any) -> Any:
+    """A `trl.GRPOConfig` with `trainer_defaults(cfg)` under `overrides` (any GRPOConfig field)."""
     from trl import GRPOConfig
 
-    bf16 = cfg.resolved("bf16")
-    # transformers 5 calls it activation checkpointing (gradient_checkpointing is a deprecated alias).
-    checkpointing = {"activation_checkpointing": True} if cfg.gradient_checkpointing else {}
-    return GRPOConfig(
-        output_dir=cfg.output_dir, max_steps=cfg.max_steps, learning_rate=cfg.resolved("learning_rate"),
-        lr_scheduler_type=cfg.lr_scheduler_type, warmup_steps=cfg.warmup_steps,
-        per_device_train_batch_size=cfg.per_device_train_batch_size, num_generations=cfg.num_generations,
-        gradient_accumulation_steps=cfg.gradient_accumulation_steps,
-        max_completion_length=cfg.resolved("max_completion_length"), temperature=cfg.temperature, beta=cfg.beta,
-        use_vllm=cfg.use_vllm, vllm_mode="colocate", seed=cfg.seed, data_seed=cfg.seed, bf16=bf16,
-        use_cpu=not torch.cuda.is_available(),
-        logging_steps=cfg.logging_steps, save_strategy="no", report_to="none", disable_tqdm=True,
-        max_tool_calling_iterations=cfg.max_tool_calling_iterations if cfg.multi_turn else None, **checkpointing,
-    )
+    return GRPOConfig(**{**trainer_defaults(cfg), **overrides})
 
 
 def _peft_config(cfg: TrainConfig) -> Any:
@@ -170,11 +159,11 @@ def renderer_for(cfg: TrainConfig) -> RenderBackend | None:
     return LocalRendererPool(config=RenderConfig(frame_format=cfg.frame_format))  # type: ignore[arg-type]
 
 
-def build_trainer(cfg: TrainConfig, renderer: RenderBackend | None = None, dataset: Any = None,
+def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None = None, dataset: Any = None,
                   generation_kwargs: dict[str, Any] | None = None) -> Any:
-    """A ready `GRPOTrainer` for `cfg` (the dataset is built from `cfg.tasks` unless given). Without a
-    `renderer`, a JPEG `cfg.frame_format` gets a pool of its own that lives as long as the process
-    (`run_train` closes the one it makes)."""
+    """A ready `GRPOTrainer` for `cfg` and `args` (a `GRPOConfig`; default `grpo_config(cfg)`); the dataset
+    is built from `cfg.tasks` unless given. Without a `renderer`, a JPEG `cfg.frame_format` gets a pool of
+    its own that lives as long as the process (`run_train` closes the one it makes)."""
     from v2c.rewards.model_weights import ensure_torchvision_importable
 
     ensure_torchvision_importable()
@@ -187,10 +176,11 @@ def build_trainer(cfg: TrainConfig, renderer: RenderBackend | None = None, datas
     from .trl_env import log_env_metrics, make_tool_env_factory
     from .trl_rewards import make_reward_funcs
 
-    if cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps % cfg.num_generations:
+    args = args if args is not None else grpo_config(cfg)
+    if args.per_device_train_batch_size * args.gradient_accumulation_steps % args.num_generations:
         raise ValueError("per_device_train_batch_size × gradient_accumulation_steps must be a multiple of "
                          "num_generations")
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(args.seed)
     renderer = renderer or renderer_for(cfg)
     path = resolve_model(cfg.model)
     reward_config = RewardConfig.named(cfg.reward)
@@ -198,7 +188,6 @@ def build_trainer(cfg: TrainConfig, renderer: RenderBackend | None = None, datas
         dataset = build_dataset(cfg.tasks, cfg.num_tasks, DatasetConfig(fps=cfg.fps, max_frames=cfg.max_frames,
                                                                         frame_size=tuple(cfg.frame_size),
                                                                         tools=cfg.multi_turn), renderer=renderer)
-    args = grpo_config(cfg)
     if generation_kwargs:
         args.generation_kwargs = {**(args.generation_kwargs or {}), **generation_kwargs}
     dtype = torch.bfloat16 if args.bf16 else torch.float32
@@ -211,34 +200,13 @@ def build_trainer(cfg: TrainConfig, renderer: RenderBackend | None = None, datas
         extra["environment_factory"] = make_tool_env_factory(env_config, renderer=renderer, reward_config=reward_config)
         reward_funcs: list[Any] = [log_env_metrics]
     else:
-        reward_funcs = make_reward_funcs(reward_config, renderer=renderer)
-    trainer = GRPOTrainer(model=model, processing_class=processor, reward_funcs=reward_funcs, args=args,
-                          train_dataset=dataset, peft_config=_peft_config(cfg), **extra)
-    _compact_logging(trainer)
-    return trainer
+        reward_funcs = make_reward_funcs(reward_config, renderer=renderer, components=cfg.components(),
+                                         max_completion_length=args.max_completion_length)
+    return GRPOTrainer(model=model, processing_class=processor, reward_funcs=reward_funcs, args=args,
+                       train_dataset=dataset, peft_config=_peft_config(cfg), **extra)
 
 
-def _compact_logging(trainer: Any) -> None:
-    """One line per logged step (reward, its components, speed) instead of the full log dict."""
-    from transformers import PrinterCallback, ProgressCallback, TrainerCallback
-
-    class StepLine(TrainerCallback):
-        def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **_: Any) -> None:
-            if not logs or "reward" not in logs:
-                return
-            parts = [f"step {state.global_step}/{state.max_steps}", f"reward {logs['reward']:.3f}"]
-            parts += [f"{k.split('/')[-1]} {logs[k]:.3f}" for k in ("v2c/appearance", "v2c/temporal", "v2c/has_page",
-                                                                   "tools/call_frequency") if k in logs]
-            if "step_time" in logs:
-                parts.append(f"{logs['step_time']:.2f} s/step")
-            print("  ".join(parts), flush=True)
-
-    trainer.remove_callback(PrinterCallback)
-    trainer.remove_callback(ProgressCallback)
-    trainer.add_callback(StepLine())
-
-
-def run_train(cfg: TrainConfig, renderer: RenderBackend | None = None, dataset: Any = None,
+def run_train(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None = None, dataset: Any = None,
               generation_kwargs: dict[str, Any] | None = None) -> TrainResult:
     """Train, save the model (with `save_model`) and `train_log.json`, and return the reward curve."""
     import os
@@ -248,14 +216,14 @@ def run_train(cfg: TrainConfig, renderer: RenderBackend | None = None, dataset: 
     warnings.filterwarnings("ignore", message=".*experimental.*")
     own_renderer = None if renderer is not None else renderer_for(cfg)
     try:
-        trainer = build_trainer(cfg, renderer or own_renderer, dataset, generation_kwargs)
+        trainer = build_trainer(cfg, args, renderer or own_renderer, dataset, generation_kwargs)
         started = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - started
     finally:
         if own_renderer is not None:
             own_renderer.close()
-    out = Path(cfg.output_dir)
+    out = Path(trainer.args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     history = [dict(h) for h in trainer.state.log_history]
     rewards = [float(h["reward"]) for h in history if "reward" in h]
@@ -267,7 +235,8 @@ def run_train(cfg: TrainConfig, renderer: RenderBackend | None = None, dataset: 
         model.save_pretrained(model_dir)
         trainer.processing_class.save_pretrained(model_dir)
     steps = trainer.state.global_step
-    (out / "train_log.json").write_text(json.dumps({"config": asdict(cfg), "log_history": history,
+    (out / "train_log.json").write_text(json.dumps({"config": asdict(cfg), "trainer": trainer.args.to_dict(),
+                                                     "log_history": history,
                                                      "seconds": seconds}, indent=1, default=str))
     return TrainResult(output_dir=out, log_history=history, rewards=rewards, seconds=seconds,
                        steps_per_s=steps / seconds if seconds > 0 else 0.0, model_dir=model_dir, trainer=trainer)

@@ -1,41 +1,68 @@
-"""Reward functions for TRL's `GRPOTrainer`, built from a `RewardConfig`.
+"""Reward functions for TRL's `GRPOTrainer`, one per component, sharing one render per completion.
 
-    reward = VideoCodeReward(RewardConfig())           # or make_reward_funcs(RewardConfig())
-    GRPOTrainer(model, reward_funcs=[reward], train_dataset=build_dataset("builtin:animations", 64), ...)
+    funcs = make_reward_funcs(RewardConfig(), components=("appearance", "temporal", "functional", "format"))
+    GRPOTrainer(model, reward_funcs=funcs, args=GRPOConfig(reward_weights=[1.0, 2.0, 1.0, 0.2], ...),
+                train_dataset=build_dataset("builtin:animations", 64), ...)
 
-TRL 1.16 calls a reward function as
-`f(prompts=..., completions=..., completion_ids=..., **dataset_columns, trainer_state=..., log_extra=...,
-log_metric=..., [environments=...])` and awaits it when it is `async` (on its own event-loop
-thread, gathered with the other async reward functions). `VideoCodeReward` is async: it turns every
-completion of the batch into a page (`v2c.envs.actions.page_for_answer`: code, or a template answer), renders and
-scores them all concurrently on the renderer pool, and returns one total per completion (0 for
-an answer with no page in it). Each component is logged with `log_metric` under `v2c/…`
-(appearance, temporal, functional, static/blank/failed rates, the share of answers with a page,
-render time, score-cache hits) and added to the completions table with `log_extra`.
+Components: `v2c` (the combined total of `RewardConfig`, gates and weights included), every score
+name of the config (`appearance`, `temporal`, `functional`, or one you registered), `format` (1 when
+the completion holds a page — HTML, or a template's answer — else 0) and `overlong` (TRL's soft
+overlong punishment, `trl.rewards.get_soft_overlong_punishment`, for completions near
+`max_completion_length`). Each is an async TRL reward function with its own `__name__`, so TRL logs
+`rewards/<name>/mean` and `rewards/<name>/std`, and `GRPOConfig.reward_weights` weights them (one
+weight per function, in order; with `multi_objective_aggregation="normalize_then_sum"` TRL normalises
+each component within its group before summing, GDPO-style, instead of summing first).
 
-The task of each row comes from the dataset: a `task` column (a serialised task, see
-`v2c.agents.trl_dataset`) or `task_id` + `task_source`. Scores are memoised per (reference, page
-content): a GRPO group often repeats an answer, and template families have few distinct pages.
+TRL 1.16 calls a reward function as `f(prompts=..., completions=..., completion_ids=...,
+**dataset_columns, trainer_state=..., log_extra=..., log_metric=...)` and gathers the async ones, so
+the functions of one batch run at once: the first to arrive renders and scores the batch
+(`VideoCodeReward.batch`), the others await that same result — asking for four components renders
+each completion once. A component that does not apply to a row returns None there (`functional` on
+a task without an interaction script), which TRL leaves out of that component's mean and sum.
+A completion with no page gets `invalid_reward` on every component (and `format` 0).
+
+The batch also logs with `log_metric`, once: `v2c/<score>` means, gate rates, the share of answers
+with a page, render time and the score-cache hit rate; and adds each score to the completions table
+(`log_extra`). Scores are memoised per (reference, page content): a GRPO group often repeats an
+answer, and template families have few distinct pages. The task of each row comes from the dataset:
+a `task` column (a serialised task, see `v2c.agents.trl_dataset`) or `task_id` + `task_source`.
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from v2c.envs.actions import page_for_answer
+from v2c.envs.tasks.task import Task
 from v2c.memo import AsyncMemo
 from v2c.rewards import RewardBreakdown, RewardConfig, RewardScorer
 from v2c.render import Page, RenderBackend
 
 from .row_tasks import RowTasks
 
-class VideoCodeReward:
-    """Async GRPO reward: render and score every completion of a batch against its row's reference."""
+FORMAT, TOTAL, OVERLONG = "format", "v2c", "overlong"
+"""Component names beside the scores of the reward config."""
 
-    __name__ = "v2c"  # TRL names reward columns after `__name__` (rewards/v2c/mean in the logs)
+
+@dataclass(frozen=True)
+class ScoredBatch:
+    """One batch of completions, rendered and scored once for every component function."""
+
+    tasks: list[Task]
+    pages: list[Page | None]
+    breakdowns: list[RewardBreakdown | None]
+
+
+class VideoCodeReward:
+    """Async GRPO reward `v2c`: render and score every completion of a batch against its row's reference;
+    the total per completion. Component functions (`make_reward_funcs`) share its `batch`."""
+
+    __name__ = TOTAL  # TRL names reward columns after `__name__` (rewards/v2c/mean in the logs)
 
     def __init__(self, reward_config: RewardConfig | None = None, renderer: RenderBackend | None = None,
                  invalid_reward: float = 0.0, cache_size: int = 4096, scorer: RewardScorer | None = None) -> None:
@@ -44,26 +71,36 @@ class VideoCodeReward:
         self.invalid_reward = float(invalid_reward)
         """Reward of a completion with no page in it (no HTML, or a template answer without its slots)."""
         self._scores: AsyncMemo[RewardBreakdown] = AsyncMemo(cache_size)
+        # The functions of one batch arrive together: a few batches is plenty.
+        self._batches: AsyncMemo[ScoredBatch] = AsyncMemo(4)
         self.calls = 0
         self.last_metrics: dict[str, float] = {}
-        """What the latest call logged (also handy outside a trainer)."""
+        """What the latest batch logged (also handy outside a trainer)."""
 
-    async def __call__(self, prompts: Sequence[Any], completions: Sequence[Any],
-                       completion_ids: Sequence[Any] | None = None, *, task: Sequence[str] | None = None,
-                       task_id: Sequence[str] | None = None, task_source: Sequence[str] | None = None,
-                       log_metric: Callable[[str, float], None] | None = None,
-                       log_extra: Callable[[str, list], None] | None = None, **_: Any) -> list[float]:
-        started = time.perf_counter()
-        tasks = self.rows.tasks(len(completions), task, task_id, task_source)
-        pages = [page_for_answer(t, completion_text(c)) for t, c in zip(tasks, completions)]
-        hits_before = self.cache_hits
-        breakdowns = await asyncio.gather(*(self.score(t, p) for t, p in zip(tasks, pages)))
-        rewards = [self.invalid_reward if b is None else float(b.total) for b in breakdowns]
-        self._log(breakdowns, pages, log_metric, log_extra, time.perf_counter() - started,
-                  self.cache_hits - hits_before)
-        return rewards
+    async def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], completion_ids: Sequence[Any] | None = None,
+                       **columns: Any) -> list[float]:
+        scored = await self.batch(completions, **columns)
+        return [self.invalid_reward if b is None else float(b.total) for b in scored.breakdowns]
 
-    async def score(self, task: Any, page: Page | None) -> RewardBreakdown | None:
+    async def batch(self, completions: Sequence[Any], *, task: Sequence[str] | None = None,
+                    task_id: Sequence[str] | None = None, task_source: Sequence[str] | None = None,
+                    log_metric: Callable[[str, float], None] | None = None,
+                    log_extra: Callable[[str, list], None] | None = None, **_: Any) -> ScoredBatch:
+        """The batch's tasks, pages and breakdowns; computed (and logged) once, however many functions ask."""
+        texts = [completion_text(c) for c in completions]
+
+        async def compute() -> ScoredBatch:
+            started, hits_before = time.perf_counter(), self.cache_hits
+            tasks = self.rows.tasks(len(completions), task, task_id, task_source)
+            pages = [page_for_answer(t, text) for t, text in zip(tasks, texts)]
+            breakdowns = list(await asyncio.gather(*(self.score(t, p) for t, p in zip(tasks, pages))))
+            self._log(breakdowns, pages, log_metric, log_extra, time.perf_counter() - started,
+                      self.cache_hits - hits_before)
+            return ScoredBatch(tasks, pages, breakdowns)
+
+        return await self._batches.get(_batch_key(texts, task, task_id, task_source), compute)
+
+    async def score(self, task: Task, page: Page | None) -> RewardBreakdown | None:
         """The breakdown of `page` on `task` (None when there is no page), memoised by content."""
         if page is None:
             return None
@@ -103,6 +140,55 @@ class VideoCodeReward:
         self.last_metrics = metrics
 
 
+class ComponentReward:
+    """One component of the reward as its own TRL reward function (named after the component)."""
+
+    def __init__(self, engine: VideoCodeReward, component: str) -> None:
+        if component not in (FORMAT, *engine.scorer.scores):
+            raise ValueError(f"unknown reward component {component!r}; expected {TOTAL}, {FORMAT}, {OVERLONG} or "
+                             f"one of the config's scores: {', '.join(engine.scorer.scores)}")
+        self.engine = engine
+        self.component = component
+        self.__name__ = component
+
+    async def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], completion_ids: Sequence[Any] | None = None,
+                       **columns: Any) -> list[float | None]:
+        scored = await self.engine.batch(completions, **columns)
+        return [self._value(t, p, b) for t, p, b in zip(scored.tasks, scored.pages, scored.breakdowns)]
+
+    def _value(self, task: Task, page: Page | None, breakdown: RewardBreakdown | None) -> float | None:
+        if self.component == FORMAT:
+            return float(page is not None)
+        if breakdown is None:  # no page: what the scorer would give it is the invalid reward, where the score applies
+            applies = self.component != "functional" or bool(task.interactions)
+            return self.engine.invalid_reward if applies else None
+        return breakdown.scores.get(self.component)
+
+
+def make_reward_funcs(reward_config: RewardConfig | None = None, renderer: RenderBackend | None = None,
+                      components: Sequence[str] = (TOTAL,), max_completion_length: int | None = None,
+                      overlong_cache: int | None = None, **options: Any) -> list[Callable[..., Any]]:
+    """The reward functions of a GRPO run, one per component and in that order (match `reward_weights`).
+
+    `overlong` needs `max_completion_length` (the run's); it starts punishing `overlong_cache` tokens
+    (default a quarter of the length) before the limit, linearly down to −1 at it."""
+    engine = VideoCodeReward(reward_config, renderer=renderer, **options)
+    funcs: list[Callable[..., Any]] = []
+    for component in components:
+        if component == TOTAL:
+            funcs.append(engine)
+        elif component == OVERLONG:
+            if max_completion_length is None:
+                raise ValueError("the overlong component needs max_completion_length")
+            from trl.rewards import get_soft_overlong_punishment
+
+            funcs.append(get_soft_overlong_punishment(max_completion_length,
+                                                      overlong_cache or max(1, max_completion_length // 4)))
+        else:
+            funcs.append(ComponentReward(engine, component))
+    return funcs
+
+
 def completion_text(completion: Any) -> str:
     """The text of a TRL completion: a string, or a list of chat messages (the assistant turns joined)."""
     if isinstance(completion, str):
@@ -118,7 +204,10 @@ def completion_text(completion: Any) -> str:
     return "\n".join(parts)
 
 
-def make_reward_funcs(reward_config: RewardConfig | None = None, renderer: RenderBackend | None = None,
-                      **options: Any) -> list[VideoCodeReward]:
-    """The reward functions of a GRPO run: one async `VideoCodeReward` (its total; components are logged)."""
-    return [VideoCodeReward(reward_config, renderer=renderer, **options)]
+def _batch_key(texts: list[str], *columns: Sequence[str] | None) -> str:
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+    for column in columns:
+        digest.update(repr(list(column) if column is not None else None).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()

@@ -30,7 +30,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 
 from v2c.agents.tiny_vlm import build_tiny_vlm, default_tiny_vlm_dir  # noqa: E402
-from v2c.agents.train import TrainConfig, run_train  # noqa: E402
+from v2c.agents.train import TrainConfig, grpo_config, run_train  # noqa: E402
 
 
 REAL_RUN = ("Qwen/Qwen3-VL-8B-Instruct (2B to start) with LoRA r 16-64, 8 prompts x 8 generations x 4 accumulation "
@@ -51,10 +51,11 @@ def main() -> int:
 
     model = build_tiny_vlm(default_tiny_vlm_dir())
     with tempfile.TemporaryDirectory(prefix="v2c-learning-") as out:
-        config = TrainConfig(model=str(model), tasks=args.tasks, num_tasks=args.num_tasks, max_steps=args.steps,
-                             learning_rate=args.learning_rate, per_device_train_batch_size=16, num_generations=8,
-                             max_completion_length=6, seed=args.seed, output_dir=out, save_model=False)
-        result = run_train(config)
+        config = TrainConfig(model=str(model), tasks=args.tasks, num_tasks=args.num_tasks, save_model=False)
+        result = run_train(config, grpo_config(config, max_steps=args.steps, learning_rate=args.learning_rate,
+                                               per_device_train_batch_size=16, num_generations=8,
+                                               max_completion_length=6, seed=args.seed, output_dir=out,
+                                               save_strategy="no", disable_tqdm=True))
     rewards = result.rewards
     window = min(args.window, len(rewards) // 2)
     first, last = float(np.mean(rewards[:window])), float(np.mean(rewards[-window:]))

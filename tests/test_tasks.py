@@ -163,7 +163,7 @@ def test_interactive_family_renders_reacts_and_its_oracle_scores_about_one(score
     config = InteractionConfig(families=(family,), difficulties=(difficulty,), max_duration_s=3.0, **SHORT)
     task = InteractionTaskSource(5, config)[0]
     result = check_oracle(scorer, task)
-    states = result["prepared"].functional_states
+    states = result["prepared"].prepared["functional"].states
     assert states.status == "ok" and all(states.ok), list(zip(task.interactions, states.errors))
     texts = [state.text for state in states.states]
     frames = np.stack([state.frame for state in states.states])

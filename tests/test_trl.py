@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
+from dataclasses import fields
+from typing import Any
 
 import pytest
 import torch
@@ -14,7 +18,7 @@ import torch
 from v2c.agents.forcing import forced_text_bias, tool_call_text
 from v2c.agents.row_tasks import serialise_task
 from v2c.agents.tiny_vlm import build_tiny_vlm
-from v2c.agents.train import TrainConfig, build_trainer, run_train
+from v2c.agents.train import TrainConfig, build_trainer, grpo_config, run_train
 from v2c.agents.trl_dataset import DatasetConfig, build_dataset
 from v2c.agents.trl_env import VideoToCodeToolEnv, _Shared
 from v2c.agents.trl_rewards import VideoCodeReward
@@ -37,9 +41,13 @@ def reward(pool):
     return VideoCodeReward(renderer=pool)
 
 
-def _small(**overrides) -> dict:
-    return {"num_tasks": 2, "per_device_train_batch_size": 4, "num_generations": 4, "max_steps": 2,
-            "frame_size": (64, 48), "max_frames": 4, "save_model": False, **overrides}
+def small_run(**overrides) -> tuple[TrainConfig, Any]:
+    """A two-step run's (TrainConfig, GRPOConfig): each override goes to the one that has the field."""
+    settings = {"num_tasks": 2, "per_device_train_batch_size": 4, "num_generations": 4, "max_steps": 2,
+                "frame_size": [64, 48], "max_frames": 4, "save_model": False, "save_strategy": "no", **overrides}
+    ours = {f.name for f in fields(TrainConfig)}
+    config = TrainConfig(**{k: v for k, v in settings.items() if k in ours})
+    return config, grpo_config(config, **{k: v for k, v in settings.items() if k not in ours})
 
 
 def test_dataset_rows_carry_prompt_images_and_their_task(pool):
@@ -83,8 +91,8 @@ def test_grpo_runs_two_steps_with_the_tiny_vlm_and_changes_the_weights(tiny_vlm,
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_vlm)
     colour_bias = [[tokenizer.encode(" " + c, add_special_tokens=False), 3.0] for c in COLOURS]
-    config = TrainConfig(model=str(tiny_vlm), tasks="template:pick", **_small())
-    trainer = build_trainer(config, renderer=pool, generation_kwargs={"sequence_bias": colour_bias})
+    config, args = small_run(model=str(tiny_vlm), tasks="template:pick")
+    trainer = build_trainer(config, args, renderer=pool, generation_kwargs={"sequence_bias": colour_bias})
     before = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if n.startswith("model.language")}
     trainer.train()
     logs = [h for h in trainer.state.log_history if "reward" in h]
@@ -99,9 +107,9 @@ def test_grpo_rewards_from_built_in_animation_tasks_reach_the_trainer(tiny_vlm, 
     from transformers import AutoTokenizer
 
     bias = forced_text_bias(AutoTokenizer.from_pretrained(tiny_vlm), BOX_PAGE + "<|im_end|>")
-    config = TrainConfig(model=str(tiny_vlm), tasks="builtin:animations", max_completion_length=80, use_lora=True,
-                         output_dir=str(tmp_path), **_small(save_model=True))
-    result = run_train(config, renderer=pool, generation_kwargs={"sequence_bias": bias})
+    config, args = small_run(model=str(tiny_vlm), tasks="builtin:animations", max_completion_length=80, use_lora=True,
+                             output_dir=str(tmp_path), save_model=True)
+    result = run_train(config, args, renderer=pool, generation_kwargs={"sequence_bias": bias})
     assert len(result.rewards) == 2 and all(0 < r < 1 for r in result.rewards) and result.steps_per_s > 0
     last = [h for h in result.log_history if "reward" in h][-1]
     assert last["v2c/has_page"] == 1.0 and last["v2c/appearance"] > 0
@@ -110,18 +118,29 @@ def test_grpo_rewards_from_built_in_animation_tasks_reach_the_trainer(tiny_vlm, 
     assert saved["model_type"] == "qwen3_vl" and (tmp_path / "train_log.json").is_file()
 
 
-def test_train_command_line_maps_flags_to_the_config():
-    from dataclasses import fields
+def test_train_command_line_takes_v2c_and_grpo_flags_and_a_yaml_config(tmp_path):
+    from v2c.agents.cli import parse_train_args
 
-    from v2c.cli import build_parser
+    config, args = parse_train_args(["--model", "Qwen/Qwen3-VL-2B-Instruct", "--use_lora", "--frame_size", "448",
+                                     "336", "--max_steps", "300", "--multi_turn", "--tasks", "builtin:animations",
+                                     "--loss_type", "dr_grpo", "--importance_sampling_level", "sequence",
+                                     "--reward_weights", "1", "2", "--report_to", "tensorboard"])
+    assert config.use_lora and config.multi_turn and config.frame_size == [448, 336] and args.max_steps == 300
+    assert args.loss_type == "dr_grpo" and args.importance_sampling_level == "sequence"
+    assert args.reward_weights == [1.0, 2.0] and args.report_to == ["tensorboard"]
+    assert args.learning_rate == 1e-5 and args.max_completion_length == 4096  # LoRA's rate; not the tiny model's 6
+    assert args.bf16 is torch.cuda.is_available() and args.use_vllm is False
+    (tmp_path / "run.yaml").write_text("model: tiny\nlearning_rate: 0.003\nmax_steps: 7\nscale_rewards: batch\n")
+    config, args = parse_train_args(["--config", str(tmp_path / "run.yaml"), "--max_steps", "9"])
+    assert config.model == "tiny" and args.learning_rate == 0.003 and args.scale_rewards == "batch"
+    assert args.max_steps == 9 and args.max_completion_length == 6  # the flag beats the file; tiny's length stays
 
-    args = build_parser().parse_args(["train", "--model", "Qwen/Qwen3-VL-2B-Instruct", "--use-lora", "--frame-size",
-                                      "448x336", "--bf16", "true", "--learning-rate", "none", "--max-steps", "300",
-                                      "--multi-turn", "--tasks", "builtin:animations"])
-    config = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)})
-    assert config.use_lora and config.multi_turn and config.bf16 is True and config.max_steps == 300
-    assert config.frame_size == (448, 336) and config.resolved("learning_rate") == 1e-5
-    assert config.resolved("max_completion_length") == 4096  # not the tiny model's 6
+
+def test_train_help_lists_trl_options():
+    result = subprocess.run([sys.executable, "-m", "v2c.cli", "train", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for flag in ("--loss_type", "--reward_weights", "--report_to", "--vllm_mode", "--reward_funcs", "--model"):
+        assert flag in result.stdout
 
 
 def test_tool_env_rollout_calls_request_clip_and_submit_code_and_its_reward_reaches_the_trainer(tiny_vlm, pool):
@@ -133,10 +152,10 @@ def test_tool_env_rollout_calls_request_clip_and_submit_code_and_its_reward_reac
     calls = tool_call_text([("request_clip", {"start": 0.5, "end": 1.0}), ("submit_code", {"html": task.page.html})])
     bias = forced_text_bias(AutoTokenizer.from_pretrained(tiny_vlm), calls)
     dataset = build_dataset([task], config=DatasetConfig(tools=True), renderer=pool)
-    config = TrainConfig(model=str(tiny_vlm), multi_turn=True, max_completion_length=512,
-                         max_tool_calling_iterations=1, **_small(per_device_train_batch_size=2, num_generations=2,
-                                                                 max_steps=1))
-    trainer = build_trainer(config, renderer=pool, dataset=dataset, generation_kwargs={"sequence_bias": bias})
+    config, args = small_run(model=str(tiny_vlm), multi_turn=True, max_completion_length=512,
+                             max_tool_calling_iterations=1, per_device_train_batch_size=2, num_generations=2,
+                             max_steps=1)
+    trainer = build_trainer(config, args, renderer=pool, dataset=dataset, generation_kwargs={"sequence_bias": bias})
     trainer.train()
     log = [h for h in trainer.state.log_history if "reward" in h][-1]
     assert log["tools/call_frequency"] == 2 and log["tools/failure_frequency"] == 0
@@ -187,3 +206,41 @@ def test_tool_env_and_gym_env_share_one_episode_and_one_feedback(pool):
     assert [b["type"] for b in submitted[1:]] == ["image"] * 4  # the candidate, sampled like the coarse pass
     assert tool.get_reward() > 0.9 and tool.get_reward() == pytest.approx(environment.unwrapped.core.rollout_reward())
     assert "No actions left" in tool.submit_code(page)[0]["text"]  # max_steps holds for tool calls too
+
+
+def test_component_reward_functions_share_one_render_and_skip_what_does_not_apply(pool):
+    from v2c.agents.trl_rewards import make_reward_funcs
+
+    funcs = make_reward_funcs(renderer=pool, components=("v2c", "appearance", "temporal", "functional", "format"))
+    assert [f.__name__ for f in funcs] == ["v2c", "appearance", "temporal", "functional", "format"]
+    animation, widget = take_tasks("builtin:animations", 1)[0], take_tasks("builtin:interactions", 1)[0]
+    completions = [animation.cheat().html, "no page here", widget.cheat().html]
+    columns = {"task": [serialise_task(animation), serialise_task(animation), serialise_task(widget)]}
+    logged: dict[str, float] = {}
+
+    async def batch() -> list[list]:
+        return await asyncio.gather(*(f(prompts=[None] * 3, completions=completions, log_metric=logged.__setitem__,
+                                        **columns) for f in funcs))
+
+    total, appearance, temporal, functional, format_ = asyncio.run(batch())
+    engine = funcs[0]
+    assert engine.calls == 2, "five functions, two pages: each page scored once"
+    assert total[0] > 0.9 and appearance[0] > 0.9 and temporal[0] > 0.9 and functional[0] is None
+    assert total[1] == appearance[1] == temporal[1] == 0.0 and functional[1] is None and format_ == [1.0, 0.0, 1.0]
+    assert functional[2] == 1.0 and logged["v2c/has_page"] == pytest.approx(2 / 3)
+
+
+def test_two_grpo_steps_from_the_command_line_log_each_component_under_its_own_name(tiny_vlm, tmp_path):
+    from v2c.cli import main
+
+    assert main(["train", "--model", str(tiny_vlm), "--tasks", "template:pick", "--num_tasks", "2", "--max_steps", "2",
+                 "--per_device_train_batch_size", "4", "--num_generations", "4", "--frame_size", "64", "48",
+                 "--max_frames", "4", "--loss_type", "dr_grpo", "--reward_funcs", "v2c,appearance,temporal,format",
+                 "--reward_weights", "1", "0.5", "0.5", "0.1", "--output_dir", str(tmp_path), "--save_model", "false",
+                 "--save_strategy", "no", "--disable_tqdm", "true"]) == 0
+    log = json.loads((tmp_path / "train_log.json").read_text())
+    assert log["trainer"]["loss_type"] == "dr_grpo" and log["trainer"]["reward_weights"] == [1.0, 0.5, 0.5, 0.1]
+    steps = [h for h in log["log_history"] if "reward" in h]
+    assert len(steps) == 2
+    for name in ("v2c", "appearance", "temporal", "format"):
+        assert all(f"rewards/{name}/mean" in h and f"rewards/{name}/std" in h for h in steps), name

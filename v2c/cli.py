@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from v2c.agents.cli import size_argument
+
+def size_argument(text: str) -> tuple[int, int]:
+    """A `WxH` option (`v2c.envs.tasks.loading.parse_size`) with argparse's error type."""
+    from v2c.envs.tasks.loading import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def read_page(path: str):
@@ -135,7 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if getattr(args, "takes_trainer_args", False):  # `v2c train`: its own parser (TRL's) reads the rest
+        args.trainer_args = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return args.func(args)
 
 

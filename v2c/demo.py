@@ -60,12 +60,14 @@ TRAIN_STEPS = 24
 def run_training_demo(out: Path) -> int:
     """`v2c train` the tiny VLM on template:pick, then `v2c eval` it; the report lands in OUT/eval/report.html."""
     from v2c.agents.evaluate import EvalConfig, run_eval, summarise, summary_table
-    from v2c.agents.train import TrainConfig, run_train
+    from v2c.agents.train import TrainConfig, grpo_config, run_train
 
     train_dir, eval_dir = out / "train", out / "eval"
     print(f"\nv2c train: GRPO of the tiny offline Qwen3-VL on template:pick ({TRAIN_STEPS} steps)")
-    result = run_train(TrainConfig(model="tiny", tasks="template:pick", num_tasks=8, max_steps=TRAIN_STEPS,
-                                   per_device_train_batch_size=16, num_generations=8, output_dir=str(train_dir)))
+    config = TrainConfig(model="tiny", tasks="template:pick", num_tasks=8)
+    result = run_train(config, grpo_config(config, max_steps=TRAIN_STEPS, per_device_train_batch_size=16,
+                                           num_generations=8, output_dir=str(train_dir), save_strategy="no",
+                                           disable_tqdm=True))
     rewards = result.rewards or [0.0]
     print(f"{len(result.rewards)} steps in {result.seconds:.0f} s; reward {rewards[0]:.3f} -> {rewards[-1]:.3f}")
     print("\nv2c eval: trained vs untrained tiny model vs baselines on template:pick (answers sampled at T=1)")

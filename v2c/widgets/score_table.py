@@ -13,9 +13,11 @@ from typing import Any, Mapping, Sequence
 from .svg import colour
 
 def _as_row(breakdown: Any) -> dict[str, Any]:
-    """A breakdown (or its `to_dict()`) as one flat row: every score by name, then `total` and `gates`."""
+    """A breakdown (or its `to_dict()`, or an evaluation summary) as one flat row: every score by name, then
+    the other numbers (`total`, rates) and `gates`."""
     data = breakdown.to_dict() if hasattr(breakdown, "to_dict") else breakdown
-    return {**data.get("scores", {}), "total": data.get("total"), "gates": data.get("gates", [])}
+    numbers = {k: v for k, v in data.items() if k != "scores" and (v is None or isinstance(v, (int, float)))}
+    return {**data.get("scores", {}), **numbers, "gates": data.get("gates", [])}
 
 
 class ScoreTable:
