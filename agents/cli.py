@@ -10,6 +10,8 @@ import argparse
 import json
 from typing import Any, Sequence
 
+from v2c.render.config import parse_raster_scale
+
 
 def parse_train_args(argv: Sequence[str]) -> tuple[Any, Any]:
     """`v2c train` flags (and `--config run.yaml`) → (`TrainConfig`, `trl.GRPOConfig`), through `trl.TrlParser`.
@@ -53,7 +55,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     agents = tuple(name for value in args.agent for name in value.split(",") if name)
     config = EvalConfig(agents=agents, tasks=args.tasks, limit=args.limit, out=args.out, mode=args.mode,
                         max_new_tokens=args.max_new_tokens, temperature=args.temperature, max_steps=args.max_steps,
-                        reward=args.reward, seed=args.seed, videos=not args.no_videos)
+                        reward=args.reward, seed=args.seed, videos=not args.no_videos, raster_scale=args.raster_scale)
     rows = run_eval(config)
     print(summary_table(summarise(rows)))
     print(f"results.json, results.csv and report.html are in {config.out}/")
@@ -81,4 +83,6 @@ def add_agent_parsers(sub: Any) -> None:
     evaluate.add_argument("--reward", choices=("default", "paper"), default="default", help="reward config")
     evaluate.add_argument("--seed", type=int, default=0, help="episode seed")
     evaluate.add_argument("--no-videos", action="store_true", help="skip the mp4s (the report then has no videos)")
+    evaluate.add_argument("--raster-scale", type=parse_raster_scale, default=None,
+                          help="device pixels per CSS pixel of every render (default auto: longer side at most 512)")
     evaluate.set_defaults(func=cmd_eval)

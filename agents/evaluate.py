@@ -28,7 +28,7 @@ import numpy as np
 import v2c.envs  # noqa: F401  (registers the env ids)
 from v2c.envs.tasks import take_tasks
 from v2c.rewards import RewardConfig
-from v2c.render import RenderBackend
+from v2c.render import LocalRendererPool, RenderBackend, RenderConfig
 from v2c.video import write_video
 
 from .registry import make_agent
@@ -52,7 +52,7 @@ class EvalConfig:
     Agents:
         mode, max_new_tokens, temperature
     Episodes:
-        max_steps, reward, obs_size, seed
+        max_steps, reward, obs_size, seed, raster_scale
     Output:
         out, videos
     """
@@ -77,6 +77,9 @@ class EvalConfig:
     """Size of observed frames (and of the report's videos)."""
     seed: int = 0
     """Episode seed."""
+    raster_scale: float | None = None
+    """Device pixels per CSS pixel of every render (`RenderConfig.raster_scale`; None: the automatic scale,
+    the longer side at most 512). Used when no renderer is passed to `run_eval`."""
     out: str = "runs/eval"
     """Output folder."""
     videos: bool = True
@@ -184,6 +187,9 @@ def run_eval(cfg: EvalConfig, renderer: RenderBackend | None = None) -> list[dic
     options = {"mode": cfg.mode, "max_new_tokens": cfg.max_new_tokens, "temperature": cfg.temperature,
                **cfg.agent_options}
     agents = [AnswerRecorder(make_agent(name, **options)) for name in cfg.agents]
+    own_renderer = None
+    if renderer is None and cfg.raster_scale != RenderConfig.raster_scale:
+        renderer = own_renderer = LocalRendererPool(config=RenderConfig(raster_scale=cfg.raster_scale))
     env = gym.make("v2c/VideoToCode-v0", tasks=tasks, reward_config=RewardConfig.named(cfg.reward),
                    renderer=renderer, max_steps=cfg.max_steps, obs_size=tuple(cfg.obs_size))
     rows: list[dict[str, Any]] = []
@@ -208,6 +214,8 @@ def run_eval(cfg: EvalConfig, renderer: RenderBackend | None = None) -> list[dic
                     videos[task.id].update(_write_videos(out, task, name, episode, videos[task.id]))
     finally:
         env.close()
+        if own_renderer is not None:
+            own_renderer.close()
     (out / "results.json").write_text(json.dumps(rows, indent=1))
     names = score_names(rows)
     columns = [*ROW_COLUMNS[:3], *names, *ROW_COLUMNS[3:]]

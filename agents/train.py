@@ -33,6 +33,10 @@ from v2c.extras import require_extra
 
 require_extra("train")
 
+from v2c.rewards.model_weights import ensure_torchvision_importable  # noqa: E402
+
+ensure_torchvision_importable()  # TRL imports transformers' trainer, which imports torchvision (a no-op when they match)
+
 import json
 import time
 from dataclasses import asdict, dataclass, field
@@ -164,9 +168,6 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
     """A ready `GRPOTrainer` for `cfg` and `args` (a `GRPOConfig`; default `grpo_config(cfg)`); the dataset
     is built from `cfg.tasks` unless given. Without a `renderer`, a JPEG `cfg.frame_format` gets a pool of
     its own that lives as long as the process (`run_train` closes the one it makes)."""
-    from v2c.rewards.model_weights import ensure_torchvision_importable
-
-    ensure_torchvision_importable()
     import torch
     from transformers import AutoModelForImageTextToText, AutoProcessor
     from trl import GRPOTrainer

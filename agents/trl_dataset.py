@@ -20,6 +20,12 @@ from v2c.extras import require_extra
 
 require_extra("train", "datasets")
 
+from v2c.rewards.model_weights import ensure_torchvision_importable  # noqa: E402
+
+# Rows are built for TRL, whose import goes through transformers' trainer and torchvision: fix a CUDA
+# torchvision wheel beside a CPU torch before the caller imports trl (a no-op on a matching pair).
+ensure_torchvision_importable()
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence

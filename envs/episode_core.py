@@ -18,13 +18,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
 import numpy as np
 
 from v2c.rewards import RewardBreakdown, RewardScorer
 from v2c.rewards.scorer import PreparedReference
 from v2c.render import Page, RenderResult
-from v2c.video import Video, clip, evenly_spaced, resample, subsample
+from v2c.video import Video, clip, evenly_spaced, resample, resize_frames, subsample
 
 from . import feedback
 from .actions import Action, ClipRequest, Code, Finish, Invalid, Patch, action_type, apply_patch, parse_answer
@@ -191,13 +190,8 @@ class EpisodeCore:
     # ------------------------------------------------------------------ frames
 
     def resize(self, frames: np.ndarray) -> np.ndarray:
-        """Frames at `obs_size` (INTER_AREA: averaging, no aliasing on downscale)."""
-        width, height = self.config.obs_size
-        if len(frames) == 0:
-            return np.zeros((0, height, width, 3), np.uint8)
-        if frames.shape[1:3] == (height, width):
-            return frames.copy()
-        return np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames])
+        """Frames at `obs_size` (area-averaged)."""
+        return resize_frames(frames, self.config.obs_size)
 
     def coarse(self, frames: np.ndarray) -> Video:
         """Frames at the task's fps as the coarse pass: `obs_fps`, at most `max_frames` (evenly spaced), resized."""

@@ -36,6 +36,43 @@ def skipped(source: LoadedSource) -> dict[str, str]:
 # ----------------------------------------------------------------------------- Animation2Code
 
 
+def test_anim2code_loads_script_only_pens_and_reports_statuses_it_does_not_know(tmp_path):
+    import json
+
+    root = tmp_path / "a2c"
+    shutil.copytree(A2C, root)
+    pen = root / "codepen-gina-canvas" / "src"
+    pen.mkdir(parents=True)
+    (pen / "index.html").write_text("<canvas id=c width=100 height=100></canvas>")
+    (pen / "script.js").write_text("const x = c.getContext('2d'); x.fillRect(10, 10, 50, 50);")
+    manifest = json.loads((root / "_record_manifest.json").read_text())
+    manifest["results"].append({"folder": "codepen-gina-canvas", "status": "requeued", "durationS": 1.0})
+    (root / "_record_manifest.json").write_text(json.dumps(manifest))
+    source = load_anim2code(root)
+    gina = next(t for t in source if t.id == "codepen-gina-canvas")
+    assert set(gina.page.files) == {"script.js"} and "style.css" not in gina.page.html  # no sheet to link
+    assert '<script src="script.js"></script>' in gina.page.html
+    assert any("unknown manifest status 'requeued'" in note for note in source.report.notes)
+    assert "codepen-carol-failed" not in [t.id for t in source]  # a known failure still skips
+
+
+def test_anim2code_hub_download_finds_a_cached_snapshot_offline(tmp_path, monkeypatch):
+    from v2c.envs.tasks.anim2code import download_anim2code
+
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    with pytest.raises(TaskLoadError, match="hf download anim2code/dataset --repo-type dataset"):
+        download_anim2code(cache_dir=tmp_path)
+    # The hub cache's own layout: refs/main names the snapshot folder.
+    repo = tmp_path / "datasets--anim2code--dataset"
+    revision = "0123456789abcdef0123456789abcdef01234567"
+    shutil.copytree(A2C, repo / "snapshots" / revision)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(revision)
+    path = download_anim2code(cache_dir=tmp_path)
+    assert path == repo / "snapshots" / revision
+    assert [t.id for t in load_anim2code(path)] == ["codepen-alice-spin", "codepen-bob-slide"]
+
+
 def test_anim2code_reads_samples_and_skips_the_broken_ones(caplog):
     with caplog.at_level(logging.WARNING, logger="v2c.tasks"):
         source = load_anim2code(A2C)

@@ -33,7 +33,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from v2c.video import write_video
 
     interactions = json.loads(Path(args.interactions).read_text()) if args.interactions else None
-    with LocalRendererPool(size=1, config=RenderConfig(frame_format=args.frames)) as pool:
+    with LocalRendererPool(size=1, config=RenderConfig(frame_format=args.frames, raster_scale=args.raster_scale)) as pool:
         result = pool.render(read_page(args.page), duration_s=args.duration, fps=args.fps, viewport=args.size,
                              interactions=interactions)
     out = Path(args.out)
@@ -81,9 +81,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     if not Path(args.candidate).is_file():
         raise SystemExit(f"error: {args.candidate}: no such file")
     reference = load_reference(args)
+    from v2c.render import LocalRendererPool, RenderConfig
+
     try:
-        scorer = RewardScorer(RewardConfig.named(args.config))
-        breakdown = scorer.score(reference, read_page(args.candidate))
+        with LocalRendererPool(config=RenderConfig(raster_scale=args.raster_scale)) as pool:
+            scorer = RewardScorer(RewardConfig.named(args.config), renderer=pool)
+            breakdown = scorer.score(reference, read_page(args.candidate))
     except (FileNotFoundError, ValueError) as error:
         raise SystemExit(f"error: {error}")
     if args.json:
@@ -102,6 +105,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from v2c.render.config import parse_raster_scale
+
     parser = argparse.ArgumentParser(prog="v2c", description="Video-to-code as reinforcement learning.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -114,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--lossless", action="store_true", help="bit-exact mp4 (libx264rgb), for reference videos")
     render.add_argument("--frames", choices=("png", "jpeg"), default="png",
                         help="how Chromium hands over frames: png (lossless, default) or jpeg (faster)")
+    render.add_argument("--raster-scale", type=parse_raster_scale, default=1.0,
+                        help="device pixels per CSS pixel of the frames (default 1: full resolution; auto: longer "
+                             "side at most 512)")
     render.add_argument("--out", required=True, help="output path ending in .mp4, .npz, .gif or .webm")
     render.set_defaults(func=cmd_render)
 
@@ -126,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--size", type=size_argument, default=(512, 384), help="viewport WxH for a page reference")
     score.add_argument("--config", choices=("default", "paper"), default="default",
                        help="default: embedded weight-free scores; paper: DreamSim + CoTracker3")
+    score.add_argument("--raster-scale", type=parse_raster_scale, default=None,
+                       help="device pixels per CSS pixel both are rendered at (default auto: the longer side at most "
+                            "512 device pixels, so 1024x768 is scored at 0.5; 1 for full resolution)")
     score.add_argument("--json", action="store_true", help="print exactly one JSON object")
     score.set_defaults(func=cmd_score)
 

@@ -26,6 +26,7 @@ from typing import Sequence
 
 import av
 import av.error
+import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
@@ -252,6 +253,15 @@ def subsample(video: Video, max_frames: int) -> Video:
     """At most `max_frames` of the video's frames, evenly spaced (with their own timestamps)."""
     keep = evenly_spaced(len(video), max_frames)
     return Video(video.frames[keep], video.timestamps[keep], video.fps)
+
+
+def resize_frames(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Frames (T, H, W, 3) at `size` (width, height), area-averaged (a recording matched to a render's pixels)."""
+    width, height = size
+    if frames.shape[1:3] == (height, width):
+        return frames
+    return np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames]) if len(frames) \
+        else np.zeros((0, height, width, 3), np.uint8)
 
 
 def clip(video: Video, start: float, end: float, fps: float | None = None) -> Video:

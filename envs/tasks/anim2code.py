@@ -7,12 +7,14 @@ Layout (one folder per sample, as published on the Hugging Face hub as `anim2cod
       codepen-<user>-<pen>/
         metadata.json              {"title", "url", ...}
         src/index.html
-        src/style.css
+        src/style.css              (optional: pens animated by script alone have none)
         src/script.js              (optional)
         animation.mp4              (the recording; optional here)
 
-Online users fetch it once, e.g. `huggingface-cli download anim2code/dataset --repo-type dataset
---local-dir data/anim2code`, then `load_tasks("data/anim2code")`; nothing here downloads.
+Online users fetch it once with `download_anim2code()` (`huggingface_hub.snapshot_download` of
+`anim2code/dataset` into the hub cache, or `local_dir=`), then `load_tasks(path)`; offline
+(`HF_HUB_OFFLINE=1`) the same call finds the cached snapshot or says how to fetch it. Nothing else
+here downloads.
 
 Each sample becomes an `animation` task. The reference is `animation.mp4` when present, else the
 rendered source; the source page (with `style.css`, `script.js` and any other file of `src/`
@@ -22,9 +24,10 @@ recorded at, or the candidate is compared with another layout), 1024×768 withou
 both can be overridden. The duration is the manifest's `durationS`, else the
 recording's, else `default_duration_s`.
 
-A sample is skipped (and reported) when: the manifest marks it failed; `metadata.json` is
-malformed; it has neither a recording nor `src/index.html`; `index.html` has no `style.css`
-beside it; the recording is corrupt. A malformed manifest is reported and ignored.
+A sample is skipped (and reported) when: the manifest marks it failed (`FAILED_STATUSES`);
+`metadata.json` is malformed; it has neither a recording nor `src/index.html`; the recording is
+corrupt. A status the loader does not know is loaded and noted in the report, so a new status in a
+later release is seen rather than silently dropped. A malformed manifest is reported and ignored.
 """
 from __future__ import annotations
 
@@ -41,7 +44,11 @@ from .task import Task
 
 MANIFEST = "_record_manifest.json"
 OK_STATUSES = frozenset({"ok", "success", "succeeded", "done", "recorded", "complete", "completed"})
-"""Manifest statuses of a usable recording; anything else (failed, error, timeout, ...) skips the sample."""
+"""Manifest statuses of a usable recording."""
+FAILED_STATUSES = frozenset({"failed", "failure", "error", "errored", "timeout", "timed_out", "crashed", "skipped",
+                             "invalid"})
+"""Manifest statuses that skip the sample (with `skip_failed`); any other status loads it, with a note."""
+HUB_DATASET = "anim2code/dataset"
 MAX_ASSET_BYTES = 2_000_000
 PAPER_VIEWPORT = (1024, 768)
 """The paper's recording size, for samples without a recording."""
@@ -68,6 +75,10 @@ def load_anim2code(root: str | Path, fps: float = 30.0, viewport: tuple[int, int
         return _task(folder, manifest.get(folder.name, {}), fps, viewport, default_duration_s, skip_failed, name)
 
     source = load_items(name, ((f, None) for f in folders), make)
+    for folder in folders:
+        status = manifest.get(folder.name, {}).get("status")
+        if status is not None and str(status).lower() not in OK_STATUSES | FAILED_STATUSES:
+            manifest_notes.append(f"{folder}: unknown manifest status {status!r} (loaded as usable)")
     for note in manifest_notes:
         source.report.note(note)
     if not folders:
@@ -98,7 +109,7 @@ def _read_manifest(root: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
 def _task(folder: Path, entry: dict[str, Any], fps: float, viewport: tuple[int, int] | None, default_duration_s: float,
           skip_failed: bool, source: str) -> Task:
     status = entry.get("status")
-    if skip_failed and status is not None and str(status).lower() not in OK_STATUSES:
+    if skip_failed and status is not None and str(status).lower() in FAILED_STATUSES:
         raise TaskLoadError(folder, f"the manifest marks it {status!r}")
     meta: dict[str, Any] = {}
     if (folder / "metadata.json").exists():
@@ -131,8 +142,6 @@ _LINKED = re.compile(r"""(?:src|href)\s*=\s*["']\.?/?([^"':?#]+)["']""", re.IGNO
 def _source_page(src: Path) -> Page:
     """index.html with every file of src/ served beside it; style.css and script.js are linked if the HTML does not."""
     html = read_text(src / "index.html")
-    if not (src / "style.css").is_file():
-        raise TaskLoadError(src / "style.css", "missing file (every Animation2Code sample has one)")
     files: dict[str, bytes] = {}
     for path in sorted(p for p in src.rglob("*") if p.is_file() and p.name != "index.html"):
         if path.stat().st_size > MAX_ASSET_BYTES:
@@ -142,7 +151,7 @@ def _source_page(src: Path) -> Page:
     # A CodePen export keeps the three panes apart; its preview joins them. Do the same when the
     # HTML pane does not link them itself.
     head, tail = "", ""
-    if "style.css" not in linked:
+    if "style.css" in files and "style.css" not in linked:
         head = '<link rel="stylesheet" href="style.css">'
     if "script.js" in files and "script.js" not in linked:
         tail = '<script src="script.js"></script>'
@@ -161,4 +170,25 @@ def _inject(html: str, head: str, tail: str) -> str:
     return html
 
 
-__all__ = ["LoadReport", "is_anim2code_root", "load_anim2code"]
+def download_anim2code(local_dir: str | Path | None = None, revision: str | None = None,
+                       cache_dir: str | Path | None = None) -> Path:
+    """The published dataset's folder, fetched once with `huggingface_hub.snapshot_download` (needs network
+    and the `huggingface_hub` package, which `[train]` brings). Offline (`HF_HUB_OFFLINE=1`) it returns the
+    cached snapshot, or raises a `TaskLoadError` that says how to fetch it."""
+    try:
+        from huggingface_hub import snapshot_download
+        from huggingface_hub.errors import LocalEntryNotFoundError
+    except ImportError:
+        raise ImportError("downloading the dataset needs huggingface_hub: pip install 'v2c-gym[train]'") from None
+    try:
+        path = snapshot_download(HUB_DATASET, repo_type="dataset", revision=revision, local_dir=local_dir,
+                                 cache_dir=cache_dir)
+    except LocalEntryNotFoundError:
+        raise TaskLoadError(Path(cache_dir or "the Hugging Face cache"),
+                            f"no snapshot of {HUB_DATASET} and no network (HF_HUB_OFFLINE?): run "
+                            f"`hf download {HUB_DATASET} --repo-type dataset` where the hub is reachable, or "
+                            "copy a downloaded folder here and load it by path") from None
+    return Path(path)
+
+
+__all__ = ["LoadReport", "download_anim2code", "is_anim2code_root", "load_anim2code"]

@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from v2c.render import RenderBackend, RenderResult, default_pool
+from v2c.render import RenderBackend, RenderConfig, RenderResult, default_pool
 from v2c.video import Video, VideoError, read_video, write_video
 
 from .task import Task
@@ -51,7 +51,7 @@ class ReferenceCache:
     @staticmethod
     def key(task: Task, pixel_recipe: str = "png") -> str:
         """Hash of everything the rendered frames depend on (not the task id: equal pages share an entry);
-        `pixel_recipe` is the renderer's `RenderConfig.pixel_recipe`."""
+        `pixel_recipe` is the renderer's `RenderConfig.pixel_recipe(viewport)`."""
         if task.page is None:
             raise ValueError(f"task {task.id} has no page to render")
         recipe = [CACHE_VERSION, task.page.content_hash(), task.duration_s, task.fps, list(task.viewport),
@@ -119,9 +119,9 @@ async def render_reference_async(task: Task, renderer: RenderBackend | None = No
 def _lookup(task: Task, renderer: RenderBackend | None, cache: ReferenceCache | None,
             use_cache: bool) -> tuple[ReferenceCache | None, str, Video | None]:
     """(the cache to store into or None, the entry's key, a cached video or None). Needs no browser:
-    `renderer=None` means the default pool, which renders PNG, as does a backend that does not say."""
-    config = getattr(renderer, "config", None)
-    key = ReferenceCache.key(task, config.pixel_recipe if config is not None else "png")
+    `renderer=None` means the default pool (a default `RenderConfig`), as does a backend that does not say."""
+    config = getattr(renderer, "config", None) or RenderConfig()
+    key = ReferenceCache.key(task, config.pixel_recipe(tuple(task.viewport)))
     cache = (cache or ReferenceCache()) if use_cache else None
     return cache, key, cache.get(key) if cache is not None else None
 

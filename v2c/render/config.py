@@ -1,6 +1,8 @@
 """Settings of the renderer: bounds that keep hostile pages in check, and where Chromium is."""
 from __future__ import annotations
 
+import argparse
+
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,6 +31,14 @@ class RenderConfig:
     deterministic: the same page gives byte-identical frames."""
     jpeg_quality: int = 90
     """JPEG quality (0-100) when `frame_format` is "jpeg"."""
+    raster_scale: float | None = None
+    """Device pixels per CSS pixel. The page is laid out at its CSS viewport whatever this is (`innerWidth`,
+    text wrapping and media queries as at full size); Chromium rasterises and encodes at this scale, so a
+    frame is viewport × scale pixels and costs about scale² as much. None: the largest scale ≤ 1 that keeps
+    the longer side within `max_raster_side` (1024×768 → 0.5; 512×384 and smaller → 1)."""
+    max_raster_side: int = 512
+    """Longest frame side, in device pixels, that `raster_scale=None` aims for. 512 was chosen by measuring
+    the scores at full and at this resolution on the same pages (`benchmarks/score.py --setting a2c`)."""
     skip_static_frames: bool = True
     """After two identical frames, ask Chromium whether the next one has any damage before paying for a
     screenshot, and repeat the last frame when it has none: static stretches (most of an interaction
@@ -47,6 +57,21 @@ class RenderConfig:
             raise ValueError(f"frame_format must be 'png' or 'jpeg', got {self.frame_format!r}")
         if not 0 <= self.jpeg_quality <= 100:
             raise ValueError(f"jpeg_quality must be within 0-100, got {self.jpeg_quality!r}")
+        if self.raster_scale is not None and not 0.05 <= self.raster_scale <= 4:
+            raise ValueError(f"raster_scale must be within 0.05-4 (or None for automatic), got {self.raster_scale!r}")
+        if self.max_raster_side < 16:
+            raise ValueError(f"max_raster_side must be at least 16, got {self.max_raster_side!r}")
+
+    def scale_for(self, viewport: tuple[int, int]) -> float:
+        """The device scale factor a render of `viewport` (CSS pixels) uses."""
+        if self.raster_scale is not None:
+            return float(self.raster_scale)
+        return min(1.0, self.max_raster_side / max(viewport))
+
+    def frame_size(self, viewport: tuple[int, int]) -> tuple[int, int]:
+        """(width, height) in device pixels of the frames of a render of `viewport`."""
+        scale = self.scale_for(viewport)
+        return max(1, round(viewport[0] * scale)), max(1, round(viewport[1] * scale))
 
     @property
     def screenshot_params(self) -> dict[str, object]:
@@ -55,7 +80,19 @@ class RenderConfig:
             return {"format": "jpeg", "quality": self.jpeg_quality}
         return {"format": "png", "optimizeForSpeed": True}
 
-    @property
-    def pixel_recipe(self) -> str:
-        """The settings that change a frame's pixels, e.g. "png" or "jpeg:90" (caches of frames key on it)."""
-        return "png" if self.frame_format == "png" else f"jpeg:{self.jpeg_quality}"
+    def pixel_recipe(self, viewport: tuple[int, int]) -> str:
+        """The settings that change the pixels of a render of `viewport`, e.g. "png", "jpeg:90" or "png@0.5"
+        (caches of frames key on it)."""
+        recipe = "png" if self.frame_format == "png" else f"jpeg:{self.jpeg_quality}"
+        scale = self.scale_for(viewport)
+        return recipe if scale == 1.0 else f"{recipe}@{scale:g}"
+
+
+def parse_raster_scale(text: str) -> float | None:
+    """A `--raster-scale` value: a number, or `auto` (None, `RenderConfig`'s automatic scale)."""
+    if text.lower() == "auto":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'auto', got {text!r}") from None

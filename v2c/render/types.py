@@ -123,6 +123,9 @@ class RenderResult:
     """Frames that repeat the previous one without a screenshot: Chromium reported no damage."""
     fps: float = 0.0
     viewport: tuple[int, int] = (0, 0)
+    """The page's CSS viewport (width, height); frames are viewport × `raster_scale` device pixels."""
+    raster_scale: float = 1.0
+    """Device pixels per CSS pixel of the frames (`RenderConfig.raster_scale`)."""
 
     @property
     def ok(self) -> bool:
@@ -136,6 +139,7 @@ class RenderResult:
             "frames": int(self.frames.shape[0]),
             "fps": self.fps,
             "viewport": list(self.viewport),
+            "raster_scale": self.raster_scale,
             "console_errors": self.console_errors[:20],
             "page_errors": self.page_errors[:20],
             "blocked_requests": self.blocked_requests[:50],

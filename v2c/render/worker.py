@@ -53,12 +53,12 @@ class RenderAborted(Exception):
         self.reason = reason
 
 
-def decode_screenshot(data: str, viewport: tuple[int, int]) -> np.ndarray:
-    """Base64 PNG or JPEG from CDP to an RGB array of the viewport's size."""
+def decode_screenshot(data: str, size: tuple[int, int]) -> np.ndarray:
+    """Base64 PNG or JPEG from CDP to an RGB array of `size` (width, height) device pixels."""
     image = cv2.imdecode(np.frombuffer(base64.b64decode(data), np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise RenderAborted(RenderStatus.ERROR, "the browser returned an undecodable screenshot")
-    width, height = viewport
+    width, height = size
     if image.shape[:2] != (height, width):
         image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
@@ -129,7 +129,8 @@ class BrowserWorker:
         assert browser is not None
         width, height = viewport
         context = await browser.new_context(
-            viewport={"width": width, "height": height}, device_scale_factor=1, locale="en-US", timezone_id="UTC",
+            viewport={"width": width, "height": height}, device_scale_factor=self.config.scale_for(viewport),
+            locale="en-US", timezone_id="UTC",
             color_scheme="light", service_workers="block", accept_downloads=False,
         )
         tab = _Tab(browser, context, viewport)
@@ -201,12 +202,13 @@ class BrowserWorker:
         viewport: tuple[int, int],
         interactions: Sequence[Interaction] = (),
     ) -> RenderResult:
-        width, height = viewport
+        width, height = self.config.frame_size(viewport)
         n_frames = max(1, int(round(duration_s * fps)))
         timestamps = np.arange(n_frames, dtype=np.float64) / fps
         result = RenderResult(
             frames=np.zeros((0, height, width, 3), np.uint8), timestamps=timestamps[:0],
-            status=RenderStatus.OK, fps=float(fps), viewport=(width, height),
+            status=RenderStatus.OK, fps=float(fps), viewport=(int(viewport[0]), int(viewport[1])),
+            raster_scale=self.config.scale_for(viewport),
         )
         started = time.perf_counter()
         if page.size_bytes > self.config.max_page_bytes:
@@ -267,7 +269,7 @@ class _RenderRun:
         self.network_at_last_shot: tuple[int, int] = (-1, -1)
 
     async def frames_array(self) -> np.ndarray:
-        width, height = self.viewport
+        width, height = self.config.frame_size(self.viewport)
         decoded = []
         for pending in self.frames:
             try:
@@ -422,7 +424,8 @@ class _RenderRun:
         if data != self.last_screenshot or self.last_frame is None:
             self.static = False
             self.last_screenshot = data
-            self.last_frame = asyncio.get_running_loop().run_in_executor(None, decode_screenshot, data, self.viewport)
+            self.last_frame = asyncio.get_running_loop().run_in_executor(None, decode_screenshot, data,
+                                                                             self.config.frame_size(self.viewport))
             return self.last_frame
         # A canvas redrawn unchanged every frame reports damage forever: stop probing after a few false alarms.
         self.false_damage += self.static
