@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from v2c.envs.config import EnvConfig
 from v2c.rewards import RewardConfig
 from v2c.render import LocalRendererPool, RenderBackend, RenderConfig
 
@@ -173,7 +174,7 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
 
     from .tiny_vlm import resolve_model
     from .trl_dataset import DatasetConfig, build_dataset
-    from .trl_env import ToolEnvConfig, log_env_metrics, make_tool_env_factory
+    from .trl_env import log_env_metrics, make_tool_env_factory
     from .trl_rewards import make_reward_funcs
 
     args = args if args is not None else grpo_config(cfg)
@@ -195,9 +196,9 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
     processor = AutoProcessor.from_pretrained(path)
     extra: dict[str, Any] = {}
     if cfg.multi_turn:
-        env_config = ToolEnvConfig(fps=cfg.fps, max_frames=cfg.max_frames, frame_size=tuple(cfg.frame_size),
-                                   reward_config=reward_config)
-        extra["environment_factory"] = make_tool_env_factory(env_config, renderer=renderer)
+        env_config = EnvConfig(obs_fps=cfg.fps, max_frames=cfg.max_frames, clip_max_frames=cfg.max_frames,
+                               obs_size=tuple(cfg.frame_size))
+        extra["environment_factory"] = make_tool_env_factory(env_config, renderer=renderer, reward_config=reward_config)
         reward_funcs: list[Any] = [log_env_metrics]
     else:
         reward_funcs = make_reward_funcs(reward_config, renderer=renderer, components=cfg.components(),

@@ -15,6 +15,10 @@ this order:
    tag), else raw text from `<!doctype`/`<html` to `</html>`, else any text that contains an HTML
    element.
 Anything else is **invalid**, with a reason the env puts in `feedback`.
+
+`parse_answer(text, task)` reads a model's answer on a task: the grammar above, then, for
+word-answered tasks (`template:pick`), the task's answer format (`v2c.envs.tasks.answers`) turns
+the words into the page they stand for. `page_for_answer` is the page of a one-shot answer.
 """
 from __future__ import annotations
 
@@ -22,6 +26,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Union
+
+from v2c.render import Page
+
+from .tasks.answers import template_page
+from .tasks.task import Task
 
 _FENCE = re.compile(r"```([\w+-]*)[ \t]*\n(.*?)```", re.DOTALL)
 _TOOL = re.compile(r"<(tool|tool_call)>(.*?)</\1>", re.DOTALL)
@@ -95,6 +104,22 @@ def parse_action(text: Any) -> Action:
         return Code(html)
     return Invalid("no HTML, clip request, patch or 'finish' found in the action "
                    f"(starts with {stripped[:60]!r})")
+
+
+def parse_answer(text: Any, task: Task) -> Action:
+    """`parse_action`, and where that finds nothing, the task's template answer (e.g. `teal 1.5`) as its page."""
+    action = parse_action(text)
+    if isinstance(action, Invalid) and isinstance(text, str):
+        page = template_page(task, text)
+        if page is not None:
+            return Code(page.html)
+    return action
+
+
+def page_for_answer(task: Task, text: str) -> Page | None:
+    """The page a one-shot answer stands for on `task` (code, or a template's words); None when it has none."""
+    action = parse_answer(text, task)
+    return Page(html=action.html) if isinstance(action, Code) else None
 
 
 def _unwrap(text: str) -> str:

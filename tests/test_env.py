@@ -151,6 +151,49 @@ def test_vector_envs(asynchronous, pool):
         vector.close()
 
 
+def test_template_tasks_work_in_gym_make(pool):
+    environment = gym.make("v2c/VideoToCode-v0", tasks="template:pick", renderer=pool, **SMALL)
+    _, info = environment.reset(options={"task_id": "pick-0-7"})
+    task = environment.unwrapped.task
+    assert info["task_id"] == "pick-0-7" and task.metadata["answer_format"] == "pick"
+    _, reward, _, _, info = environment.step(task.metadata["answer"])  # the answer in words, e.g. `teal 1.5`
+    assert info["action_type"] == "code" and reward > 0.99
+    obs, reward, *_ = environment.step("no colour here")
+    assert reward == pytest.approx(-0.05) and "Invalid action" in obs["feedback"]
+
+
+def test_feedback_names_blocked_requests_page_errors_and_every_score(pool):
+    environment = gym.make("v2c/Interaction-v0", renderer=pool, reveal_scores=True, **SMALL)
+    environment.reset(seed=0)
+    oracle = environment.unwrapped.task.cheat().html
+    broken = oracle.replace("</body>", "<img src='https://cdn.example.com/x.png'><script>undefinedCall()</script></body>")
+    obs, _, _, _, info = environment.step(broken)
+    feedback = obs["feedback"]
+    assert "blocked request: https://cdn.example.com/x.png" in feedback and "page error:" in feedback
+    breakdown = info["reward_breakdown"]
+    assert set(breakdown["scores"]) == {"appearance", "temporal", "functional"}
+    for name, value in {**breakdown["scores"], "total": breakdown["total"]}.items():
+        assert f"{name} {value:.3f}" in feedback
+
+
+def test_clips_over_the_frame_cap_are_sampled_evenly_and_budgets_hold(pool):
+    environment = gym.make("v2c/Animation-v0", renderer=pool, **{**SMALL, "clip_max_frames": 5, "clip_budget": 2})
+    environment.reset(seed=1)
+    obs, *_ = environment.step('{"segments": [{"start": 0, "end": 1}], "fps": 10}')
+    assert obs["clip_timestamps"][:5] == pytest.approx([0.0, 0.2, 0.5, 0.8, 1.0])  # 11 frames in range, 5 shown
+    assert "an even sample of the 11 frames" in obs["feedback"]
+    environment.step('{"segments": [{"start": 0, "end": 0.2}]}')
+    obs, reward, *_ = environment.step('{"segments": [{"start": 0, "end": 0.2}]}')
+    assert reward == pytest.approx(-0.05) and "Clip budget spent" in obs["feedback"]
+    obs, reward, _, truncated, info = environment.step("finish")
+    assert not truncated and info["action_type"] == "finish"
+    environment.reset(seed=1)
+    for _ in range(SMALL["max_steps"]):
+        *_, truncated, _ = environment.step("nonsense")
+    obs, reward, _, truncated, info = environment.step("nonsense")  # past the budget: refused, not counted
+    assert truncated and info["action_type"] == "refused" and reward == 0.0 and int(obs["step"]) == SMALL["max_steps"]
+
+
 def test_scripted_baselines_rank_as_expected(env):
     from v2c.agents import make_baseline
     from v2c.agents.rollout import run_episode

@@ -168,6 +168,13 @@ def test_task_browser_previews_tasks_scores_oracles_and_keeps_broken_tasks(task_
     assert html.count("class='card'") == 3 and "<script" not in html
 
 
+def test_task_browser_shows_the_template_family(pool) -> None:
+    browser = TaskBrowser("template:pick?seed=1", limit=1, renderer=pool)
+    card = browser.cards[0]
+    assert browser.source_name == "template:pick" and card["id"] == "pick-1-0" and card["error"] is None
+    assert card["oracle"]["total"] > 0.99 and card["metadata"]["answer_format"] == "pick"
+
+
 def test_task_browser_reports_what_a_loader_skipped(pool) -> None:
     browser = TaskBrowser(Path(__file__).parent / "fixtures" / "anim2code", oracle_score=False, renderer=pool)
     assert len(browser.cards) == 2 and all(c["oracle"] is None for c in browser.cards)

@@ -35,8 +35,10 @@ __all__ = [
     "Video",
     "VideoError",
     "clip",
+    "evenly_spaced",
     "read_video",
     "resample",
+    "subsample",
     "write_video",
 ]
 
@@ -238,6 +240,19 @@ def resample(video: Video, fps: float) -> Video:
     targets = t0 + np.arange(count, dtype=np.float64) / fps
     idx = _hold_indices(video.timestamps, targets)
     return Video(video.frames[idx], targets, float(fps))
+
+
+def evenly_spaced(count: int, most: int) -> np.ndarray:
+    """Indices of at most `most` of `count` items, evenly spaced, the first and the last included."""
+    if count <= 0 or most <= 0:
+        return np.zeros(0, dtype=int)
+    return np.unique(np.linspace(0, count - 1, min(most, count)).round().astype(int))
+
+
+def subsample(video: Video, max_frames: int) -> Video:
+    """At most `max_frames` of the video's frames, evenly spaced (with their own timestamps)."""
+    keep = evenly_spaced(len(video), max_frames)
+    return Video(video.frames[keep], video.timestamps[keep], video.fps)
 
 
 def resize_frames(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
