@@ -72,11 +72,12 @@ class EpisodeCore:
             video = render_reference(task, self.scorer.renderer)
             prepared = self.scorer.prepare(task.to_reference(video=video))
         self.task, self.prepared = task, prepared
-        # Clips come from the recording at its own rate when there is one, else the rendered reference.
-        if task.video is not None:
-            self.source_video = video if video is not None else task.load_video()
-        else:
-            self.source_video = Video(prepared.frames, np.arange(len(prepared.frames)) / task.fps, task.fps)
+        # Clips come at the source rate: the recording, or the reference rendered at the task's fps. The
+        # prepared frames are at the scorer's comparison rate (`RewardConfig.score_fps`), which may be lower.
+        if video is None and task.video is not None:
+            video = task.load_video()
+        self.source_video = video if video is not None else Video(
+            prepared.frames, np.arange(len(prepared.frames)) / prepared.clip.fps, prepared.clip.fps)
         self.code = ""
         self.best_total = 0.0
         self.submission_totals: list[float] = []
@@ -84,10 +85,11 @@ class EpisodeCore:
         self.clips_used = 0
         self.clip_frames_used = 0
         self.last_candidate: np.ndarray | None = None
-        """The last rendered candidate's frames at the task's fps, resized to `obs_size`."""
+        """The last rendered candidate's frames at the comparison rate (`frame_fps`), resized to `obs_size`."""
         self.last_clip: Video | None = None
         self._last_breakdown: RewardBreakdown | None = None
-        self.episode = Episode(task=task.to_dict(), reference_frames=self.resize(prepared.frames), fps=task.fps)
+        self.episode = Episode(task=task.to_dict(), reference_frames=self.resize(prepared.frames),
+                               fps=prepared.clip.fps)
         return feedback.intro_text(task, self.config.clip_budget)
 
     @property
@@ -189,15 +191,22 @@ class EpisodeCore:
 
     # ------------------------------------------------------------------ frames
 
+    @property
+    def frame_fps(self) -> float:
+        """The rate of the prepared reference's frames and of every candidate render (`RewardScorer.compare_fps`)."""
+        if self.prepared is None:
+            raise RuntimeError("no episode: call reset(task) first")
+        return self.prepared.clip.fps
+
     def resize(self, frames: np.ndarray) -> np.ndarray:
         """Frames at `obs_size` (area-averaged)."""
         return resize_frames(frames, self.config.obs_size)
 
     def coarse(self, frames: np.ndarray) -> Video:
-        """Frames at the task's fps as the coarse pass: `obs_fps`, at most `max_frames` (evenly spaced), resized."""
-        task, cfg = self._require_task(), self.config
-        coarse = subsample(resample(Video(frames, np.arange(len(frames)) / task.fps, task.fps), cfg.obs_fps),
-                           cfg.max_frames)
+        """Frames at the comparison rate (the reference's and the renders') as the coarse pass: `obs_fps`, at
+        most `max_frames` (evenly spaced), resized."""
+        cfg, fps = self.config, self.frame_fps
+        coarse = subsample(resample(Video(frames, np.arange(len(frames)) / fps, fps), cfg.obs_fps), cfg.max_frames)
         return Video(self.resize(coarse.frames), coarse.timestamps, coarse.fps)
 
     # ------------------------------------------------------------------ bookkeeping

@@ -192,7 +192,7 @@ class VideoToCodeEnv(gym.Env):
                     f"best {core.best_total:.3f}" + (f" last {last.action_type} reward {last.reward:.3f}: "
                                                      f"{last.feedback}" if last else ""))
         # rgb_array: reference | candidate at the current time, which advances one frame per call.
-        k = int(round(self.render_t * self.task.fps)) % len(self.prepared.frames)
+        k = int(round(self.render_t * core.frame_fps)) % len(self.prepared.frames)
         self.render_t += 1.0 / self.metadata["render_fps"]
         reference = core.resize(self.prepared.frames[k:k + 1])[0]
         candidate = (core.last_candidate[min(k, len(core.last_candidate) - 1)] if core.last_candidate is not None
