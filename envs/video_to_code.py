@@ -12,7 +12,7 @@ from gymnasium import spaces
 from v2c.rewards import RewardConfig, RewardScorer
 from v2c.rewards.scorer import PreparedReference
 from v2c.render import Page, RenderBackend
-from v2c.video import Video, clip, resample
+from v2c.video import Video, clip, clip_length, resample
 
 from .actions import ClipRequest, Code, Finish, Patch, action_type, apply_patch, parse_action
 from .config import EnvConfig
@@ -26,6 +26,8 @@ MAX_ACTION_CHARS = 400_000
 # check (and any equality test on observations) fail for identical episodes.
 PAD_TIME = -1.0
 MAX_TIME = 86_400.0
+# Ranges of a clip request named in its feedback and episode record (a request may hold thousands).
+_LISTED_SEGMENTS = 8
 
 
 class VideoToCodeEnv(gym.Env):
@@ -40,7 +42,7 @@ class VideoToCodeEnv(gym.Env):
     ## Action Space
     `Unicode`: one string, parsed by `v2c.envs.actions.parse_action` (chatter around it is ignored):
     - a clip request `{"segments": [{"start": s, "end": e}], "fps": N}` (seconds; bare, in
-      `<tool>…</tool>` or a fenced block): the ranges at N fps (default the reference's own rate);
+      `<tool>…</tool>` or a fenced block): the ranges at N fps (default and maximum: the video's own rate);
     - code: an HTML document, in a ```html block or raw;
     - a patch to the current code: `<<<<<<< SEARCH / ======= / >>>>>>> REPLACE` blocks or a unified diff;
     - `finish`.
@@ -48,8 +50,12 @@ class VideoToCodeEnv(gym.Env):
     ## Observation Space
     `Dict`:
     - `video` uint8 (max_frames, H, W, 3): the reference at `obs_fps` (2 fps: the papers' coarse
-      pass), evenly subsampled to `max_frames`, zero-padded; `video_timestamps` float (NaN where padded);
-    - `clip` uint8 (clip_max_frames, H, W, 3) and `clip_timestamps`: the latest clip request's frames;
+      pass), evenly subsampled to `max_frames`, zero-padded; `video_timestamps` float seconds, −1 where padded
+      (not NaN: NaN != NaN would make identical observations compare unequal, failing Gymnasium's
+      determinism checks);
+    - `clip` uint8 (clip_max_frames, H, W, 3) and `clip_timestamps` (−1 where padded): the latest clip
+      request's frames. Ranges are cut to the video and the rate to the video's own (above it frames
+      would only repeat), so a request costs at most `clip_max_frames` frames whatever its numbers;
     - `candidate` and `candidate_timestamps`: the last rendered candidate, sampled like `video`;
     - `feedback` (Unicode): parse and render errors, budgets, and with `reveal_scores` the reward breakdown;
     - `step` int: actions taken so far.
@@ -194,25 +200,33 @@ class VideoToCodeEnv(gym.Env):
         cfg = self.config
         if self.clips_used >= cfg.clip_budget:
             return -cfg.format_penalty, f"Clip budget spent ({cfg.clip_budget} per episode)."
-        fps = request.fps or self.source_video.fps
-        frames, stamps = [], []
-        for segment in request.segments:
-            part = clip(self.source_video, segment.start, segment.end, fps=fps)
-            frames.append(part.frames)
-            stamps.append(part.timestamps)
-        frames_all = np.concatenate(frames) if frames else np.zeros((0, 1, 1, 3), np.uint8)
-        stamps_all = np.concatenate(stamps) if stamps else np.zeros(0)
+        source = self.source_video
+        # Clamped before any frame is touched, so a request costs what its answer holds whatever its
+        # numbers: ranges end where the video does (clip_length is arithmetic), and the rate is at
+        # most the recording's own, above which sample-and-hold would only repeat frames.
+        fps = min(request.fps or source.fps, source.fps)
         room = min(cfg.clip_max_frames, cfg.clip_frame_budget - self.clip_frames_used)
-        dropped = max(0, len(frames_all) - room)
-        frames_all, stamps_all = frames_all[:room], stamps_all[:room]
+        parts, requested, taken = [], 0, 0
+        for segment in request.segments:
+            requested += clip_length(source, segment.start, segment.end, fps)
+            if taken < room:
+                part = clip(source, segment.start, segment.end, fps=fps, max_frames=room - taken)
+                parts.append(part)
+                taken += len(part)
+        frames_all = np.concatenate([p.frames for p in parts]) if taken else np.zeros((0, 1, 1, 3), np.uint8)
+        stamps_all = np.concatenate([p.timestamps for p in parts]) if taken else np.zeros(0)
         self.clips_used += 1
-        self.clip_frames_used += len(frames_all)
+        self.clip_frames_used += taken
         self.last_clip = (self._resize(frames_all), stamps_all)
         record.clip_frames, record.clip_timestamps = self.last_clip
-        record.clip_segments = [(s.start, s.end) for s in request.segments]
-        ranges = ", ".join(f"{s.start:g}-{s.end:g}s" for s in request.segments)
-        note = f" ({dropped} frames over the cap were dropped)" if dropped else ""
-        return -cfg.clip_cost, (f"Clip: {len(frames_all)} frames of {ranges} at {fps:g} fps{note}. "
+        record.clip_segments = [(s.start, s.end) for s in request.segments[:_LISTED_SEGMENTS]]
+        ranges = ", ".join(f"{s.start:g}-{s.end:g}s" for s in request.segments[:_LISTED_SEGMENTS])
+        if len(request.segments) > _LISTED_SEGMENTS:
+            ranges += f" and {len(request.segments) - _LISTED_SEGMENTS} more ranges"
+        rate = f"{fps:g} fps" + (f" (asked {request.fps:g}; clips come at most at the video's own rate)"
+                                 if request.fps and request.fps > fps else "")
+        note = f" ({requested - taken} frames over the cap were dropped)" if requested > taken else ""
+        return -cfg.clip_cost, (f"Clip: {taken} frames of {ranges} at {rate}{note}. "
                                 f"{cfg.clip_budget - self.clips_used} clip requests left.")
 
     def _code(self, parsed: Code | Patch, record: EpisodeStep, info: dict[str, Any]) -> tuple[float, str]:

@@ -39,6 +39,8 @@ document.addEventListener('DOMContentLoaded', () => {
   (document.head || document.documentElement).appendChild(s);
 });
 """
+_DOCUMENT_LOADED = """() => document.readyState === 'complete' ? null
+  : new Promise(loaded => window.addEventListener('load', () => loaded(null), {once: true}))"""
 _CAPTURE_RETRIES = 5
 _FALSE_DAMAGE_LIMIT = 3
 _LOCAL_REFUSAL = "Not allowed to load local resource:"
@@ -214,6 +216,7 @@ class BrowserWorker:
                 f"page is {page.size_bytes} bytes, over the {self.config.max_page_bytes}-byte limit"
             )
             return result
+        result.repairs = page.repairs
         run = _RenderRun(self, page, timestamps, viewport, sorted(interactions, key=lambda s: s.t), result)
         try:
             await asyncio.wait_for(run.execute(), self.config.render_timeout_s)
@@ -315,11 +318,15 @@ class _RenderRun:
             self.document_served = True
         if url.startswith(ORIGIN):
             path = unquote(urlsplit(url).path).lstrip("/") or "index.html"
-            body = self.page_source.html if path == "index.html" else self.page_source.files.get(path)
-            if body is None:
+            file = self.page_source.served.get(path)
+            if file is None:
                 await route.fulfill(status=404, body=f"{path} is not part of this page")
                 return
-            await route.fulfill(status=200, body=body, content_type=mimetypes.guess_type(path)[0] or "application/octet-stream")
+            content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            # Text was encoded as UTF-8 (Page.served): saying so keeps a page without <meta charset>
+            # from being decoded as windows-1252, the default for an en-US browser.
+            await route.fulfill(status=200, body=file.body,
+                                content_type=f"{content_type}; charset=utf-8" if file.text else content_type)
             return
         # Off the loop thread: a generated picsum image can take a few hundred ms.
         response = await asyncio.to_thread(network.resolve, url)
@@ -351,8 +358,13 @@ class _RenderRun:
         page.on("requestfailed", lambda _: self._network_event(-1))
         self.cdp = await self._bounded(PageConnection.open(self.worker.process.ws_endpoint, tab.target_id),
                                        self.config.load_timeout_s, "connecting to the page")
-        await self._bounded(page.goto(ORIGIN + "index.html", wait_until="load"), self.config.load_timeout_s,
+        # Not goto(wait_until="load"): a page that navigates while loading (`location.href = ...` in an
+        # inline script, a form that submits itself) keeps its document (the navigation is refused in
+        # _route), but Playwright files that document's load event under the refused navigation and
+        # would wait for it until the load timeout. The document's own load event is the one that counts.
+        await self._bounded(page.goto(ORIGIN + "index.html", wait_until="commit"), self.config.load_timeout_s,
                             "loading the page")
+        await self._bounded(page.evaluate(_DOCUMENT_LOADED), self.config.load_timeout_s, "loading the page")
         await self._bounded(page.evaluate("document.fonts.ready.then(() => window.__v2c.settle())"),
                             self.config.load_timeout_s, "waiting for fonts and start-up scripts")
         timings["load"] = time.perf_counter() - clock
