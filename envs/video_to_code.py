@@ -26,6 +26,10 @@ MAX_ACTION_CHARS = 400_000
 # check (and any equality test on observations) fail for identical episodes.
 PAD_TIME = -1.0
 MAX_TIME = 86_400.0
+# Prepared references the env's scorer keeps: one per episode is used, a few more serve a GRPO group
+# or a small task set coming back. A prepared 2 s reference at 512x384 and 10 fps holds ~27 MB
+# (measured), so the scorer's own default of 64 could hold 1.7 GB per env.
+REFERENCE_CACHE_SIZE = 4
 # Ranges of a clip request named in its feedback and episode record (a request may hold thousands).
 _LISTED_SEGMENTS = 8
 
@@ -102,7 +106,7 @@ class VideoToCodeEnv(gym.Env):
         self.render_mode = render_mode
         self.metadata = {**self.metadata, "render_fps": self.config.obs_fps}
         self.source = load_tasks(tasks) if not isinstance(tasks, list) else load_tasks(list(tasks))
-        self.scorer = RewardScorer(reward_config or RewardConfig(), renderer=renderer)
+        self.scorer = RewardScorer(reward_config or RewardConfig(), renderer=renderer, cache_size=REFERENCE_CACHE_SIZE)
         self._renderer = renderer
         width, height = self.config.obs_size
         frames = (self.config.max_frames, height, width, 3)
