@@ -254,6 +254,7 @@ class VideoToCodeEnv(gym.Env):
         problems = [f"render {rendered.status.value}: {rendered.reason}"] if not rendered.ok else []
         problems += [f"page error: {e}" for e in rendered.page_errors[:3]]
         problems += [f"blocked request: {u}" for u in rendered.blocked_requests[:3]]
+        problems += [f"text repaired: {note}" for note in rendered.repairs]
         problems += [f"{g.name}: {g.reason}" for g in breakdown.gates]
         scores = (f" Scores: appearance {breakdown.appearance:.3f}, temporal {breakdown.temporal:.3f}"
                   + (f", functional {breakdown.functional:.3f}" if breakdown.functional is not None else "")
