@@ -23,7 +23,7 @@ import numpy as np
 from v2c.rewards import RewardBreakdown, RewardScorer
 from v2c.rewards.scorer import PreparedReference
 from v2c.render import Page, RenderResult
-from v2c.video import Video, clip, evenly_spaced, resample, resize_frames, subsample
+from v2c.video import Video, clip_sample, resample, resize_frames, subsample
 
 from . import feedback
 from .actions import Action, ClipRequest, Code, Finish, Invalid, Patch, action_type, apply_patch, parse_answer
@@ -141,21 +141,23 @@ class EpisodeCore:
         if room <= 0:
             return self._record(text, Outcome("clip", -cfg.format_penalty,
                                               f"Clip frame budget spent ({cfg.clip_frame_budget} frames per episode)."))
-        fps = request.fps or self.source_video.fps
-        parts = [clip(self.source_video, s.start, s.end, fps=fps) for s in request.segments]
-        frames = np.concatenate([p.frames for p in parts])
-        stamps = np.concatenate([p.timestamps for p in parts])
+        # Clamped before any frame is touched, so a request costs what its answer holds whatever its numbers:
+        # the rate is at most the source's own (above it sample-and-hold only repeats frames), ranges end
+        # where the video does, and only the frames of the even sample are gathered (`clip_sample`).
+        source = self.source_video
+        fps = min(request.fps or source.fps, source.fps)
+        ranges = [(s.start, s.end) for s in request.segments]
+        picked, available = clip_sample(source, ranges, fps, room)
         self.clips_used += 1
-        segments = [(s.start, s.end) for s in request.segments]
-        if len(frames) == 0:
+        segments = ranges[:feedback.MAX_LISTED_RANGES]
+        if available == 0:
             return self._record(text, Outcome("clip", -cfg.clip_cost, (
-                f"No frames in {', '.join(f'{a:g}-{b:g} s' for a, b in segments)} "
-                f"(the video lasts {task.duration_s:g} s). {cfg.clip_budget - self.clips_used} clip requests left.")),
-                clip_segments=segments)
-        keep = evenly_spaced(len(frames), room)
-        self.clip_frames_used += len(keep)
-        self.last_clip = Video(self.resize(frames[keep]), stamps[keep], fps)
-        words = feedback.clip_text(segments, fps, stamps[keep], len(frames), cfg.clip_budget - self.clips_used)
+                f"No frames in {feedback.ranges_text(ranges)} (the video lasts {task.duration_s:g} s). "
+                f"{cfg.clip_budget - self.clips_used} clip requests left.")), clip_segments=segments)
+        self.clip_frames_used += len(picked)
+        self.last_clip = Video(self.resize(picked.frames), picked.timestamps, fps)
+        words = feedback.clip_text(ranges, fps, picked.timestamps, available, cfg.clip_budget - self.clips_used,
+                                   asked_fps=request.fps)
         return self._record(text, Outcome("clip", -cfg.clip_cost, words, clip=self.last_clip), clip_segments=segments)
 
     def submit(self, submission: Code | Patch | Action | str, text: Any = None) -> Outcome:

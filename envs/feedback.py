@@ -17,6 +17,8 @@ from .tasks.task import Task
 
 MAX_LISTED = 3
 """Page errors (and blocked requests) quoted per submission: enough to act on, short enough for a prompt."""
+MAX_LISTED_RANGES = 8
+"""Ranges of a clip request named in its feedback and episode record (a request may hold thousands)."""
 
 
 def scores_text(breakdown: RewardBreakdown) -> str:
@@ -30,6 +32,7 @@ def problems(breakdown: RewardBreakdown, rendered: RenderResult) -> list[str]:
     found = [f"render {rendered.status.value}: {rendered.reason}"] if not rendered.ok else []
     found += [f"page error: {e}" for e in rendered.page_errors[:MAX_LISTED]]
     found += [f"blocked request: {u}" for u in rendered.blocked_requests[:MAX_LISTED]]
+    found += [f"text repaired: {note}" for note in rendered.repairs]
     found += [f"{g.name}: {g.reason}" for g in breakdown.gates]
     return found
 
@@ -59,14 +62,23 @@ def coarse_text(timestamps: np.ndarray, fps: float, duration_s: float) -> str:
             f"(the video lasts {duration_s:g} s).")
 
 
+def ranges_text(segments: Sequence[tuple[float, float]]) -> str:
+    """`0-1 s, 2-3 s`, naming at most `MAX_LISTED_RANGES` ranges."""
+    text = ", ".join(f"{start:g}-{end:g} s" for start, end in segments[:MAX_LISTED_RANGES])
+    more = len(segments) - MAX_LISTED_RANGES
+    return text + (f" and {more} more ranges" if more > 0 else "")
+
+
 def clip_text(segments: Sequence[tuple[float, float]], fps: float, timestamps: np.ndarray, available: int,
-              clips_left: int) -> str:
+              clips_left: int, asked_fps: float | None = None) -> str:
     """The feedback on a clip: its ranges, rate and frame times; how many were left out; requests left."""
-    ranges = ", ".join(f"{start:g}-{end:g} s" for start, end in segments)
     shown = len(timestamps)
+    rate = f"{fps:g} fps" + (f" (asked {asked_fps:g}: clips come at most at the video's own rate)"
+                             if asked_fps and asked_fps > fps else "")
     note = f" (an even sample of the {available} frames in range: the cap is reached)" if shown < available else ""
-    return (f"Clip {ranges} at {fps:g} fps: {shown} frames at {times_text(timestamps)}{note}. "
+    return (f"Clip {ranges_text(segments)} at {rate}: {shown} frames at {times_text(timestamps)}{note}. "
             f"{clips_left} clip requests left.")
 
 
-__all__ = ["clip_text", "coarse_text", "intro_text", "problems", "scores_text", "submission_text", "times_text"]
+__all__ = ["clip_text", "coarse_text", "intro_text", "problems", "ranges_text", "scores_text", "submission_text",
+           "times_text"]

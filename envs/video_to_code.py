@@ -23,6 +23,10 @@ from .tasks import Task, TaskSource, load_tasks
 # check (and any equality test on observations) fail for identical episodes.
 PAD_TIME = -1.0
 MAX_TIME = 86_400.0
+# Prepared references the env's scorer keeps: one per episode is used, a few more serve a GRPO group
+# or a small task set coming back. A prepared 2 s reference at 512x384 and 10 fps holds ~27 MB
+# (measured), so the scorer's own default of 64 could hold 1.7 GB per env.
+REFERENCE_CACHE_SIZE = 4
 
 
 class VideoToCodeEnv(gym.Env):
@@ -37,7 +41,7 @@ class VideoToCodeEnv(gym.Env):
     ## Action Space
     `Unicode`: one string, parsed by `v2c.envs.actions.parse_answer` (chatter around it is ignored):
     - a clip request `{"segments": [{"start": s, "end": e}], "fps": N}` (seconds; bare, in
-      `<tool>…</tool>` or a fenced block): the ranges at N fps (default the reference's own rate);
+      `<tool>…</tool>` or a fenced block): the ranges at N fps (default and maximum: the video's own rate);
     - code: an HTML document, in a ```html block or raw;
     - a patch to the current code: `<<<<<<< SEARCH / ======= / >>>>>>> REPLACE` blocks or a unified diff;
     - `finish`;
@@ -46,9 +50,12 @@ class VideoToCodeEnv(gym.Env):
     ## Observation Space
     `Dict`:
     - `video` uint8 (max_frames, H, W, 3): the reference at `obs_fps` (2 fps: the papers' coarse
-      pass), evenly subsampled to `max_frames`, zero-padded; `video_timestamps` float (-1 where padded);
-    - `clip` uint8 (clip_max_frames, H, W, 3) and `clip_timestamps`: the latest clip request's frames
-      (a range with more frames than the cap is sampled evenly);
+      pass), evenly subsampled to `max_frames`, zero-padded; `video_timestamps` float seconds, −1 where padded
+      (not NaN: NaN != NaN would make identical observations compare unequal, failing Gymnasium's
+      determinism checks);
+    - `clip` uint8 (clip_max_frames, H, W, 3) and `clip_timestamps` (−1 where padded): the latest clip
+      request's frames. Ranges are cut to the video and the rate to the video's own (above it frames
+      would only repeat), so a request costs at most `clip_max_frames` frames whatever its numbers;
     - `candidate` and `candidate_timestamps`: the last rendered candidate, sampled like `video`;
     - `feedback` (Unicode): parse errors, render status, page errors, blocked requests, gates, budgets, and
       with `reveal_scores` every score and the total (`v2c.envs.feedback`);
@@ -98,7 +105,8 @@ class VideoToCodeEnv(gym.Env):
         self.render_mode = render_mode
         self.metadata = {**self.metadata, "render_fps": self.config.obs_fps}
         self.source = load_tasks(tasks)
-        self.core = EpisodeCore(RewardScorer(reward_config or RewardConfig(), renderer=renderer), self.config)
+        self.core = EpisodeCore(RewardScorer(reward_config or RewardConfig(), renderer=renderer,
+                                              cache_size=REFERENCE_CACHE_SIZE), self.config)
         width, height = self.config.obs_size
         frames = (self.config.max_frames, height, width, 3)
         clip_frames = (self.config.clip_max_frames, height, width, 3)

@@ -78,7 +78,7 @@ __all__ = [
 ]
 
 TEMPORAL_BACKENDS = ("flow", "lk", "cotracker3")
-"""Names `RewardConfig.temporal_backend` accepts; the first is the default."""
+"""Names `RewardConfig.backends["temporal"]` accepts; the first is the default."""
 
 
 class TemporalBackend(Protocol):

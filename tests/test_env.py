@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import gymnasium as gym
 import numpy as np
@@ -49,6 +50,41 @@ def test_clip_request_returns_the_range_at_the_requested_rate(env):
     assert stamps == pytest.approx([0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
     assert obs["clip"][: len(stamps)].any() and not obs["clip"][len(stamps):].any()
     assert "clip requests left" in obs["feedback"]
+
+
+HOSTILE_CLIPS = {
+    "a range of 1e12 s at 1000 fps": '{"segments": [{"start": 0, "end": 1e12}], "fps": 1000}',
+    "infinite range and rate": '{"segments": [{"start": 0, "end": Infinity}], "fps": Infinity}',
+    "a range past the end": '{"segments": [{"start": 1e300, "end": 1e308}], "fps": 1e308}',
+    "fifteen thousand ranges": '{"segments": [' + ", ".join(['{"start": 0, "end": 1e12}'] * 15_000) + '], "fps": 1e9}',
+    "NaN": '{"segments": [{"start": NaN, "end": 1}]}',
+    "negative": '{"segments": [{"start": -5, "end": 1}]}',
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_CLIPS))
+def test_a_clip_request_costs_what_its_answer_holds_whatever_its_numbers(env, name):
+    env.reset(seed=1)
+    started = time.perf_counter()
+    obs, reward, *_, info = env.step(HOSTILE_CLIPS[name])
+    elapsed = time.perf_counter() - started
+    # A bound, not a benchmark: a step is a few ms; "1e12 s at 1000 fps" used to gather 3000 frames (7.7 s).
+    assert elapsed < 2.0, (name, elapsed)
+    stamps = obs["clip_timestamps"][obs["clip_timestamps"] >= 0]
+    assert len(stamps) <= SMALL["clip_max_frames"]
+    if name in ("NaN", "negative"):
+        assert info["action_type"] == "invalid" and "0 <= start <= end" in obs["feedback"]
+        return
+    assert info["action_type"] == "clip", obs["feedback"]
+    fps = env.unwrapped.source_video.fps
+    assert f"at {fps:g} fps" in obs["feedback"] and len(obs["feedback"]) < 500
+    if name == "a range past the end":
+        assert len(stamps) == 0 and "Clip: 0 frames" in obs["feedback"]
+    else:  # each range is the whole video at its own rate; what exceeds the cap is counted, not gathered
+        ranges = 15_000 if name == "fifteen thousand ranges" else 1
+        whole = np.arange(len(env.unwrapped.source_video)) / fps
+        assert stamps == pytest.approx(np.tile(whole, ranges)[:SMALL["clip_max_frames"]])
+        assert ("dropped" in obs["feedback"]) == (ranges * len(whole) > SMALL["clip_max_frames"])
 
 
 def test_patch_edits_the_current_code_and_bad_patches_are_explained(env):

@@ -78,8 +78,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     from v2c.rewards.config import RewardConfig
     from v2c.rewards.scorer import RewardScorer
 
+    from v2c.weights import require as require_weights
+
     if not Path(args.candidate).is_file():
         raise SystemExit(f"error: {args.candidate}: no such file")
+    require_weights(RewardConfig.named(args.config))  # missing weights: one message, before any work
     reference = load_reference(args)
     from v2c.render import LocalRendererPool, RenderConfig
 
@@ -150,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     from v2c.agents.cli import add_agent_parsers  # `v2c train` and `v2c eval`, implemented in agents/
 
     add_agent_parsers(sub)
+    from v2c import weights  # `v2c weights check|download`, implemented in v2c/weights.py
+
+    weights.add_arguments(sub.add_parser("weights", help="check or fetch the model weights of --config paper"))
     return parser
 
 
