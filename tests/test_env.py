@@ -12,6 +12,7 @@ from gymnasium.utils.env_checker import check_env
 import v2c.envs  # noqa: F401  (registers the ids)
 from v2c.envs.episode import Episode
 from v2c.envs.video_to_code import make_vector_env
+from v2c.video import evenly_spaced
 
 SMALL = {"max_steps": 4, "max_frames": 8, "clip_max_frames": 24, "obs_size": (128, 96)}
 
@@ -76,15 +77,17 @@ def test_a_clip_request_costs_what_its_answer_holds_whatever_its_numbers(env, na
         assert info["action_type"] == "invalid" and "0 <= start <= end" in obs["feedback"]
         return
     assert info["action_type"] == "clip", obs["feedback"]
-    fps = env.unwrapped.source_video.fps
-    assert f"at {fps:g} fps" in obs["feedback"] and len(obs["feedback"]) < 500
+    source = env.unwrapped.core.source_video
+    assert len(obs["feedback"]) < 500
     if name == "a range past the end":
-        assert len(stamps) == 0 and "Clip: 0 frames" in obs["feedback"]
-    else:  # each range is the whole video at its own rate; what exceeds the cap is counted, not gathered
+        assert len(stamps) == 0 and "No frames in" in obs["feedback"]
+    else:
+        assert f"at {source.fps:g} fps" in obs["feedback"]  # each range is the whole video at its own rate; the cap takes an even sample, gathered alone
         ranges = 15_000 if name == "fifteen thousand ranges" else 1
-        whole = np.arange(len(env.unwrapped.source_video)) / fps
-        assert stamps == pytest.approx(np.tile(whole, ranges)[:SMALL["clip_max_frames"]])
-        assert ("dropped" in obs["feedback"]) == (ranges * len(whole) > SMALL["clip_max_frames"])
+        whole = np.arange(len(source)) / source.fps
+        keep = evenly_spaced(ranges * len(whole), SMALL["clip_max_frames"])
+        assert stamps == pytest.approx(np.tile(whole, ranges)[keep])
+        assert ("an even sample" in obs["feedback"]) == (ranges * len(whole) > SMALL["clip_max_frames"])
 
 
 def test_patch_edits_the_current_code_and_bad_patches_are_explained(env):
