@@ -1,5 +1,7 @@
 """Renderer benchmark: speed against the usual recording baseline, determinism, and a soak test.
 
+(Over 400 lines: one script on purpose, CleanRL-style — the speed table, the determinism check and the soak read top to bottom.)
+
 What is measured, on the same pages in one run (a CSS-keyframes page with several moving boxes, a
 requestAnimationFrame canvas page, a text-heavy page with a transition), at 512x384 @ 10 fps and
 1024x768 @ 30 fps, 3 s each, for each frame format (`RenderConfig.frame_format`: png, the lossless

@@ -69,7 +69,7 @@ def time_each(scorer: RewardScorer, reference: Reference, pages: list[str],
     times, breakdowns = [], []
     for html in pages:
         if not cached:
-            scorer._cache.clear()
+            scorer.clear_cache()
         started = time.perf_counter()
         target = scorer.prepare(reference) if cached else reference
         breakdowns.append(scorer.score(target, Page(html)))

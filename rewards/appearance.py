@@ -1,5 +1,7 @@
 """Appearance score: how alike two animations look, frame by frame, after aligning them in time.
 
+(Over 400 lines: the two frame embedders — weight-free Lab/SSIM and DreamSim with its offline cache checks — and the DTW score they feed; the score is what ties them.)
+
 Animation2Code's appearance similarity, on numpy videos:
 
 1. each video is cropped to its own animated region and both crops are resized to one

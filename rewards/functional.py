@@ -1,5 +1,7 @@
 """Functional score: does the candidate page *behave* like the reference under the same interactions?
 
+(Over 400 lines: replay states, the per-step comparison of text, colour and size, and the score registered from them: one rule, read in one place.)
+
 Video2Code's functional replay, made deterministic for RL. The reference's interaction script is
 replayed on the candidate page; each step passes when the candidate's state after the step matches
 the reference's, and the score is the share of steps that pass (pages weigh equally, as in the

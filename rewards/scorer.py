@@ -12,13 +12,13 @@ import asyncio
 import hashlib
 import json
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
 
 from v2c.render import Interaction, Page, RenderBackend, RenderConfig, RenderResult, default_pool
+from v2c.memo import AsyncMemo
 from v2c.video import Video, resample, resize_frames
 
 from . import gates
@@ -95,9 +95,7 @@ class RewardScorer:
         self.config = config or RewardConfig()
         self._renderer = renderer
         self.scores: dict[str, Score] = {name: make_score(name, self.config) for name in self.config.weights}
-        self._cache: OrderedDict[str, PreparedReference] = OrderedDict()
-        self._cache_size = cache_size
-        self._preparing: dict[str, asyncio.Future] = {}
+        self._prepared: AsyncMemo[PreparedReference] = AsyncMemo(cache_size)
 
     @property
     def renderer(self) -> RenderBackend:
@@ -118,27 +116,12 @@ class RewardScorer:
 
     async def prepare_async(self, reference: Reference) -> PreparedReference:
         """The prepared reference, from the cache when this content was seen before."""
-        key = reference.key()
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        if key in self._preparing:  # a GRPO group asks for the same reference at once: prepare it once
-            return await asyncio.shield(self._preparing[key])
-        future = asyncio.get_running_loop().create_future()
-        self._preparing[key] = future
-        try:
-            prepared = await self._prepare_uncached(reference)
-            future.set_result(prepared)
-        except BaseException as error:
-            future.set_exception(error)
-            future.exception()  # retrieved here, so a failure with no other waiter is not reported twice
-            raise
-        finally:
-            del self._preparing[key]
-        self._cache[key] = prepared
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return prepared
+        # A GRPO group asks for the same reference at once: it is prepared once.
+        return await self._prepared.get(reference.key(), lambda: self._prepare_uncached(reference))
+
+    def clear_cache(self) -> None:
+        """Forget every prepared reference (the next candidate of each prepares it again)."""
+        self._prepared.clear()
 
     def prepare(self, reference: Reference) -> PreparedReference:
         return run_sync(self.prepare_async(reference))

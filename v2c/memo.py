@@ -31,6 +31,10 @@ class AsyncMemo(Generic[T]):
     def __contains__(self, key: Hashable) -> bool:
         return key in self._done
 
+    def clear(self) -> None:
+        """Forget every finished result (computations under way finish and are kept)."""
+        self._done.clear()
+
     async def get(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
         if key in self._done:
             self.hits += 1

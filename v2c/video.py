@@ -1,5 +1,7 @@
 """Video I/O: decode videos and frame folders into RGB arrays, retime them, encode them back.
 
+(Over 400 lines: reading, retiming, clipping and writing share the `Video` type and its timeline rules; split, each half would re-import the other.)
+
 Everything goes through PyAV (or Pillow for still images and GIF writing); torchvision.io is not
 used because its decoders do not load under the CPU torch build this project runs on.
 

@@ -1,5 +1,7 @@
 """Interactive widget families, each written twice: imperative DOM code and a state + render() loop.
 
+(Over 400 lines: eight widget families, each a short function written twice; a module per family would only add imports.)
+
 A family function draws the widget's content from `rng` at a difficulty and returns a `Widget`:
 shared markup and CSS (so both versions show the same pixels), the data the scripts read, the two
 scripts, and the user's steps (without times: `generator_interactions` spaces them out). The

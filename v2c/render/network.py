@@ -1,5 +1,7 @@
 """Hermetic network for rendered pages.
 
+(Over 400 lines: one routing table — page origin, vendored CDN copies, generated images, refusals — whose cases must be read together to see that nothing escapes.)
+
 The renderer routes every request a page makes through ``resolve(url)``:
 
 * CDN URLs of the front-end libraries generated pages use (React 18, Babel standalone, GSAP,

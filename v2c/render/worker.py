@@ -1,5 +1,7 @@
 """One browser and the render loop that drives it frame by frame in virtual time.
 
+(Over 400 lines: the render loop's phases — tab, load, clock, capture, interactions, cleanup — share one run's state and its time bounds.)
+
 A `BrowserWorker` renders one page at a time (CDP `beginFrame` calls on one browser must be
 serialised). Everything here is async and runs on the pool's event-loop thread; no Playwright
 object ever leaves that thread.
