@@ -98,6 +98,8 @@ class RewardScorer:
         self._cache: OrderedDict[str, PreparedReference] = OrderedDict()
         self._cache_size = cache_size
         self._preparing: dict[str, asyncio.Future] = {}
+        self.cache_stats = {"reference_hits": 0, "reference_misses": 0}
+        """Requests whose reference was already prepared (or being prepared), and references prepared."""
 
     @property
     def renderer(self) -> RenderBackend:
@@ -115,10 +117,13 @@ class RewardScorer:
         """The prepared reference, from the cache when this content was seen before."""
         key = reference.key()
         if key in self._cache:
+            self.cache_stats["reference_hits"] += 1
             self._cache.move_to_end(key)
             return self._cache[key]
         if key in self._preparing:  # a GRPO group asks for the same reference at once: prepare it once
+            self.cache_stats["reference_hits"] += 1
             return await asyncio.shield(self._preparing[key])
+        self.cache_stats["reference_misses"] += 1
         future = asyncio.get_running_loop().create_future()
         self._preparing[key] = future
         try:
