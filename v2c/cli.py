@@ -1,4 +1,4 @@
-"""The `v2c` command line: a thin layer over the library (render, score, demo, tasks, train, eval)."""
+"""The `v2c` command line: a thin layer over the library (render, score, demo, tasks, train, eval, serve)."""
 from __future__ import annotations
 
 import argparse
@@ -159,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     from v2c.agents.cli import add_agent_parsers  # `v2c train` and `v2c eval`, implemented in agents/
 
     add_agent_parsers(sub)
+    from v2c.server.cli import add_serve_parser  # `v2c serve`, implemented in v2c/server/
+
+    add_serve_parser(sub)
     return parser
 
 
