@@ -80,8 +80,11 @@ class RowTasks:
         if key in self._prepared:
             self._prepared.move_to_end(key)
             return self._prepared[key]
-        video = await render_reference_async(task, self.scorer.renderer)
-        prepared = await self.scorer.prepare_async(task.to_reference(video=video))
+        if hasattr(self.scorer, "renderer"):
+            reference = task.to_reference(video=await render_reference_async(task, self.scorer.renderer))
+        else:  # a remote scorer (`RayScoringPool`) renders the reference where it scores, next to its cache
+            reference = task.to_reference()
+        prepared = await self.scorer.prepare_async(reference)
         self._prepared[key] = prepared
         while len(self._prepared) > self._cache_size:
             self._prepared.popitem(last=False)

@@ -11,6 +11,8 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
+from v2c.agents.row_tasks import serialise_task  # noqa: E402
+from v2c.agents.trl_rewards import VideoCodeReward  # noqa: E402
 from v2c.envs.tasks import load_tasks  # noqa: E402
 from v2c.render import Page, RenderConfig  # noqa: E402
 from v2c.rewards import RewardConfig, RewardScorer  # noqa: E402
@@ -64,17 +66,22 @@ def test_same_totals_as_local_and_one_worker_per_reference(local_ray, pool, task
                                           for t, ref in zip(tasks, references)))
         got = asyncio.run(both())
         stats = remote.worker_stats()
+        # The TRL reward function takes the pool as its scorer.
+        reward = VideoCodeReward(config, scorer=remote)
+        rows = [serialise_task(tasks[0])] * 2
+        trl_totals = asyncio.run(reward(prompts=[None] * 2, completions=_candidates(tasks, tasks[0])[:2], task=rows))
         owners = [remote.route(ref.key())[0] for ref in references]
 
     for want_group, got_group in zip(expected, got):
         assert [b.total for b in got_group] == [b.total for b in want_group]  # exact float equality
         assert [b.scores for b in got_group] == [b.scores for b in want_group]
         assert [[g.name for g in b.gates] for b in got_group] == [[g.name for g in b.gates] for b in want_group]
+    assert trl_totals == [b.total for b in expected[0][:2]]
     assert expected[0][0].total >= 0.9 and expected[0][1].total <= 0.2  # the oracle and a blank page
     # Each reference was prepared once, on its owner, and its other candidates hit that worker's cache.
     assert sum(s["reference_misses"] for s in stats) == len(references)
     assert sum(s["reference_hits"] for s in stats) == len(references) * 2
-    for slot, worker in enumerate(stats):
+    for slot, worker in enumerate(stats):  # (taken before the reward function's requests)
         assert worker["scored"] == 3 * owners.count(slot)
         assert worker["reference_misses"] == owners.count(slot)
 
