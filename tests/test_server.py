@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import psutil
 import pytest
@@ -159,6 +160,25 @@ def test_malformed_and_oversized_messages_get_errors_and_the_server_keeps_servin
     assert _get(url + "/health", token=None)[0] == 401
     with V2CEnv(url, token=TOKEN).sync() as env:
         assert env.reset(task_id=TASKS[1].id).observation.task_id == TASKS[1].id
+
+
+def test_trl_example_environment_drives_a_session(server, monkeypatch):
+    import importlib.util
+
+    url, _ = server
+    spec = importlib.util.spec_from_file_location("trl_openenv", Path(__file__).parents[1] / "examples" / "trl_openenv.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    monkeypatch.setenv("V2C_SERVER_TOKEN", TOKEN)
+    environment = example.ServedVideoToCode(url)
+    try:
+        shown = environment.reset(task_id=TASKS[0].id, prompt="ignored: TRL passes every column")
+        assert shown[0]["type"] == "text" and TASKS[0].id in shown[0]["text"] and shown[1]["type"] == "image"
+        answer = environment.submit_code(TASKS[0].cheat().html)
+        assert answer[0]["text"].startswith("Rendered your page") and answer[1]["image"].size[0] > 0
+        assert environment.get_reward() >= 0.9
+    finally:
+        environment.env.close()
 
 
 def test_gone_and_idle_clients_are_reaped_with_their_tabs(server):

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 from openenv.core.env_server.http_server import create_app
 from openenv.core.env_server.types import ConcurrencyConfig
 
+from v2c.envs.tasks import TaskLoadError, load_tasks
 from v2c.render import LocalRendererPool, RenderBackend
 
 from .environment import V2CEnvironment
@@ -108,6 +109,10 @@ def serve(config: ServeConfig) -> None:
     if not is_loopback(config.host) and not token:
         raise SystemExit(f"error: binding {config.host} exposes the env beyond this machine; pass --token or set "
                          f"${TOKEN_ENV} (clients then send it), or bind 127.0.0.1")
+    try:  # a bad spec fails here, not as a closed socket in every session
+        load_tasks(config.tasks)
+    except (TaskLoadError, ValueError) as error:
+        raise SystemExit(f"error: --tasks {config.tasks}: {error}")
     import uvicorn
 
     config = replace(config, token=token)
