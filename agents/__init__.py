@@ -9,13 +9,13 @@ Policies (`Agent`: `reset()`, `act(observation, task) -> action string`):
 Training (TRL 1.16 `GRPOTrainer`):
     trl_dataset     build_dataset(source, n): `prompt` + `images` + the task of each row
     trl_rewards     VideoCodeReward: async, renders and scores a whole batch, logs each component
-    trl_env         VideoToCodeToolEnv for `environment_factory` (request_clip, submit_code, get_reward)
+    trl_env         VideoToCodeToolEnv for `environment_factory` (request_clip, submit_code, get_reward):
+                    a thin adapter over the env's episode core (`v2c.envs.episode_core`), one `EnvConfig`
     train           TrainConfig, run_train (`v2c train`)
 Evaluation and support:
     evaluate, report    run_eval (`v2c eval`): results.json/.csv, report.html
     tiny_vlm        build_tiny_vlm(path): an offline ~0.5 M-parameter Qwen3-VL for tests and the demo
-    pick_tasks      `template:pick`, the easiest family (name a colour and a duration); task_specs resolves it
-    answers         how an answer (code, or a template's words) becomes a page
+Task sources (`template:pick` among them) and answer formats live in the task layer, `v2c.envs.tasks`.
 Heavy modules (torch, transformers, trl) load only when their names are first used.
 """
 from __future__ import annotations
@@ -32,11 +32,10 @@ _LAZY = {
     "make_agent": "registry", "build_prompt": "prompts", "Prompt": "prompts",
     "build_dataset": "trl_dataset", "DatasetConfig": "trl_dataset",
     "VideoCodeReward": "trl_rewards", "make_reward_funcs": "trl_rewards",
-    "VideoToCodeToolEnv": "trl_env", "ToolEnvConfig": "trl_env", "make_tool_env_factory": "trl_env",
+    "VideoToCodeToolEnv": "trl_env", "make_tool_env_factory": "trl_env",
     "TrainConfig": "train", "run_train": "train",
     "EvalConfig": "evaluate", "run_eval": "evaluate",
     "build_tiny_vlm": "tiny_vlm", "TinyVLMConfig": "tiny_vlm",
-    "PickTaskSource": "pick_tasks", "PickConfig": "pick_tasks", "resolve_tasks": "task_specs",
 }
 
 __all__ = ["Agent", "BASELINES", "BlankAgent", "FirstFrameAgent", "OracleAgent", "RandomAnimationAgent",

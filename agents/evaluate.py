@@ -3,8 +3,8 @@
     rows = run_eval(EvalConfig(agents=("oracle", "blank", "hf:runs/train/model"), tasks="template:pick", limit=4,
                                out="runs/eval"))
 
-Each agent plays one episode per task in `VideoToCodeEnv` (`v2c.agents.rollout.run_episode`); template
-answers become pages through `v2c.agents.answers.to_action`. A row is the final submitted page's
+Each agent plays one episode per task in `VideoToCodeEnv` (`v2c.agents.rollout.run_episode`); the env
+reads template answers (`teal 1.5`) as the pages they stand for. A row is the final submitted page's
 scores — `{"task_id", "agent", "total", "scores": {name: value}, "static", ...}` (one CSV column per score) —
 and the reference and candidate videos are written for the report (`v2c.agents.report`).
 
@@ -26,14 +26,13 @@ import gymnasium as gym
 import numpy as np
 
 import v2c.envs  # noqa: F401  (registers the env ids)
+from v2c.envs.tasks import take_tasks
 from v2c.rewards import RewardConfig
 from v2c.render import LocalRendererPool, RenderBackend, RenderConfig
 from v2c.video import write_video
 
-from .answers import to_action
 from .registry import make_agent
 from .rollout import run_episode
-from .task_specs import take_tasks
 
 ROW_COLUMNS: tuple[str, ...] = (
     "task_id", "agent", "total", "static", "render_status", "gates", "best_total", "steps", "clips", "seconds",
@@ -89,14 +88,13 @@ class EvalConfig:
     """More options for model-backed agents (`frame_size`, `use_video`, `clip_fps`, ...)."""
 
 
-class AnswerAdapter:
-    """Wraps an agent so template answers (e.g. `teal 1.5`) reach the env as the page they stand for."""
+class AnswerRecorder:
+    """Wraps an agent to keep this episode's raw answers (the row shows the last one)."""
 
     def __init__(self, agent: Any) -> None:
         self.agent = agent
         self.name = agent.name
         self.answers: list[str] = []
-        """This episode's raw answers, before conversion."""
 
     def reset(self) -> None:
         self.agent.reset()
@@ -105,7 +103,7 @@ class AnswerAdapter:
     def act(self, observation: dict[str, Any], task: Any | None = None) -> str:
         answer = self.agent.act(observation, task)
         self.answers.append(answer)
-        return to_action(task, answer) if task is not None else answer
+        return answer
 
     @property
     def last_answer(self) -> str:
@@ -188,7 +186,7 @@ def run_eval(cfg: EvalConfig, renderer: RenderBackend | None = None) -> list[dic
         raise ValueError(f"no tasks in {cfg.tasks}")
     options = {"mode": cfg.mode, "max_new_tokens": cfg.max_new_tokens, "temperature": cfg.temperature,
                **cfg.agent_options}
-    agents = [AnswerAdapter(make_agent(name, **options)) for name in cfg.agents]
+    agents = [AnswerRecorder(make_agent(name, **options)) for name in cfg.agents]
     own_renderer = None
     if renderer is None and cfg.raster_scale != RenderConfig.raster_scale:
         renderer = own_renderer = LocalRendererPool(config=RenderConfig(raster_scale=cfg.raster_scale))

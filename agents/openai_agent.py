@@ -4,9 +4,9 @@ OpenAI, vLLM (`vllm serve`), SGLang, llama.cpp's server, LiteLLM, OpenRouter... 
 `image_url` parts with base64 PNG data URLs (endpoints rarely take video: `video` mode sends the
 frames as images). The key and base URL come from the config or the environment:
 `V2C_OPENAI_API_KEY` / `OPENAI_API_KEY` and `V2C_OPENAI_BASE_URL` / `OPENAI_BASE_URL` (default
-`https://api.openai.com/v1`). Failed calls are retried with exponential back-off on timeouts,
-connection errors, 408/409/429 and 5xx (honouring `Retry-After`); other errors raise
-`APIError` at once. Uses only the standard library.
+`https://api.openai.com/v1`). Calls go through `v2c.chat_api.ChatClient`, the client the judge
+uses too: retried with exponential back-off on timeouts, connection errors, 408/409/429 and 5xx
+(honouring `Retry-After`); other errors raise `APIError` at once. Uses only the standard library.
 
     agent = OpenAICompatibleAgent(OpenAIAgentConfig(model="gpt-5.4", mode="revisit"))
 """
@@ -14,27 +14,15 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import os
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from v2c.chat_api import ChatAPIError as APIError
+from v2c.chat_api import ChatClient
+
 from .prompted import PromptedAgent, PromptSettings
 from .prompts import Prompt
-
-RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
-"""HTTP statuses worth retrying: rate limits, timeouts and server errors."""
-
-
-class APIError(RuntimeError):
-    """The endpoint answered with an error (after retries, when retryable)."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass
@@ -106,44 +94,12 @@ class OpenAICompatibleAgent(PromptedAgent):
         cfg = self.config
         body = {"model": cfg.model, "messages": openai_messages(prompt), "max_tokens": cfg.max_tokens,
                 "temperature": cfg.temperature, **(cfg.extra_body or {})}
-        response = self._post("/chat/completions", body)
-        try:
-            choice = response["choices"][0]["message"]
-        except (KeyError, IndexError, TypeError):
-            raise APIError(f"malformed response from {cfg.resolved_base_url()}: {str(response)[:300]}") from None
-        if response.get("usage"):
-            self.usage.append(response["usage"])
-        content = choice.get("content") or ""
-        if isinstance(content, list):  # some servers return content parts
-            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
-        return content
+        client = ChatClient(cfg.resolved_base_url() + "/chat/completions", cfg.resolved_api_key(),
+                            timeout_s=cfg.timeout_s, max_retries=cfg.max_retries, backoff_s=cfg.backoff_s)
+        text, reply = client.complete(body)
+        if reply.get("usage"):
+            self.usage.append(reply["usage"])
+        return text
 
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        cfg = self.config
-        url = cfg.resolved_base_url() + path
-        headers = {"Content-Type": "application/json"}
-        if cfg.resolved_api_key():
-            headers["Authorization"] = f"Bearer {cfg.resolved_api_key()}"
-        data = json.dumps(body).encode()
-        wait = cfg.backoff_s
-        for attempt in range(cfg.max_retries + 1):
-            last = attempt == cfg.max_retries
-            try:
-                request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-                with urllib.request.urlopen(request, timeout=cfg.timeout_s) as reply:
-                    return json.loads(reply.read().decode("utf-8"))
-            except urllib.error.HTTPError as error:
-                detail = error.read().decode("utf-8", "replace")[:500]
-                if error.code not in RETRY_STATUS or last:
-                    raise APIError(f"{url}: HTTP {error.code}: {detail}", status=error.code) from None
-                retry_after = error.headers.get("Retry-After") if error.headers else None
-                delay = float(retry_after) if retry_after and retry_after.replace(".", "", 1).isdigit() else wait
-            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
-                if last:
-                    raise APIError(f"{url}: {getattr(error, 'reason', error)} (after {attempt + 1} attempts)") from None
-                delay = wait
-            except json.JSONDecodeError as error:
-                raise APIError(f"{url}: response is not JSON: {error}") from None
-            time.sleep(min(delay, 60.0))
-            wait = min(wait * 2, 60.0)
-        raise AssertionError("unreachable")
+
+__all__ = ["APIError", "OpenAIAgentConfig", "OpenAICompatibleAgent", "image_url", "openai_messages"]

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from v2c.envs.actions import ClipRequest, parse_action
+from v2c.envs.tasks import instructions_for
 
-from .answers import instructions_for
 from .prompts import MODES, Prompt, build_prompt, valid_frames
 
 

@@ -12,9 +12,6 @@ from typing import Any
 
 from .baselines import BASELINES, make_baseline
 
-MODEL_OPTIONS = ("mode", "max_new_tokens", "temperature", "frame_size", "use_video", "clip_fps")
-"""Options `make_agent` forwards to model-backed agents (`max_new_tokens` is `max_tokens` for APIs)."""
-
 
 def make_agent(name: str, **options: Any) -> Any:
     """An `Agent` for `name` (see the module docstring); unknown names raise `ValueError`."""

@@ -2,25 +2,27 @@
 
 A training row names its task either by a serialised task (the `task` column: JSON of
 `v2c.envs.tasks.hf.task_to_row`, self-contained, works for any source) or by `task_id` + `task_source`
-(a spec `v2c.agents.task_specs.resolve_tasks` reads; shorter rows, but the source must be readable
-where training runs). `RowTasks` turns either into `Task`s, and `prepare` gives the scorer's
-`PreparedReference` (rendered once, cached on disk by `render_reference`, in memory here).
+(a spec `v2c.envs.tasks.load_tasks` reads, looked up with `TaskSource.get`; shorter rows, but the
+source must be readable where training runs). `RowTasks` turns either into `Task`s, and `prepare`
+gives the scorer's `PreparedReference` (rendered once, cached on disk by `render_reference`, in
+memory here).
 """
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
-from collections import OrderedDict
-from typing import Any, Sequence
+from typing import Sequence
 
+from v2c.envs.tasks import TaskSource, load_tasks
 from v2c.envs.tasks.cache import render_reference_async
 from v2c.envs.tasks.hf import task_from_row, task_to_row
-from v2c.envs.tasks.source import GeneratedSource
 from v2c.envs.tasks.task import Task
+from v2c.memo import AsyncMemo
 from v2c.rewards import RewardScorer
 from v2c.rewards.scorer import PreparedReference
 
-from .task_specs import resolve_tasks
+ROWS_CACHED = 256
+"""Tasks (and prepared references) kept in memory: a GRPO batch repeats each row `num_generations` times."""
 
 
 def serialise_task(task: Task) -> str:
@@ -28,29 +30,30 @@ def serialise_task(task: Task) -> str:
     return json.dumps(task_to_row(task), sort_keys=True)
 
 
-class RowTasks:
-    """Rows → `Task`s → `PreparedReference`s, with small in-memory caches (rows repeat across a GRPO group)."""
+@functools.lru_cache(maxsize=ROWS_CACHED)
+def _task_from_json(serialised: str) -> Task:
+    return task_from_row(json.loads(serialised))
 
-    def __init__(self, scorer: RewardScorer, cache_size: int = 256) -> None:
+
+@functools.lru_cache(maxsize=32)
+def _source(spec: str) -> TaskSource:
+    return load_tasks(spec)
+
+
+class RowTasks:
+    """Rows → `Task`s → `PreparedReference`s, memoised (rows repeat across a GRPO group)."""
+
+    def __init__(self, scorer: RewardScorer, cache_size: int = ROWS_CACHED) -> None:
         self.scorer = scorer
-        self._tasks: OrderedDict[str, Task] = OrderedDict()
-        self._sources: dict[str, Any] = {}
-        self._by_id: dict[str, dict[str, Task]] = {}
-        self._prepared: OrderedDict[str, PreparedReference] = OrderedDict()
-        self._cache_size = cache_size
+        self._prepared: AsyncMemo[PreparedReference] = AsyncMemo(cache_size)
 
     def task(self, serialised: str | None = None, task_id: str | None = None, source: str | None = None) -> Task:
         """The task of one row: from its `task` JSON, else from `task_id` in `source`."""
         if serialised:
-            key = hashlib.sha256(serialised.encode()).hexdigest()
-            if key not in self._tasks:
-                self._tasks[key] = task_from_row(json.loads(serialised))
-                while len(self._tasks) > self._cache_size:
-                    self._tasks.popitem(last=False)
-            return self._tasks[key]
+            return _task_from_json(serialised)
         if task_id is None or source is None:
             raise ValueError("a row needs a `task` column (serialised task) or `task_id` and `task_source` columns")
-        return self._lookup(str(task_id), str(source))
+        return _source(str(source)).get(str(task_id))
 
     def tasks(self, n: int, task: Sequence[str] | None = None, task_id: Sequence[str] | None = None,
               task_source: Sequence[str] | None = None) -> list[Task]:
@@ -58,34 +61,15 @@ class RowTasks:
         return [self.task(task[i] if task else None, task_id[i] if task_id else None,
                           task_source[i] if task_source else None) for i in range(n)]
 
-    def _lookup(self, task_id: str, spec: str) -> Task:
-        source = self._sources.get(spec)
-        if source is None:
-            source = self._sources[spec] = resolve_tasks(spec)
-        if isinstance(source, GeneratedSource):
-            index = task_id.rsplit("-", 1)[-1]  # generated ids end in their index
-            if index.isdigit() and source[int(index)].id == task_id:
-                return source[int(index)]
-            raise KeyError(f"no task {task_id!r} in {spec}")
-        if spec not in self._by_id:
-            self._by_id[spec] = {t.id: t for t in source}
-        try:
-            return self._by_id[spec][task_id]
-        except KeyError:
-            raise KeyError(f"no task {task_id!r} in {spec}") from None
-
     async def prepare(self, task: Task) -> PreparedReference:
-        """The task's reference, rendered (disk-cached) and prepared for scoring (memory-cached)."""
+        """The task's reference, rendered (disk-cached) and prepared for scoring (memoised)."""
         key = f"{task.source}|{task.id}|{task.page.content_hash() if task.page else task.video}"
-        if key in self._prepared:
-            self._prepared.move_to_end(key)
-            return self._prepared[key]
-        if hasattr(self.scorer, "renderer"):
-            reference = task.to_reference(video=await render_reference_async(task, self.scorer.renderer))
-        else:  # a remote scorer (`RayScoringPool`) renders the reference where it scores, next to its cache
-            reference = task.to_reference()
-        prepared = await self.scorer.prepare_async(reference)
-        self._prepared[key] = prepared
-        while len(self._prepared) > self._cache_size:
-            self._prepared.popitem(last=False)
-        return prepared
+
+        async def compute() -> PreparedReference:
+            if hasattr(self.scorer, "renderer"):
+                reference = task.to_reference(video=await render_reference_async(task, self.scorer.renderer))
+            else:  # a remote scorer (`RayScoringPool`) renders the reference where it scores, next to its cache
+                reference = task.to_reference()
+            return await self.scorer.prepare_async(reference)
+
+        return await self._prepared.get(key, compute)

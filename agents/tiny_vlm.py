@@ -72,8 +72,9 @@ class TinyVLMConfig:
 
 def tokenizer_corpus(extra: tuple[str, ...] = ()) -> list[str]:
     """Local text the BPE merges are learned from: prompts, tool calls, HTML/CSS of built-in pages, colour words."""
+    from v2c.envs.tasks.pick import COLOURS, DURATIONS
+
     from .prompts import PROMPTS
-    from .pick_tasks import COLOURS, DURATIONS
 
     lines = list(PROMPTS.values())
     # Tool calls exactly as the Qwen template writes them, so JSON keys become few tokens.

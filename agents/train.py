@@ -33,12 +33,17 @@ from v2c.extras import require_extra
 
 require_extra("train")
 
+from v2c.rewards.model_weights import ensure_torchvision_importable  # noqa: E402
+
+ensure_torchvision_importable()  # TRL imports transformers' trainer, which imports torchvision (a no-op when they match)
+
 import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from v2c.envs.config import EnvConfig
 from v2c.rewards import RewardConfig
 from v2c.render import LocalRendererPool, RenderBackend, RenderConfig
 
@@ -163,16 +168,13 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
     """A ready `GRPOTrainer` for `cfg` and `args` (a `GRPOConfig`; default `grpo_config(cfg)`); the dataset
     is built from `cfg.tasks` unless given. Without a `renderer`, a JPEG `cfg.frame_format` gets a pool of
     its own that lives as long as the process (`run_train` closes the one it makes)."""
-    from v2c.rewards.model_weights import ensure_torchvision_importable
-
-    ensure_torchvision_importable()
     import torch
     from transformers import AutoModelForImageTextToText, AutoProcessor
     from trl import GRPOTrainer
 
     from .tiny_vlm import resolve_model
     from .trl_dataset import DatasetConfig, build_dataset
-    from .trl_env import ToolEnvConfig, log_env_metrics, make_tool_env_factory
+    from .trl_env import log_env_metrics, make_tool_env_factory
     from .trl_rewards import make_reward_funcs
 
     args = args if args is not None else grpo_config(cfg)
@@ -194,9 +196,9 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
     processor = AutoProcessor.from_pretrained(path)
     extra: dict[str, Any] = {}
     if cfg.multi_turn:
-        env_config = ToolEnvConfig(fps=cfg.fps, max_frames=cfg.max_frames, frame_size=tuple(cfg.frame_size),
-                                   reward_config=reward_config)
-        extra["environment_factory"] = make_tool_env_factory(env_config, renderer=renderer)
+        env_config = EnvConfig(obs_fps=cfg.fps, max_frames=cfg.max_frames, clip_max_frames=cfg.max_frames,
+                               obs_size=tuple(cfg.frame_size))
+        extra["environment_factory"] = make_tool_env_factory(env_config, renderer=renderer, reward_config=reward_config)
         reward_funcs: list[Any] = [log_env_metrics]
     else:
         reward_funcs = make_reward_funcs(reward_config, renderer=renderer, components=cfg.components(),

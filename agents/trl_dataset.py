@@ -30,17 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-import numpy as np
-
+from v2c.envs.tasks import TaskSource, instructions_for, take_tasks
 from v2c.envs.tasks.cache import render_reference
 from v2c.envs.tasks.task import Task
 from v2c.render import RenderBackend
-from v2c.video import Video, resample
+from v2c.video import resample, subsample
 
-from .answers import instructions_for
 from .prompts import PROMPTS, build_prompt, task_text
 from .row_tasks import serialise_task
-from .task_specs import take_tasks
 
 
 @dataclass
@@ -65,18 +62,12 @@ class DatasetConfig:
     """Rows for the multi-turn tool env: no `images` column (reset shows the frames), tool instructions in the text."""
 
 
-def coarse_frames(video: Video, fps: float, max_frames: int) -> tuple[np.ndarray, np.ndarray]:
-    """The video at `fps`, at most `max_frames` of them (evenly spaced): frames and their times."""
-    coarse = resample(video, fps)
-    keep = np.unique(np.linspace(0, len(coarse.frames) - 1, min(max_frames, len(coarse.frames))).round().astype(int))
-    return coarse.frames[keep], coarse.timestamps[keep] - coarse.timestamps[0]
-
-
 def task_row(task: Task, config: DatasetConfig | None = None, renderer: RenderBackend | None = None,
              spec: str | None = None) -> dict[str, Any]:
     """One dataset row for `task` (renders its reference once; cached on disk)."""
     cfg = config or DatasetConfig()
-    frames, times = coarse_frames(render_reference(task, renderer), cfg.fps, cfg.max_frames)
+    coarse = subsample(resample(render_reference(task, renderer), cfg.fps), cfg.max_frames)
+    frames, times = coarse.frames, coarse.timestamps - coarse.timestamps[0]
     row = {"task": serialise_task(task), "task_id": task.id, "task_source": spec or task.source}
     if cfg.tools:
         text = f"{task_text(task.kind, instructions_for(task))}\n\n{PROMPTS['tools']}"
@@ -89,9 +80,9 @@ def task_row(task: Task, config: DatasetConfig | None = None, renderer: RenderBa
     return row
 
 
-def build_dataset(tasks: str | Path | Sequence[Task], limit: int | None = None, config: DatasetConfig | None = None,
+def build_dataset(tasks: str | Path | Sequence[Task] | TaskSource, limit: int | None = None, config: DatasetConfig | None = None,
                   renderer: RenderBackend | None = None):
-    """A `datasets.Dataset` of the first `limit` tasks of `tasks` (a spec, a path, or a list of `Task`s)."""
+    """A `datasets.Dataset` of the first `limit` tasks of `tasks` (a spec, a path, a source, or a list of `Task`s)."""
     from datasets import Dataset, Features, Image, Sequence as Seq, Value
 
     cfg = config or DatasetConfig()

@@ -1,5 +1,8 @@
 """`VideoToCodeToolEnv`: multi-turn rollouts for TRL's `GRPOTrainer(environment_factory=...)`.
 
+A thin adapter over the episode core (`v2c.envs.episode_core.EpisodeCore`), the same one the
+Gymnasium env adapts: one `EnvConfig`, the same budgets, clips, scoring and feedback.
+
 The contract (TRL 1.16 with transformers ≥ 5.2, read from `trl/trainer/grpo_trainer.py`): the
 trainer calls the factory with no arguments and pools the instances (one per rollout, reused
 across batches); before generation it calls `reset(**row)` with every column of the dataset row
@@ -9,106 +12,62 @@ hints and the Google-style docstring); a tool may return content blocks with ima
 model then sees; `get_reward()` is called once per finished rollout and added to the rewards as a
 column named after the class. Tool calls run one rollout after another: keep them cheap.
 
-Tools, after Video2Code's pipeline:
+Tools, after Video2Code's pipeline (each call is one of the episode's `max_steps` actions):
 - `request_clip(start, end)` → the frames of that range at the reference's own rate (as images);
-- `submit_code(html)` → renders the page in virtual time, scores it, and returns the candidate's
-  frames and feedback (render errors, gates; scores only with `reveal_scores`).
-`get_reward()` → the total of the last submitted page (or the best: `reward="best"`), 0 when none.
+- `submit_code(html)` → renders the page (code, a patch to the last one, or a template answer) in
+  virtual time, scores it, and returns the candidate's frames and the episode's feedback (render
+  status, page errors, blocked requests, gates; every score only with `reveal_scores`).
+`get_reward()` → `EpisodeCore.rollout_reward()`: the last submission's total (`reward_shaping="score"`)
+or the best (`"improvement"`), 0 when none.
 
-    factory = make_tool_env_factory(ToolEnvConfig(), renderer=pool)
+    factory = make_tool_env_factory(EnvConfig(max_frames=8, clip_max_frames=8), renderer=pool)
     GRPOTrainer(..., train_dataset=build_dataset(spec, n, DatasetConfig(tools=True)), environment_factory=factory)
 """
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
-from v2c.envs.tasks.cache import render_reference
-from v2c.rewards import RewardBreakdown, RewardConfig, RewardScorer, format_scores
+from v2c.envs.actions import ClipRequest, Segment
+from v2c.envs.config import EnvConfig
+from v2c.envs.episode_core import EpisodeCore, Outcome
+from v2c.envs.feedback import coarse_text
+from v2c.rewards import RewardConfig, RewardScorer
 from v2c.rewards.scorer import run_sync
 from v2c.render import RenderBackend
-from v2c.video import Video, clip
 
-from .answers import page_for_answer
 from .prompts import to_pil
 from .row_tasks import RowTasks
-from .trl_dataset import coarse_frames
-
-
-@dataclass
-class ToolEnvConfig:
-    """Settings of `VideoToCodeToolEnv`.
-
-    Observations:
-        fps, max_frames, frame_size, clip_max_frames, candidate_frames
-    Budgets:
-        clip_budget, submit_budget
-    Reward:
-        reward_config, reward, reveal_scores
-    """
-
-    fps: float = 2.0
-    """Rate of the coarse pass `reset` shows."""
-    max_frames: int = 8
-    """Frames `reset` shows at most (evenly sampled)."""
-    frame_size: tuple[int, int] = (256, 192)
-    """(width, height) of every image returned to the model."""
-    clip_max_frames: int = 8
-    """Frames one clip returns at most (evenly sampled from the range at the source rate)."""
-    candidate_frames: int = 4
-    """Frames of the rendered candidate `submit_code` shows (0: feedback text only)."""
-    clip_budget: int = 3
-    """`request_clip` calls per rollout; later ones are refused with a message."""
-    submit_budget: int = 3
-    """`submit_code` calls per rollout; later ones are refused with a message."""
-    reward_config: RewardConfig = field(default_factory=RewardConfig)
-    """Scores, weights and gates of the reward."""
-    reward: str = "last"
-    """`last`: the final submitted page's total (Video2Code scores the final page); `best`: the best total."""
-    reveal_scores: bool = False
-    """Put the scores into `submit_code`'s feedback (the model sees its reward)."""
-
-    def __post_init__(self) -> None:
-        if self.reward not in ("last", "best"):
-            raise ValueError(f"reward must be 'last' or 'best', got {self.reward!r}")
 
 
 class _Shared:
-    """What every pooled env instance of one factory shares: the scorer (and its caches) and the task lookup."""
+    """What every pooled env instance of one factory shares: the config, the scorer (and its caches), the task lookup."""
 
-    def __init__(self, config: ToolEnvConfig, renderer: RenderBackend | None) -> None:
-        self.config = config
-        self.scorer = RewardScorer(config.reward_config, renderer=renderer)
+    def __init__(self, config: EnvConfig | None = None, reward_config: RewardConfig | None = None,
+                 renderer: RenderBackend | None = None) -> None:
+        self.config = config or EnvConfig()
+        self.scorer = RewardScorer(reward_config or RewardConfig(), renderer=renderer)
         self.rows = RowTasks(self.scorer)
 
 
 class VideoToCodeToolEnv:
-    """One rollout's state: the task, its reference, the clips asked for and the pages submitted."""
+    """One rollout: an `EpisodeCore` driven by tool calls, answering in TRL content blocks."""
 
     def __init__(self, shared: _Shared | None = None) -> None:
-        self._shared = shared or _Shared(ToolEnvConfig(), None)
-        self._cfg = self._shared.config
-        self._task = None
-        self._source: Video | None = None
-        self._prepared = None
-        self._breakdowns: list[RewardBreakdown] = []
-        self._clips = 0
+        self._shared = shared or _Shared()
+        self._core = EpisodeCore(self._shared.scorer, self._shared.config)
         self._calls: list[str] = []
 
     def reset(self, **row: Any) -> list[dict[str, Any]]:
         """Start a rollout on the row's task; returns the coarse pass (images) and a line about it."""
-        cfg = self._cfg
-        self._task = self._shared.rows.task(row.get("task"), row.get("task_id"), row.get("task_source"))
-        self._source = render_reference(self._task, self._shared.scorer.renderer)
-        self._prepared = run_sync(self._shared.rows.prepare(self._task))
-        self._breakdowns, self._clips, self._calls = [], 0, []
-        frames, times = coarse_frames(self._source, cfg.fps, cfg.max_frames)
-        text = (f"Coarse pass: {len(frames)} frames at {cfg.fps:g} fps, at "
-                + ", ".join(f"{t:.1f} s" for t in times) + f" (the video lasts {self._task.duration_s:g} s).")
-        return [{"type": "text", "text": text}] + _images(frames, cfg.frame_size)
+        rows = self._shared.rows
+        task = rows.task(row.get("task"), row.get("task_id"), row.get("task_source"))
+        self._core.reset(task, run_sync(rows.prepare(task)))
+        self._calls = []
+        coarse = self._core.coarse(self._core.prepared.frames)
+        return [_text(coarse_text(coarse.timestamps, coarse.fps, task.duration_s))] + _images(coarse.frames)
 
     def request_clip(self, start: float, end: float) -> list:
         """
@@ -121,26 +80,9 @@ class VideoToCodeToolEnv:
         Returns:
             The frames of the range, as images, with their times.
         """
-        cfg = self._cfg
         self._calls.append("request_clip")
-        if self._task is None:
-            raise RuntimeError("request_clip before reset")
-        if self._clips >= cfg.clip_budget:
-            return [{"type": "text", "text": f"Clip budget spent ({cfg.clip_budget} per task)."}]
-        start, end = float(start), float(end)
-        if not 0 <= start <= end:
-            return [{"type": "text", "text": "A clip needs 0 <= start <= end (seconds)."}]
-        self._clips += 1
-        part = clip(self._source, start, end)
-        if len(part.frames) == 0:
-            return [{"type": "text", "text": f"No frames between {start:g} s and {end:g} s "
-                                             f"(the video lasts {self._task.duration_s:g} s)."}]
-        keep = np.unique(np.linspace(0, len(part.frames) - 1, min(cfg.clip_max_frames, len(part.frames)))
-                         .round().astype(int))
-        times = part.timestamps[keep]
-        text = (f"Clip {start:g}-{end:g} s at {part.fps:g} fps: {len(keep)} frames at "
-                + ", ".join(f"{t:.2f} s" for t in times) + ".")
-        return [{"type": "text", "text": text}] + _images(part.frames[keep], cfg.frame_size)
+        outcome = self._core.request_clip(ClipRequest((Segment(float(start), float(end)),)))
+        return [_text(outcome.feedback)] + (_images(outcome.clip.frames) if outcome.clip is not None else [])
 
     def submit_code(self, html: str) -> list:
         """
@@ -152,60 +94,45 @@ class VideoToCodeToolEnv:
         Returns:
             Frames of your rendered page and feedback (render errors, blank or static page).
         """
-        cfg = self._cfg
         self._calls.append("submit_code")
-        if self._task is None:
-            raise RuntimeError("submit_code before reset")
-        if len(self._breakdowns) >= cfg.submit_budget:
-            return [{"type": "text", "text": f"Submission budget spent ({cfg.submit_budget} per task)."}]
-        page = page_for_answer(self._task, str(html))
-        if page is None:
-            self._breakdowns.append(RewardBreakdown(render_status="no_page"))
-            return [{"type": "text", "text": "No page found in your submission: send one complete HTML document."}]
-        breakdown, rendered = self._shared.scorer.evaluate(self._prepared, page)
-        self._breakdowns.append(breakdown)
-        problems = [f"render {rendered.status.value}: {rendered.reason}"] if not rendered.ok else []
-        problems += [f"page error: {e}" for e in rendered.page_errors[:3]]
-        problems += [f"{g.name}: {g.reason}" for g in breakdown.gates]
-        text = "Rendered your page." + ((" Problems: " + "; ".join(problems)) if problems else "")
-        if cfg.reveal_scores:
-            text += f" Scores: {format_scores(breakdown.scores, breakdown.total)}."
-        blocks: list[dict[str, Any]] = [{"type": "text", "text": text}]
-        if cfg.candidate_frames and len(rendered.frames):
-            video = Video(rendered.frames, np.arange(len(rendered.frames)) / self._task.fps, self._task.fps)
-            frames, _ = coarse_frames(video, cfg.fps, cfg.candidate_frames)
-            blocks += _images(frames, cfg.frame_size)
-        return blocks
+        outcome = self._core.submit(str(html))
+        return [_text(outcome.feedback)] + self._candidate_images(outcome)
 
     def get_reward(self) -> float:
         """The rollout's reward: the last (or best) submitted page's total; 0 when nothing was submitted."""
-        if not self._breakdowns:
-            return 0.0
-        totals = [b.total for b in self._breakdowns]
-        return float(totals[-1] if self._cfg.reward == "last" else max(totals))
+        return float(self._core.rollout_reward()) if self._core.task is not None else 0.0
+
+    def _candidate_images(self, outcome: Outcome) -> list[dict[str, Any]]:
+        if outcome.breakdown is None or self._core.last_candidate is None:
+            return []
+        return _images(self._core.coarse(self._core.last_candidate).frames)
 
     # Read by `log_env_metrics` and tests; private so TRL does not expose it as a tool.
     def _summary(self) -> dict[str, Any]:
-        last = self._breakdowns[-1] if self._breakdowns else None
-        return {"calls": list(self._calls), "clips": self._clips, "submissions": len(self._breakdowns),
-                "breakdown": last, "reward": self.get_reward()}
+        core = self._core
+        started = core.task is not None
+        return {"calls": list(self._calls), "clips": core.clips_used if started else 0,
+                "submissions": len(core.submission_totals) if started else 0,
+                "breakdown": core.last_breakdown if started else None, "reward": self.get_reward()}
 
 
-def _images(frames: np.ndarray, size: tuple[int, int]) -> list[dict[str, Any]]:
-    return [{"type": "image", "image": image} for image in to_pil(frames, size)]
+def _text(text: str) -> dict[str, Any]:
+    return {"type": "text", "text": text}
 
 
-def make_tool_env_factory(config: ToolEnvConfig | None = None,
-                          renderer: RenderBackend | None = None) -> Callable[[], VideoToCodeToolEnv]:
-    """The `environment_factory` for `GRPOTrainer`: instances share one scorer, renderer and caches."""
-    shared = _Shared(config or ToolEnvConfig(), renderer)
-    factory = functools.partial(VideoToCodeToolEnv, shared)
-    return factory
+def _images(frames: np.ndarray) -> list[dict[str, Any]]:
+    return [{"type": "image", "image": image} for image in to_pil(frames)]
+
+
+def make_tool_env_factory(config: EnvConfig | None = None, renderer: RenderBackend | None = None,
+                          reward_config: RewardConfig | None = None) -> Callable[[], VideoToCodeToolEnv]:
+    """The `environment_factory` for `GRPOTrainer`: instances share one config, scorer, renderer and caches."""
+    return functools.partial(VideoToCodeToolEnv, _Shared(config, reward_config, renderer))
 
 
 def log_env_metrics(prompts: list, completions: list, environments: list | None = None,
                     log_metric: Callable[[str, float], None] | None = None, **_: Any) -> list[None]:
-    """A logging-only reward function for the tool env: logs tool use and the components of the final pages.
+    """A logging-only reward function for the tool env: logs tool use and every score of the final pages.
 
     Returns None for every rollout (TRL ignores None rewards), so it never changes the reward;
     pass it in `reward_funcs` beside the env's own `get_reward`.

@@ -32,17 +32,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from v2c.envs.actions import page_for_answer
 from v2c.envs.tasks.task import Task
+from v2c.memo import AsyncMemo
 from v2c.rewards import RewardBreakdown, RewardConfig, RewardScorer
 from v2c.render import Page, RenderBackend
 
-from .answers import completion_text, page_for_answer
 from .row_tasks import RowTasks
 
 FORMAT, TOTAL, OVERLONG = "format", "v2c", "overlong"
@@ -70,12 +70,10 @@ class VideoCodeReward:
         self.rows = RowTasks(self.scorer)
         self.invalid_reward = float(invalid_reward)
         """Reward of a completion with no page in it (no HTML, or a template answer without its slots)."""
-        self._scores: OrderedDict[tuple[str, str], RewardBreakdown] = OrderedDict()
-        self._inflight: dict[tuple[str, str], asyncio.Future] = {}
-        self._batches: OrderedDict[str, asyncio.Future] = OrderedDict()
-        self._cache_size = cache_size
+        self._scores: AsyncMemo[RewardBreakdown] = AsyncMemo(cache_size)
+        # The functions of one batch arrive together: a few batches is plenty.
+        self._batches: AsyncMemo[ScoredBatch] = AsyncMemo(4)
         self.calls = 0
-        self.cache_hits = 0
         self.last_metrics: dict[str, float] = {}
         """What the latest batch logged (also handy outside a trainer)."""
 
@@ -90,57 +88,31 @@ class VideoCodeReward:
                     log_extra: Callable[[str, list], None] | None = None, **_: Any) -> ScoredBatch:
         """The batch's tasks, pages and breakdowns; computed (and logged) once, however many functions ask."""
         texts = [completion_text(c) for c in completions]
-        key = _batch_key(texts, task, task_id, task_source)
-        if key in self._batches:
-            return await asyncio.shield(self._batches[key])
-        future = asyncio.get_running_loop().create_future()
-        self._batches[key] = future
-        while len(self._batches) > 4:  # the functions of one batch arrive together: a few batches is plenty
-            self._batches.popitem(last=False)
-        try:
+
+        async def compute() -> ScoredBatch:
             started, hits_before = time.perf_counter(), self.cache_hits
             tasks = self.rows.tasks(len(completions), task, task_id, task_source)
             pages = [page_for_answer(t, text) for t, text in zip(tasks, texts)]
             breakdowns = list(await asyncio.gather(*(self.score(t, p) for t, p in zip(tasks, pages))))
             self._log(breakdowns, pages, log_metric, log_extra, time.perf_counter() - started,
                       self.cache_hits - hits_before)
-            future.set_result(ScoredBatch(tasks, pages, breakdowns))
-        except BaseException as error:
-            future.set_exception(error)
-            future.exception()  # retrieved here, so a failure with no other waiter is not reported twice
-            del self._batches[key]
-            raise
-        return future.result()
+            return ScoredBatch(tasks, pages, breakdowns)
+
+        return await self._batches.get(_batch_key(texts, task, task_id, task_source), compute)
 
     async def score(self, task: Task, page: Page | None) -> RewardBreakdown | None:
         """The breakdown of `page` on `task` (None when there is no page), memoised by content."""
         if page is None:
             return None
         prepared = await self.rows.prepare(task)
-        key = (prepared.reference.key(), page.content_hash())
         self.calls += 1
-        if key in self._scores:
-            self.cache_hits += 1
-            self._scores.move_to_end(key)
-            return self._scores[key]
-        if key in self._inflight:  # the same page twice in one batch: score it once
-            self.cache_hits += 1
-            return await asyncio.shield(self._inflight[key])
-        future = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            breakdown = await self.scorer.score_async(prepared, page)
-            future.set_result(breakdown)
-        except BaseException as error:
-            future.set_exception(error)
-            future.exception()  # retrieved, so an unawaited failure is not reported twice
-            raise
-        finally:
-            del self._inflight[key]
-        self._scores[key] = breakdown
-        while len(self._scores) > self._cache_size:
-            self._scores.popitem(last=False)
-        return breakdown
+        return await self._scores.get((prepared.reference.key(), page.content_hash()),
+                                      lambda: self.scorer.score_async(prepared, page))
+
+    @property
+    def cache_hits(self) -> int:
+        """Scores answered from the memo (or by the same page's scoring already under way in the batch)."""
+        return self._scores.hits
 
     def _log(self, breakdowns: list[RewardBreakdown | None], pages: list[Page | None], log_metric: Callable | None,
              log_extra: Callable | None, elapsed: float, hits: int) -> None:
@@ -215,6 +187,21 @@ def make_reward_funcs(reward_config: RewardConfig | None = None, renderer: Rende
         else:
             funcs.append(ComponentReward(engine, component))
     return funcs
+
+
+def completion_text(completion: Any) -> str:
+    """The text of a TRL completion: a string, or a list of chat messages (the assistant turns joined)."""
+    if isinstance(completion, str):
+        return completion
+    parts = []
+    for message in completion or []:
+        if message.get("role", "assistant") != "assistant":
+            continue
+        content = message.get("content") or ""
+        if isinstance(content, list):
+            content = "".join(p.get("text") or "" for p in content if isinstance(p, dict))
+        parts.append(content)
+    return "\n".join(parts)
 
 
 def _batch_key(texts: list[str], *columns: Sequence[str] | None) -> str:

@@ -2,7 +2,7 @@
 
 The tiny Qwen3-VL (`v2c.agents.tiny_vlm`, ~0.5 M parameters, random init) cannot write HTML, so on
 code tasks every completion scores 0 and GRPO has nothing to follow. The benchmark therefore uses
-the `template:pick` family (`v2c.agents.pick_tasks`): the page is a template with two slots (a colour
+the `template:pick` family (`v2c.envs.tasks.pick`): the page is a template with two slots (a colour
 and a slide duration) and the model answers with a few words; the answer is rendered and scored by
 the same `RewardScorer` as any page. The mean reward of the first `--window` steps is compared
 with that of the last ones; the run passes when the last window beats the first by `--min-gain`.

@@ -15,6 +15,10 @@ this order:
    tag), else raw text from `<!doctype`/`<html` to `</html>`, else any text that contains an HTML
    element.
 Anything else is **invalid**, with a reason the env puts in `feedback`.
+
+`parse_answer(text, task)` reads a model's answer on a task: the grammar above, then, for
+word-answered tasks (`template:pick`), the task's answer format (`v2c.envs.tasks.answers`) turns
+the words into the page they stand for. `page_for_answer` is the page of a one-shot answer.
 """
 from __future__ import annotations
 
@@ -23,12 +27,30 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from v2c.render import Page
+
+from .tasks.answers import template_page
+from .tasks.task import Task
+
 _FENCE = re.compile(r"```([\w+-]*)[ \t]*\n(.*?)```", re.DOTALL)
 _TOOL = re.compile(r"<(tool|tool_call)>(.*?)</\1>", re.DOTALL)
 _FINISH = re.compile(r"^\W*(finish|done|<finish\s*/?>)\W*$", re.IGNORECASE)
-_DOC = re.compile(r"(<!doctype html.*?</html\s*>|<html.*?</html\s*>)", re.DOTALL | re.IGNORECASE)
 _ELEMENT = re.compile(r"<([a-z][a-z0-9-]*)(\s[^<>]*)?>", re.IGNORECASE)
-_SEARCH_REPLACE = re.compile(r"<{5,}\s*SEARCH\s*\n(.*?)\n={5,}\s*\n(.*?)\n?>{5,}\s*REPLACE", re.DOTALL)
+# Delimited spans (tool blocks, documents, search/replace blocks) are found opener by opener with a
+# search for the closer, not by one lazy `open(.*?)close` regex: that rescans to the end of the text
+# from every opener that is never closed, which makes 400 kB of repeated `<html` cost minutes.
+# Lookbehinds start a run of `<`/`>` at its first character, for the same reason.
+_TOOL_OPEN = re.compile(r"<(tool|tool_call)>")
+_DOC_OPEN = re.compile(r"<!doctype html|<html", re.IGNORECASE)
+_DOC_CLOSE = re.compile(r"</html\s*>", re.IGNORECASE)
+_SEARCH_OPEN = re.compile(r"(?<!<)<{5,}\s*SEARCH\s*\n")
+_SEARCH_SPLIT = re.compile(r"\n={5,}\s*\n")
+_SEARCH_CLOSE = re.compile(r"\n?(?<!>)>{5,}\s*REPLACE")
+_OBJECT_START = re.compile(r'\{\s*"')
+_MAX_JSON_ATTEMPTS = 64
+"""JSON objects tried per chunk: each failed decode costs up to the text's length (the error's line number)."""
+MAX_PATCH_PIECES = 100
+"""Search/replace blocks or diff hunks in one patch; each costs a pass over the page."""
 _UNIFIED = re.compile(r"^(---[^\n]*\n\+\+\+[^\n]*\n)?@@ [^\n]*@@", re.MULTILINE)
 
 
@@ -97,6 +119,22 @@ def parse_action(text: Any) -> Action:
                    f"(starts with {stripped[:60]!r})")
 
 
+def parse_answer(text: Any, task: Task) -> Action:
+    """`parse_action`, and where that finds nothing, the task's template answer (e.g. `teal 1.5`) as its page."""
+    action = parse_action(text)
+    if isinstance(action, Invalid) and isinstance(text, str):
+        page = template_page(task, text)
+        if page is not None:
+            return Code(page.html)
+    return action
+
+
+def page_for_answer(task: Task, text: str) -> Page | None:
+    """The page a one-shot answer stands for on `task` (code, or a template's words); None when it has none."""
+    action = parse_answer(text, task)
+    return Page(html=action.html) if isinstance(action, Code) else None
+
+
 def _unwrap(text: str) -> str:
     fenced = _FENCE.fullmatch(text)
     if fenced:
@@ -105,16 +143,41 @@ def _unwrap(text: str) -> str:
     return tool.group(2).strip() if tool else text
 
 
+def _tool_blocks(text: str) -> list[str]:
+    """Bodies of `<tool>…</tool>` and `<tool_call>…</tool_call>`, in order: what `_TOOL` finds, in linear time."""
+    blocks, pos, unclosed = [], 0, set()
+    while len(unclosed) < 2 and (opening := _TOOL_OPEN.search(text, pos)):
+        tag = opening.group(1)
+        close = -1 if tag in unclosed else text.find(f"</{tag}>", opening.end())
+        if close < 0:  # no later opener of this tag is closed either
+            unclosed.add(tag)
+            pos = opening.end()
+            continue
+        blocks.append(text[opening.end():close])
+        pos = close + len(tag) + 3
+    return blocks
+
+
+def _document(text: str) -> str | None:
+    """The first `<!doctype html`/`<html` … `</html>` span: the leftmost opener is the one that matches
+    when any does, since a closer after a later opener is after it too."""
+    opening = _DOC_OPEN.search(text)
+    closing = _DOC_CLOSE.search(text, opening.end()) if opening else None
+    return text[opening.start():closing.end()] if closing else None
+
+
 def _json_objects(text: str) -> list[Any]:
-    """Every JSON object that starts at a `{` in text (tool blocks and fences first)."""
-    chunks = [m.group(2) for m in _TOOL.finditer(text)] + [m.group(2) for m in _FENCE.finditer(text)] + [text]
+    """JSON objects that start at a `{"` in text (tool blocks and fences first)."""
+    chunks = _tool_blocks(text) + [m.group(2) for m in _FENCE.finditer(text)] + [text]
     decoder = json.JSONDecoder()
     found = []
     for chunk in chunks:
-        for start in (i for i, ch in enumerate(chunk) if ch == "{"):
+        for attempt, start in enumerate(_OBJECT_START.finditer(chunk)):
+            if attempt == _MAX_JSON_ATTEMPTS:
+                break
             try:
-                value, _ = decoder.raw_decode(chunk, start)
-            except ValueError:
+                value, _ = decoder.raw_decode(chunk, start.start())
+            except (ValueError, RecursionError):  # RecursionError: nesting deeper than the decoder's stack
                 continue
             found.append(value)
             if len(found) > 50:
@@ -133,7 +196,7 @@ def _clip_request(text: str) -> ClipRequest | Invalid | None:
         try:
             segments = tuple(Segment(float(s["start"]), float(s["end"])) for s in obj["segments"])
             fps = float(obj["fps"]) if obj.get("fps") is not None else None
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, OverflowError) as error:  # OverflowError: an integer beyond float
             return Invalid(f"malformed clip request: each segment needs numeric 'start' and 'end' ({error})")
         if not segments:
             return Invalid("clip request with no segments")
@@ -144,15 +207,28 @@ def _clip_request(text: str) -> ClipRequest | Invalid | None:
 
 
 def _patch(text: str) -> Patch | None:
-    blocks = tuple((m.group(1), m.group(2)) for m in _SEARCH_REPLACE.finditer(text))
+    blocks = _search_replace_blocks(text)
     if blocks:
         return Patch(blocks=blocks)
     for match in _FENCE.finditer(text):
         if match.group(1) in ("diff", "patch") or _UNIFIED.search(match.group(2)):
             return Patch(unified_diff=match.group(2))
-    if _UNIFIED.search(text) and not _DOC.search(text):
+    if _UNIFIED.search(text) and _document(text) is None:
         return Patch(unified_diff=text[_UNIFIED.search(text).start():])
     return None
+
+
+def _search_replace_blocks(text: str) -> tuple[tuple[str, str], ...]:
+    """(search, replace) of each `<<<<<<< SEARCH` / `=======` / `>>>>>>> REPLACE` block, in order."""
+    blocks, pos = [], 0
+    while opening := _SEARCH_OPEN.search(text, pos):
+        split = _SEARCH_SPLIT.search(text, opening.end())
+        closing = _SEARCH_CLOSE.search(text, split.end()) if split else None
+        if closing is None:  # then no later block is complete either
+            break
+        blocks.append((text[opening.end():split.start()], text[split.end():closing.start()]))
+        pos = closing.end()
+    return tuple(blocks)
 
 
 def _html(text: str) -> str | None:
@@ -160,9 +236,9 @@ def _html(text: str) -> str | None:
     for match in reversed(fenced):
         if _ELEMENT.search(match.group(2)):
             return match.group(2).strip()
-    document = _DOC.search(text)
-    if document:
-        return document.group(1)
+    document = _document(text)
+    if document is not None:
+        return document
     if _ELEMENT.search(text):
         return text
     return None
@@ -176,24 +252,43 @@ class PatchResult:
 
 
 def apply_patch(code: str, patch: Patch) -> PatchResult:
-    """Apply search/replace blocks (each must match exactly once, else whitespace-insensitively) or a unified diff."""
+    """Apply search/replace blocks (each must match exactly once, else whitespace-insensitively) or a unified
+    diff (lines compared stripped); at most `MAX_PATCH_PIECES` blocks or hunks."""
+    if len(patch.blocks) > MAX_PATCH_PIECES:
+        return PatchResult(error=f"{len(patch.blocks)} search blocks; a patch may have {MAX_PATCH_PIECES}: "
+                                 "send the whole page instead")
     if patch.blocks:
         for i, (search, replace) in enumerate(patch.blocks):
             if search in code:
                 code = code.replace(search, replace, 1)
                 continue
-            loose = _loose_pattern(search)
-            match = loose.search(code) if loose else None
-            if match is None:
+            span = _loose_span(code, search)
+            if span is None:
                 return PatchResult(error=f"search block {i} not found in the current code: {search[:80]!r}")
-            code = code[:match.start()] + replace + code[match.end():]
+            code = code[:span[0]] + replace + code[span[1]:]
         return PatchResult(code=code, applied=list(range(len(patch.blocks))))
     return _apply_unified(code, patch.unified_diff)
 
 
-def _loose_pattern(search: str) -> re.Pattern | None:
-    words = search.split()
-    return re.compile(r"\s*".join(re.escape(w) for w in words)) if words else None
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _loose_span(code: str, search: str) -> tuple[int, int] | None:
+    """The span of the first place where `code` reads as `search` once all whitespace is ignored on
+    both sides (the fallback for a model that re-indented what it quotes). A substring search of both
+    texts without whitespace: linear, where a `word\\s*word...` regex backtracks at every offset."""
+    needle = _WHITESPACE.sub("", search)
+    if not needle:
+        return None
+    at = _WHITESPACE.sub("", code).find(needle)
+    if at < 0:
+        return None
+    return _nth_visible(code, at), _nth_visible(code, at + len(needle) - 1) + 1
+
+
+def _nth_visible(text: str, n: int) -> int:
+    """Index in `text` of its `n`-th (0-based) non-whitespace character."""
+    return re.match(r"(?:\s*+\S){%d}\s*+" % n, text).end()
 
 
 def _apply_unified(code: str, diff: str) -> PatchResult:
@@ -201,6 +296,9 @@ def _apply_unified(code: str, diff: str) -> PatchResult:
     hunks = re.split(r"^@@[^\n]*@@[^\n]*\n?", diff, flags=re.MULTILINE)[1:]
     if not hunks:
         return PatchResult(error="unified diff without @@ hunks")
+    if len(hunks) > MAX_PATCH_PIECES:
+        return PatchResult(error=f"{len(hunks)} hunks; a patch may have {MAX_PATCH_PIECES}: send the whole page instead")
+    stripped = [line.strip() for line in lines]
     cursor = 0
     for number, hunk in enumerate(hunks):
         old, new = [], []
@@ -214,19 +312,25 @@ def _apply_unified(code: str, diff: str) -> PatchResult:
                 new.append(body)
         while old and old[-1] == "" and new and new[-1] == "":
             old.pop(), new.pop()
-        at = _find_lines(lines, old, cursor)
+        at = _find_lines(stripped, old, cursor)
         if at is None:
             return PatchResult(error=f"hunk {number} does not match the current code")
         lines[at:at + len(old)] = new
+        stripped[at:at + len(old)] = [line.strip() for line in new]
         cursor = at + len(new)
     return PatchResult(code="\n".join(lines), applied=list(range(len(hunks))))
 
 
-def _find_lines(lines: list[str], old: list[str], start: int) -> int | None:
+def _find_lines(stripped: list[str], old: list[str], start: int) -> int | None:
+    """The first line index, from `start` on and then from the top, where the stripped `old` lines
+    follow each other in `stripped` (the page's lines, stripped). Lines hold no newline, so this is
+    a substring search of the joined texts: linear, where comparing line lists at each index is not."""
     if not old:
         return start
-    strip = [o.strip() for o in old]
-    for at in list(range(start, len(lines) - len(old) + 1)) + list(range(0, start)):
-        if [line.strip() for line in lines[at:at + len(old)]] == strip:
-            return at
-    return None
+    text = "\n" + "\n".join(stripped) + "\n"
+    needle = "\n" + "\n".join(line.strip() for line in old) + "\n"
+    start_offset = len("\n".join(stripped[:start])) + 1 if start else 0  # the newline before line `start`
+    found = text.find(needle, start_offset)
+    if found < 0:
+        found = text.find(needle)  # a match before `start`, if any: none lies after it
+    return None if found < 0 else text.count("\n", 0, found)

@@ -1,4 +1,8 @@
-"""`EnvConfig`: everything a `VideoToCodeEnv` can be told, with the papers' defaults."""
+"""`EnvConfig`: everything an episode can be told, with the papers' defaults.
+
+One config for both adapters of the episode core (`v2c.envs.episode_core`): the Gymnasium env
+`VideoToCodeEnv` and the TRL tool env `v2c.agents.trl_env.VideoToCodeToolEnv`.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,7 +10,7 @@ from dataclasses import dataclass
 
 @dataclass
 class EnvConfig:
-    """Settings of `VideoToCodeEnv`.
+    """Settings of one episode (`VideoToCodeEnv`, `VideoToCodeToolEnv`).
 
     Observation:
         obs_fps, obs_size, max_frames, clip_max_frames
@@ -17,21 +21,22 @@ class EnvConfig:
     """
 
     obs_fps: float = 2.0
-    """Frame rate of the `video` and `candidate` observations: the papers' coarse pass is 2 fps."""
+    """Frame rate of the reference and candidate frames shown (the coarse pass): the papers' 2 fps."""
     obs_size: tuple[int, int] = (256, 192)
-    """Width × height every observed frame is resized to."""
+    """Width × height every frame shown is resized to."""
     max_frames: int = 16
-    """Cap on observed frames; longer videos are sampled evenly, shorter ones zero-padded."""
+    """Cap on the coarse pass's frames; longer videos are sampled evenly (the Gym observation zero-pads shorter ones)."""
     clip_max_frames: int = 48
-    """Cap on the frames one clip request returns (the rest are dropped, and feedback says so)."""
+    """Cap on the frames one clip request returns; a longer range is sampled evenly, and feedback says so."""
     max_steps: int = 6
-    """Actions per episode before truncation."""
+    """Actions (tool calls, for the tool env) per episode; then the Gym env truncates and the tool env refuses."""
     clip_budget: int = 3
     """Clip requests allowed per episode."""
     clip_frame_budget: int = 120
     """Frames all clip requests of an episode may return together."""
     reward_shaping: str = "score"
-    """`score`: each code step earns the candidate's total; `improvement`: its gain over the best so far."""
+    """`score`: each code step earns the candidate's total (the tool env's rollout reward: the last page's);
+    `improvement`: its gain over the best so far (the tool env's: the best page's, the sum of the gains)."""
     format_penalty: float = 0.05
     """Reward of an action that cannot be parsed (negated)."""
     clip_cost: float = 0.0

@@ -14,15 +14,18 @@ Animation2Code's appearance similarity, on numpy videos:
 Backends:
 
 - `LabSSIMEmbedder` (default, no weights; ~35 ms for a 30-frame 512×384 candidate on 2 CPU
-  cores, crop included): a weighted sum of three terms, each in [0, 1]:
+  cores, crop included): a weighted sum of four terms, each in [0, 1]:
   colour (the share of pixels whose CIELAB colour differs, ΔE76 saturating at
   `delta_e_max`, on a thumbnail so that colour, as in human vision, is judged at low
   spatial resolution), structure (1 − SSIM on a grey thumbnail, Gaussian-weighted windows),
-  and contrast (SSIM's position-free contrast comparison of the whole frame per Lab channel,
-  which is what ranks a blank page below a misplaced element). Weights were chosen by
-  measurement on synthetic animations (tests/test_rewards_frames.py): identical 1.0 >
-  tint ≈ 0.98 > recolour ≈ 0.88 > static ≈ 0.63 > blank ≈ 0.45, while a timing change
-  costs little (DTW absorbs it: linear easing ≈ 0.98, ×1.6 slower ≈ 0.88).
+  contrast (SSIM's position-free contrast comparison of the whole frame per Lab channel,
+  which is what ranks a blank page below a misplaced element), and palette (the ΔE between the
+  ink-weighted mean colours of what each frame draws, position-free, so that a recolour costs
+  in full however small the element is). Measured on the synthetic card
+  (tests/test_rewards_frames.py): identical 1.0 > tint 0.96 > recolour 0.66; on 12 real CSS
+  loaders (benchmarks/reward_validity.py) a 165° hue rotation costs 0.33, a 20° one 0.11, and
+  timing ×1.15 / ×1.6 / ×2.5 0.04 / 0.06 / 0.08 (DTW absorbs most of it; what is left is frames
+  of a fast motion sampled at other phases).
 - `DreamSimEmbedder`: the paper's metric, through the `dreamsim` package, from a local
   weight cache (never downloads when offline; see its docstring).
 
@@ -92,8 +95,10 @@ class LabSSIMConfig:
         ssim_side, ssim_window, ssim_stride, ssim_sigma
     Contrast term:
         contrast_c
+    Palette term:
+        palette_ink_delta_e, palette_delta_e_max
     Mix:
-        colour_weight, contrast_weight
+        colour_weight, contrast_weight, palette_weight
     """
 
     colour_side: int = 32
@@ -112,10 +117,21 @@ class LabSSIMConfig:
     """Standard deviation of the Gaussian weighting inside a window, as in the SSIM paper."""
     contrast_c: float = 3.0
     """Stabiliser of the contrast comparison, in ΔE units (a contrast this small is ~invisible)."""
-    colour_weight: float = 0.35
+    palette_ink_delta_e: float = 10.0
+    """Palette term: a thumbnail pixel counts as drawn ("ink") in proportion to its ΔE from the
+    frame's background (the median of its border), fully from this ΔE on."""
+    palette_delta_e_max: float = 50.0
+    """ΔE between two frames' ink-weighted mean colours at which the palette term reaches 1. A
+    hue rotation by 20° of the tested loaders' colours moves it by ~10–25 ΔE, by 165° by 60–100."""
+    colour_weight: float = 0.3
     """Weight of the colour term."""
-    contrast_weight: float = 0.3
-    """Weight of the position-free contrast term; the structure term gets the rest (0.35)."""
+    contrast_weight: float = 0.2
+    """Weight of the position-free contrast term."""
+    palette_weight: float = 0.25
+    """Weight of the position-free palette term: the colour of what is drawn, whatever its share
+    of the crop. The pixel-wise colour term alone weighs a recolour by the share of the crop the
+    element covers (10–30% for a loader), so a drastic recolour cost less than a 60% timing
+    change on 7 of 24 real loaders (issue 13); the structure term gets the rest (0.25)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +141,8 @@ class _LabSSIMEmbedding:
     mu: np.ndarray  # (T, K) Gaussian-weighted window means of the grey thumbnail
     var: np.ndarray  # (T, K) window variances
     patches: np.ndarray  # (K, T, P) window pixels times sqrt(Gaussian weight): covariances are one matmul
+    ink_colour: np.ndarray  # (T, 3) ink-weighted mean CIELAB colour of what is drawn
+    ink_mass: np.ndarray  # (T,) share of the thumbnail that is ink (0: nothing drawn)
 
 
 class LabSSIMEmbedder:
@@ -161,7 +179,20 @@ class LabSSIMEmbedder:
         # The same products as the pairwise E[xy] in `distances`, so a frame's covariance with
         # itself equals its variance.
         var = np.maximum(np.einsum("ktp,ktp->tk", patches, patches) - mu * mu, 0.0)
-        return _LabSSIMEmbedding(lab=lab, lab_std=lab.std(axis=1), mu=mu, var=var, patches=patches)
+        ink_colour, ink_mass = self._palette(lab.reshape(t, ch, cw, 3))
+        return _LabSSIMEmbedding(lab=lab, lab_std=lab.std(axis=1), mu=mu, var=var, patches=patches,
+                                 ink_colour=ink_colour, ink_mass=ink_mass)
+
+    def _palette(self, lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per frame (T, h, w, 3): the ink-weighted mean colour of what differs from the background."""
+        t = len(lab)
+        border = np.concatenate([lab[:, 0], lab[:, -1], lab[:, :, 0], lab[:, :, -1]], axis=1)  # (T, B, 3)
+        background = np.median(border, axis=1)
+        flat = lab.reshape(t, -1, 3)
+        ink = np.minimum(np.sqrt(((flat - background[:, None]) ** 2).sum(axis=2)) / self.config.palette_ink_delta_e, 1.0)
+        mass = ink.sum(axis=1)
+        colour = (ink[..., None] * flat).sum(axis=1) / np.maximum(mass, 1e-12)[:, None]
+        return colour, mass / ink.shape[1]
 
     def distances(self, a: _LabSSIMEmbedding, b: _LabSSIMEmbedding) -> np.ndarray:
         cfg = self.config
@@ -179,11 +210,13 @@ class LabSSIMEmbedder:
         # Lab channel) says that an empty frame is far from any frame with content.
         sa, sb, c = a.lab_std[:, None, :], b.lab_std[None, :, :], cfg.contrast_c**2
         contrast = 1.0 - ((2 * sa * sb + c) / (sa**2 + sb**2 + c)).mean(axis=2)
-        d = (
-            cfg.colour_weight * colour
-            + cfg.contrast_weight * contrast
-            + (1.0 - cfg.colour_weight - cfg.contrast_weight) * structure
-        )
+        # Differences taken directly, so identical frames are at exactly 0.
+        de = np.sqrt(((a.ink_colour[:, None, :] - b.ink_colour[None, :, :]) ** 2).sum(axis=2))
+        drawn_a, drawn_b = a.ink_mass[:, None] > 1e-3, b.ink_mass[None, :] > 1e-3
+        palette = np.where(drawn_a & drawn_b, np.minimum(de / cfg.palette_delta_e_max, 1.0),
+                           np.where(drawn_a == drawn_b, 0.0, 1.0))
+        rest = 1.0 - cfg.colour_weight - cfg.contrast_weight - cfg.palette_weight
+        d = cfg.colour_weight * colour + cfg.contrast_weight * contrast + cfg.palette_weight * palette + rest * structure
         return np.clip(d, 0.0, 1.0).astype(np.float64)
 
     def _colour(self, lab_a: np.ndarray, lab_b: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ def _default_model_cache() -> str:
 
 
 _DEFAULT_WEIGHTS = {"appearance": 1.0, "temporal": 1.0, "functional": 1.0}
-_DEFAULT_BACKENDS = {"appearance": "labssim", "temporal": "lk"}
+_DEFAULT_BACKENDS = {"appearance": "labssim", "temporal": "flow"}
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class RewardConfig:
     """How a candidate page is scored against a reference.
 
     Scores (by name, see `v2c.rewards.registry`):
-        weights, backends, dreamsim_variant, model_cache_dir
+        weights, backends, score_fps, dreamsim_variant, model_cache_dir
     Gates (anti-hacking):
         blank_std, change_level, static_max_pixels, max_code_bytes, size_penalty
     Functional replay:
@@ -33,8 +33,14 @@ class RewardConfig:
     0 reports without counting); the total is the weighted mean over the scores that apply."""
     backends: Mapping[str, str] = field(default_factory=lambda: dict(_DEFAULT_BACKENDS))
     """Score name → backend. appearance: `labssim` (embedded, weight-free) or `dreamsim` (Animation2Code's
-    metric; needs weights). temporal: `lk` (embedded Lucas–Kanade tracks) or `cotracker3` (needs weights).
+    metric; needs weights). temporal: `flow` (embedded dense optical flow with an explicit timing measure), `lk`
+    (embedded Lucas–Kanade tracks) or `cotracker3` (needs weights); see `rewards/temporal.py`.
     Scores not named use their own default."""
+    score_fps: float | None = 15.0
+    """Frames per second the reference and the candidate are rendered and compared at, at most (a 30 fps task
+    is scored at 15; None: the task's own rate). Rendering and the per-frame scores cost in proportion, and
+    DTW in its square; 15 keeps the scores' meaning (`benchmarks/score.py --setting a2c` prints the scores at
+    the task's 30 fps beside these)."""
     dreamsim_variant: str = "ensemble"
     """DreamSim variant when appearance uses `dreamsim` (ensemble, dino_vitb16, clip_vitb32, open_clip_vitb32, ...)."""
     model_cache_dir: str = field(default_factory=_default_model_cache)
@@ -57,6 +63,8 @@ class RewardConfig:
         # Plain dicts, copied: a caller's mapping changed later must not change this config.
         object.__setattr__(self, "weights", dict(self.weights))
         object.__setattr__(self, "backends", dict(self.backends))
+        if self.score_fps is not None and not self.score_fps > 0:
+            raise ValueError(f"score_fps must be positive (or None for the task's rate), got {self.score_fps!r}")
         if not self.weights:
             raise ValueError("weights must name at least one score")
         if min(self.weights.values()) < 0:

@@ -25,10 +25,17 @@ the candidate's render stopped before it. Otherwise:
    reference step that changes something must change something: if it does not, similarity 0
    ("no visible effect": a dead handler).
 2. **Text** (present when either side's text changed): the tokens the step added and removed
-   (difflib over lower-cased word/punctuation tokens of before vs after), as a multiset of signed
-   tokens; similarity = weighted Jaccard of the reference's and the candidate's multisets. "+1 −0"
-   vs "+2 −0" scores 1/3: a counter that adds 2, or a to-do item with the wrong words, fails here
-   even though its pixels barely differ.
+   (difflib over the word/punctuation tokens of before vs after), as a multiset of signed
+   tokens; similarity = Jaccard of the reference's and the candidate's multisets, with partial
+   credit for the tokens left unmatched (`_soft_jaccard`). "+1 −0" vs "+2 −0" scores 1/3: a
+   counter that adds 2, or a to-do item with the wrong words, fails here even though its pixels
+   barely differ. Text is compared exactly up to whitespace: visible text is split into words
+   (runs of word characters) and single punctuation marks, so any run of spaces, tabs, line breaks or non-breaking
+   spaces only separates tokens and layout does not matter; case, digits, punctuation and accents
+   all count ("BUY MILK" is not "Buy milk": the text a page shows is part of its behaviour,
+   `text-transform` included). An unmatched token of the candidate is paired with an unmatched
+   one of the same sign in the reference, and the pair earns its difflib character similarity
+   (case-sensitive): "BUY MILK" for "Buy milk" gets 0.09, not a pass and not a plain 0.
 3. **Colour** (present when both sides changed pixels): the changed pixels are grown by
    `region_dilation` into a changed *region* (a changed glyph becomes a block of its text line,
    so stroke width and anti-aliasing of another font barely matter); the after-frames' colours
@@ -280,12 +287,12 @@ def _token_diff(a: list[str], b: list[str], change: Counter) -> None:
 
 
 def _text_change(before: str, after: str) -> Counter:
-    """Signed tokens the step added (+) and removed (−); lower-cased so `text-transform` is ignored.
+    """Signed tokens the step added (+) and removed (−), exactly (case included).
 
     Lines are diffed first (cheap, and a step's change is usually a few lines), then the tokens of
     each changed block, so a line that only changed a digit contributes just that digit.
     """
-    a_lines, b_lines = before.lower().splitlines(), after.lower().splitlines()
+    a_lines, b_lines = before.splitlines(), after.splitlines()
     change: Counter = Counter()
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a_lines, b_lines, autojunk=False).get_opcodes():
         if op != "equal":
@@ -293,9 +300,23 @@ def _text_change(before: str, after: str) -> Counter:
     return change
 
 
-def _jaccard(x: Counter, y: Counter) -> float:
-    union = sum((x | y).values())
-    return sum((x & y).values()) / union if union else 1.0
+def _soft_jaccard(x: Counter, y: Counter) -> float:
+    """Multiset Jaccard |x ∩ y| / |x ∪ y| where, after the exact matches, each leftover token of y
+    is paired with the most similar leftover token of x of the same sign (greedily, best pairs
+    first) and the pair counts as that much of a match: difflib's character ratio, case-sensitive."""
+    exact = x & y
+    left_x, left_y = list((x - exact).elements()), list((y - exact).elements())
+    pairs = sorted(((difflib.SequenceMatcher(None, a[1], b[1], autojunk=False).ratio(), i, j)
+                    for i, a in enumerate(left_x) for j, b in enumerate(left_y) if a[0] == b[0]), reverse=True)
+    used_x, used_y, partial = set(), set(), 0.0
+    for ratio, i, j in pairs:
+        if ratio > 0 and i not in used_x and j not in used_y:
+            used_x.add(i)
+            used_y.add(j)
+            partial += ratio
+    matched = sum(exact.values()) + partial
+    union = sum(x.values()) + sum(y.values()) - matched
+    return matched / union if union else 1.0
 
 
 def _show(change: Counter, limit: int = 8) -> str:
@@ -399,7 +420,7 @@ def compare_step(index: int, ref_before: PageState, ref_after: PageState, cand_b
     parts: dict[str, tuple[float, float]] = {}  # name -> (similarity, weight)
     reasons: list[str] = []
     if ref_text or cand_text:
-        text_sim = _jaccard(ref_text, cand_text)
+        text_sim = _soft_jaccard(ref_text, cand_text)
         parts["text"] = (text_sim, cfg.text_weight)
         if text_sim < cfg.pass_threshold:
             reasons.append(f"text changed by {_show(cand_text)}, expected {_show(ref_text)}")

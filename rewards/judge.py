@@ -16,15 +16,13 @@ import base64
 import json
 import os
 import re
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence
 
 import cv2
 import numpy as np
 
+from v2c.chat_api import ChatClient
 from v2c.render import Interaction, Page
 from v2c.render.pool import RenderBackend, Viewport
 
@@ -162,8 +160,9 @@ class OpenAIJudge:
     """A judge behind an OpenAI-compatible `/v1/chat/completions` endpoint (standard library only).
 
     The API key comes from `api_key`, else $V2C_JUDGE_API_KEY, else $OPENAI_API_KEY; with none, no
-    Authorization header is sent (local servers). Transport errors, 429 and 5xx are retried
-    `retries` times with exponential backoff.
+    Authorization header is sent (local servers). Requests go through `v2c.chat_api.ChatClient`
+    (the agents' client too): transport errors, 408/409/429 and 5xx are retried `retries` times with
+    exponential backoff; other failures raise `ChatAPIError`.
     """
 
     def __init__(self, base_url: str = "https://api.openai.com/v1", model: str = "gpt-4o", api_key: str | None = None,
@@ -181,32 +180,11 @@ class OpenAIJudge:
 
     def chat(self, content: list[dict[str, Any]]) -> str:
         """One user message (text and image parts) in, the assistant's text out."""
-        body = json.dumps({
-            "model": self.model, "messages": [{"role": "user", "content": content}],
-            "temperature": self.temperature, "max_tokens": self.max_tokens,
-        }).encode()
-        headers = {"Content-Type": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        last_error: Exception | None = None
-        for attempt in range(self.retries + 1):
-            if attempt:
-                time.sleep(self.backoff_s * 2 ** (attempt - 1))
-            try:
-                request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    reply = json.loads(response.read())
-                message = reply["choices"][0]["message"]["content"]
-                if isinstance(message, list):  # some servers answer in parts
-                    message = "".join(p.get("text", "") for p in message if isinstance(p, dict))
-                return str(message or "")
-            except urllib.error.HTTPError as error:
-                last_error = error
-                if error.code != 429 and error.code < 500:
-                    break  # a client error will not improve by asking again
-            except (urllib.error.URLError, TimeoutError, OSError, ValueError, KeyError, IndexError) as error:
-                last_error = error
-        raise RuntimeError(f"judge request to {self.url} failed: {last_error}")
+        client = ChatClient(self.url, self.api_key, timeout_s=self.timeout, max_retries=self.retries,
+                            backoff_s=self.backoff_s)
+        text, _ = client.complete({"model": self.model, "messages": [{"role": "user", "content": content}],
+                                   "temperature": self.temperature, "max_tokens": self.max_tokens})
+        return text
 
     def ground(self, dom: Sequence[dict[str, Any]], description: str,
                frames: Sequence[np.ndarray] = ()) -> list[GroundedAction]:

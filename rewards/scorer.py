@@ -107,6 +107,11 @@ class RewardScorer:
             self._renderer = default_pool()
         return self._renderer
 
+    def compare_fps(self, reference: Reference) -> float:
+        """The rate both videos are rendered and compared at: the reference's, at most `RewardConfig.score_fps`."""
+        cap = self.config.score_fps
+        return float(reference.fps if cap is None else min(reference.fps, cap))
+
     @property
     def backends(self) -> dict[str, str]:
         return {name: score.backend for name, score in self.scores.items()}
@@ -146,19 +151,20 @@ class RewardScorer:
     async def _prepare_uncached(self, reference: Reference) -> PreparedReference:
         script = with_baseline_step(reference.interactions) if reference.interactions else []
         rendered = None
+        fps = self.compare_fps(reference)
         if reference.video is not None:
-            frames = resample(reference.video, reference.fps).frames
+            frames = resample(reference.video, fps).frames
             config = getattr(self.renderer, "config", None)
             if isinstance(config, RenderConfig):  # compare a recording at the pixels candidates are rendered at
                 frames = resize_frames(frames, config.frame_size(reference.viewport))
         if reference.page is not None and (reference.video is None or reference.interactions):
-            rendered = await self.renderer.render_async(reference.page, reference.duration_s, reference.fps,
+            rendered = await self.renderer.render_async(reference.page, reference.duration_s, fps,
                                                         reference.viewport, script)
             if not rendered.ok:
                 raise ValueError(f"the reference page could not be rendered ({rendered.status.value}): {rendered.reason}")
             if reference.video is None:
                 frames = rendered.frames
-        clip = ReferenceClip(frames=frames, fps=reference.fps, interactions=tuple(reference.interactions),
+        clip = ReferenceClip(frames=frames, fps=fps, interactions=tuple(reference.interactions),
                              render=rendered, video=reference.video, moving=not gates.is_static(frames, self.config))
         names = list(self.scores)
         prepared = await asyncio.gather(*(asyncio.to_thread(self.scores[n].prepare, clip) for n in names))
@@ -173,7 +179,8 @@ class RewardScorer:
         prepared = reference if isinstance(reference, PreparedReference) else await self.prepare_async(reference)
         page = candidate if isinstance(candidate, Page) else Page(html=str(candidate))
         ref = prepared.reference
-        rendered = await self.renderer.render_async(page, ref.duration_s, ref.fps, ref.viewport, prepared.script)
+        rendered = await self.renderer.render_async(page, ref.duration_s, prepared.clip.fps, ref.viewport,
+                                                    prepared.script)
         breakdown = await asyncio.to_thread(self.score_render, prepared, rendered, page.size_bytes)
         breakdown.timings_s["render"] = rendered.timings.get("total", 0.0)
         breakdown.timings_s["total"] = time.perf_counter() - started
@@ -216,7 +223,7 @@ class RewardScorer:
         static = prepared.moving and gates.is_static(frames, self.config)
         if static:
             breakdown.gates.append(GateHit("static", "the candidate never changes while the reference moves"))
-        candidate = CandidateClip(frames=frames, fps=prepared.reference.fps, render=rendered)
+        candidate = CandidateClip(frames=frames, fps=prepared.clip.fps, render=rendered)
         for name, score in self.scores.items():
             if not applies[name] or (static and score.needs_motion):
                 continue

@@ -16,16 +16,16 @@ import numpy as np
 import pytest
 
 import v2c.envs  # noqa: F401  (registers the env ids)
-from v2c.agents.answers import page_for_answer, to_action
-from v2c.agents.evaluate import AnswerAdapter, EvalConfig, run_eval
+from v2c.agents.evaluate import EvalConfig, run_eval
 from v2c.agents.hf_agent import HFAgentConfig, HFVLMAgent
 from v2c.agents.openai_agent import APIError, OpenAIAgentConfig, OpenAICompatibleAgent
-from v2c.agents.pick_tasks import COLOURS, DURATIONS, PickTaskSource, parse_answer
 from v2c.agents.prompts import build_prompt
 from v2c.agents.registry import make_agent
 from v2c.agents.rollout import run_episode
-from v2c.agents.task_specs import resolve_tasks, take_tasks
 from v2c.agents.tiny_vlm import build_tiny_vlm
+from v2c.envs.actions import Code, Finish, page_for_answer, parse_answer
+from v2c.envs.tasks import load_tasks, take_tasks
+from v2c.envs.tasks.pick import COLOURS, DURATIONS, PickTaskSource, parse_answer as parse_pick
 
 SMALL = {"max_steps": 4, "max_frames": 8, "obs_size": (128, 96)}
 
@@ -61,21 +61,24 @@ def test_prompts_follow_the_three_settings():
 
 
 def test_pick_family_is_reproducible_and_its_answers_become_pages():
-    first, again = PickTaskSource(3)[5], resolve_tasks("template:pick?seed=3")[5]
+    first, again = PickTaskSource(3)[5], load_tasks("template:pick?seed=3")[5]
     assert first == again and first.metadata["colour"] in COLOURS and first.metadata["duration_s"] in DURATIONS
-    assert parse_answer("Teal, 1.4 seconds") == ("teal", 1.5) and parse_answer("no idea") == (None, 1.0)
+    assert parse_pick("Teal, 1.4 seconds") == ("teal", 1.5) and parse_pick("no idea") == (None, 1.0)
     assert page_for_answer(first, "nothing here") is None
     assert page_for_answer(first, first.metadata["answer"]).html == first.page.html
     assert page_for_answer(first, first.page.html).html == first.page.html  # HTML is a page on every task
-    assert to_action(first, "red 2") .startswith("<!doctype html>") and to_action(first, "finish") == "finish"
+    assert parse_answer("red 2", first).html.startswith("<!doctype html>")
+    assert isinstance(parse_answer("finish", first), Finish)
+    code_task = load_tasks("builtin:animations")[0]  # words are no page on a code task
+    assert page_for_answer(code_task, "red 2") is None and not isinstance(parse_answer("red 2", code_task), Code)
 
 
 def test_the_oracle_of_a_pick_task_scores_one_and_its_template_answer_too(pick_env):
     pick_env.reset(options={"task_id": "pick-0-0"})
     task = pick_env.unwrapped.task
-    assert pick_env.step(to_action(task, task.metadata["answer"]))[1] > 0.99
+    assert pick_env.step(task.metadata["answer"])[1] > 0.99  # the env reads the template answer itself
     wrong = next(c for c in COLOURS if c != task.metadata["colour"])
-    assert pick_env.step(to_action(task, f"{wrong} {task.metadata['duration_s']:g}"))[1] < 1.0
+    assert pick_env.step(f"{wrong} {task.metadata['duration_s']:g}")[1] < 1.0
 
 
 # ------------------------------------------------------------------ the HF agent
@@ -110,11 +113,11 @@ def test_hf_agent_revisit_sends_the_requested_clip_back(tiny_vlm, pick_env):
         def generate(self, prompt):
             return '{"segments": [{"start": 0.5, "end": 1.0}]}' if self.turn == 0 else "red 1"
 
-    agent = AnswerAdapter(Scripted(HFAgentConfig(model=str(tiny_vlm), mode="revisit", clip_fps=10)))
+    agent = Scripted(HFAgentConfig(model=str(tiny_vlm), mode="revisit", clip_fps=10))
     episode = run_episode(pick_env, agent, seed=0, options={"task_id": "pick-0-1"})
     assert [s.action_type for s in episode.steps] == ["clip", "code", "finish"]
-    assert agent.agent.transcript[1]["images"] > agent.agent.transcript[0]["images"]  # coarse frames + the clip
-    assert "0.5 s, 0.6 s" in agent.agent.transcript[1]["prompt"]
+    assert agent.transcript[1]["images"] > agent.transcript[0]["images"]  # coarse frames + the clip
+    assert "0.5 s, 0.6 s" in agent.transcript[1]["prompt"]
 
 
 # ------------------------------------------------------------------ the OpenAI-compatible agent
@@ -164,7 +167,7 @@ def test_openai_agent_retries_then_plays_the_revisit_pipeline(stub, pick_env):
     stub.script = [(503, "busy"), (200, '<tool>{"segments": [{"start": 0, "end": 1}]}</tool>'),
                    (200, "```html\n" + task.page.html + "\n```")]
     agent = OpenAICompatibleAgent(OpenAIAgentConfig(model="stub-vl", mode="revisit", backoff_s=0.01))
-    episode = run_episode(pick_env, AnswerAdapter(agent), seed=0, options={"task_id": task.id})
+    episode = run_episode(pick_env, agent, seed=0, options={"task_id": task.id})
     assert [s.action_type for s in episode.steps] == ["clip", "code", "finish"] and episode.best_total > 0.99
     assert len(stub.received) == 3 and stub.received[0]["path"] == "/v1/chat/completions"
     request = stub.received[-1]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import gymnasium as gym
 import numpy as np
@@ -49,6 +50,41 @@ def test_clip_request_returns_the_range_at_the_requested_rate(env):
     assert stamps == pytest.approx([0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
     assert obs["clip"][: len(stamps)].any() and not obs["clip"][len(stamps):].any()
     assert "clip requests left" in obs["feedback"]
+
+
+HOSTILE_CLIPS = {
+    "a range of 1e12 s at 1000 fps": '{"segments": [{"start": 0, "end": 1e12}], "fps": 1000}',
+    "infinite range and rate": '{"segments": [{"start": 0, "end": Infinity}], "fps": Infinity}',
+    "a range past the end": '{"segments": [{"start": 1e300, "end": 1e308}], "fps": 1e308}',
+    "fifteen thousand ranges": '{"segments": [' + ", ".join(['{"start": 0, "end": 1e12}'] * 15_000) + '], "fps": 1e9}',
+    "NaN": '{"segments": [{"start": NaN, "end": 1}]}',
+    "negative": '{"segments": [{"start": -5, "end": 1}]}',
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_CLIPS))
+def test_a_clip_request_costs_what_its_answer_holds_whatever_its_numbers(env, name):
+    env.reset(seed=1)
+    started = time.perf_counter()
+    obs, reward, *_, info = env.step(HOSTILE_CLIPS[name])
+    elapsed = time.perf_counter() - started
+    # A bound, not a benchmark: a step is a few ms; "1e12 s at 1000 fps" used to gather 3000 frames (7.7 s).
+    assert elapsed < 2.0, (name, elapsed)
+    stamps = obs["clip_timestamps"][obs["clip_timestamps"] >= 0]
+    assert len(stamps) <= SMALL["clip_max_frames"]
+    if name in ("NaN", "negative"):
+        assert info["action_type"] == "invalid" and "0 <= start <= end" in obs["feedback"]
+        return
+    assert info["action_type"] == "clip", obs["feedback"]
+    fps = env.unwrapped.source_video.fps
+    assert f"at {fps:g} fps" in obs["feedback"] and len(obs["feedback"]) < 500
+    if name == "a range past the end":
+        assert len(stamps) == 0 and "Clip: 0 frames" in obs["feedback"]
+    else:  # each range is the whole video at its own rate; what exceeds the cap is counted, not gathered
+        ranges = 15_000 if name == "fifteen thousand ranges" else 1
+        whole = np.arange(len(env.unwrapped.source_video)) / fps
+        assert stamps == pytest.approx(np.tile(whole, ranges)[:SMALL["clip_max_frames"]])
+        assert ("dropped" in obs["feedback"]) == (ranges * len(whole) > SMALL["clip_max_frames"])
 
 
 def test_patch_edits_the_current_code_and_bad_patches_are_explained(env):
@@ -149,6 +185,49 @@ def test_vector_envs(asynchronous, pool):
         assert "Finished" in obs["feedback"][0] and "Invalid" in obs["feedback"][1]
     finally:
         vector.close()
+
+
+def test_template_tasks_work_in_gym_make(pool):
+    environment = gym.make("v2c/VideoToCode-v0", tasks="template:pick", renderer=pool, **SMALL)
+    _, info = environment.reset(options={"task_id": "pick-0-7"})
+    task = environment.unwrapped.task
+    assert info["task_id"] == "pick-0-7" and task.metadata["answer_format"] == "pick"
+    _, reward, _, _, info = environment.step(task.metadata["answer"])  # the answer in words, e.g. `teal 1.5`
+    assert info["action_type"] == "code" and reward > 0.99
+    obs, reward, *_ = environment.step("no colour here")
+    assert reward == pytest.approx(-0.05) and "Invalid action" in obs["feedback"]
+
+
+def test_feedback_names_blocked_requests_page_errors_and_every_score(pool):
+    environment = gym.make("v2c/Interaction-v0", renderer=pool, reveal_scores=True, **SMALL)
+    environment.reset(seed=0)
+    oracle = environment.unwrapped.task.cheat().html
+    broken = oracle.replace("</body>", "<img src='https://cdn.example.com/x.png'><script>undefinedCall()</script></body>")
+    obs, _, _, _, info = environment.step(broken)
+    feedback = obs["feedback"]
+    assert "blocked request: https://cdn.example.com/x.png" in feedback and "page error:" in feedback
+    breakdown = info["reward_breakdown"]
+    assert set(breakdown["scores"]) == {"appearance", "temporal", "functional"}
+    for name, value in {**breakdown["scores"], "total": breakdown["total"]}.items():
+        assert f"{name} {value:.3f}" in feedback
+
+
+def test_clips_over_the_frame_cap_are_sampled_evenly_and_budgets_hold(pool):
+    environment = gym.make("v2c/Animation-v0", renderer=pool, **{**SMALL, "clip_max_frames": 5, "clip_budget": 2})
+    environment.reset(seed=1)
+    obs, *_ = environment.step('{"segments": [{"start": 0, "end": 1}], "fps": 10}')
+    assert obs["clip_timestamps"][:5] == pytest.approx([0.0, 0.2, 0.5, 0.8, 1.0])  # 11 frames in range, 5 shown
+    assert "an even sample of the 11 frames" in obs["feedback"]
+    environment.step('{"segments": [{"start": 0, "end": 0.2}]}')
+    obs, reward, *_ = environment.step('{"segments": [{"start": 0, "end": 0.2}]}')
+    assert reward == pytest.approx(-0.05) and "Clip budget spent" in obs["feedback"]
+    obs, reward, _, truncated, info = environment.step("finish")
+    assert not truncated and info["action_type"] == "finish"
+    environment.reset(seed=1)
+    for _ in range(SMALL["max_steps"]):
+        *_, truncated, _ = environment.step("nonsense")
+    obs, reward, _, truncated, info = environment.step("nonsense")  # past the budget: refused, not counted
+    assert truncated and info["action_type"] == "refused" and reward == 0.0 and int(obs["step"]) == SMALL["max_steps"]
 
 
 def test_scripted_baselines_rank_as_expected(env):

@@ -280,7 +280,7 @@ def test_a_counter_that_adds_two_fails_on_its_text(results):
 def test_a_todo_item_with_the_wrong_text_fails_though_typing_passes(results):
     result = results["todo"]["wrong"]
     assert result.passed == [True, False, True, False]
-    assert "+task" in result.reasons[1] and "+milk" in result.reasons[1]
+    assert "+Task" in result.reasons[1] and "+milk" in result.reasons[1]
 
 
 def test_tabs_showing_the_wrong_panel_fail(results):
@@ -340,13 +340,17 @@ def test_steps_the_candidate_never_reached_fail_and_failed_reference_steps_are_n
     assert "stopped" in result.reasons[0] and "timeout" in result.reasons[0] and result.score == 0.0
 
 
-def test_text_similarity_ignores_layout_but_not_words():
+def test_text_similarity_ignores_whitespace_but_not_words_or_case():
     before = PageState("To-do\nAdd", np.zeros((10, 10, 3), np.uint8))
     after = PageState("To-do\nAdd\nBuy milk", np.zeros((10, 10, 3), np.uint8))
-    restyled_after = PageState("TO-DO  Add  buy   MILK", np.zeros((10, 10, 3), np.uint8))
+    restyled_after = PageState("To-do  Add \t Buy\u00a0  milk", np.zeros((10, 10, 3), np.uint8))
     wrong_after = PageState("To-do\nAdd\nBuy eggs", np.zeros((10, 10, 3), np.uint8))
+    shouted_after = PageState("To-do\nAdd\nBUY MILK", np.zeros((10, 10, 3), np.uint8))
     assert compare_step(0, before, after, before, restyled_after).components["text"] == 1.0
     assert compare_step(0, before, after, before, wrong_after).components["text"] == pytest.approx(1 / 3)
+    # Case is part of the text: partial credit (one letter of "Buy" in "BUY"), not a pass.
+    shouted = compare_step(0, before, after, before, shouted_after)
+    assert shouted.components["text"] == pytest.approx((1 / 3) / (4 - 1 / 3)) and not shouted.passed
 
 
 def test_a_video_reference_uses_frames_only(pool):

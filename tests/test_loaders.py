@@ -15,6 +15,7 @@ import pytest
 from v2c.envs.tasks import LoadedSource, NoOracleError, TaskLoadError, detect_layout, load_tasks, task_from_row, to_hf_dataset
 from v2c.envs.tasks.anim2code import load_anim2code
 from v2c.envs.tasks.folder import load_folder
+from v2c.envs.tasks.pages import read_page
 from v2c.envs.tasks.video2code import load_video2code, parse_operations
 from v2c.rewards import RewardConfig, RewardScorer
 
@@ -201,6 +202,8 @@ def test_folder_pairs_pages_videos_and_sidecars_by_name():
         spin.cheat()
     assert spin.to_reference().video.frames.shape[1:] == (120, 160, 3)
     assert [t.id for t in load_folder(FOLDER / "bounce.html")] == ["bounce"]  # one file works too
+    with pytest.raises(FileNotFoundError, match="no such file"):  # a library error, not an exit
+        read_page(FOLDER / "nowhere.html")
 
 
 def test_folder_tasks_render_and_replay(scorer):
@@ -219,6 +222,10 @@ def test_load_tasks_detects_the_layout():
     assert load_tasks(f"video2code:{V2C}").name == f"video2code:{V2C}"
     tasks = list(load_tasks(FOLDER))
     assert load_tasks(tasks).tasks == tasks
+    loaded = load_tasks(FOLDER)
+    assert loaded.bounded and len(loaded) == 3 and loaded.get("clicker") == tasks[1]
+    with pytest.raises(KeyError, match="no task 'nobody'"):
+        loaded.get("nobody")
     with pytest.raises(TaskLoadError, match="no such file or folder"):
         load_tasks(FIXTURES / "nowhere")
     with pytest.raises(TaskLoadError, match="cannot tell its layout"):

@@ -177,7 +177,7 @@ def test_picsum_size_and_format(url: str, size: tuple[int, int], fmt: str) -> No
 def test_picsum_bytes_are_deterministic() -> None:
     url = "https://picsum.photos/id/237/640/480.jpg"
     first = resolve(url).body  # type: ignore[union-attr]
-    network._picsum_image.cache_clear()  # regenerate rather than hit the cache
+    network._cached_picsum_image.cache_clear()  # regenerate rather than hit the cache
     assert resolve(url).body == first  # type: ignore[union-attr]
     assert resolve(url).body == first  # type: ignore[union-attr]
 

@@ -1,4 +1,4 @@
-"""Frame-level scorers (rewards.crop, rewards.dtw, rewards.appearance, rewards.temporal).
+"""Frame-level scorers (rewards.crop, rewards.dtw, rewards.appearance, rewards.temporal, rewards.tracks).
 
 The videos are drawn here with OpenCV: a card (a coloured square with a dark stripe and a
 light bar, so that it has corners to track) on a white page, 256×192, 10 fps, 3 s. The
@@ -24,7 +24,8 @@ from v2c.rewards.appearance import (
 )
 from v2c.rewards.crop import animated_region, comparison_size, crop
 from v2c.rewards.dtw import dtw, normalized_dtw
-from v2c.rewards.temporal import CoTrackerTracker, LucasKanadeTracker, PointTracker, TemporalScorer
+from v2c.rewards.temporal import FlowTemporalScorer, make_temporal_scorer
+from v2c.rewards.tracks import CoTrackerTracker, LucasKanadeTracker, PointTracker, TrackTemporalScorer
 
 W, H, FPS, SECONDS = 256, 192, 10, 3.0
 
@@ -111,7 +112,7 @@ def candidates() -> dict[str, np.ndarray]:
 @pytest.fixture(scope="module")
 def scores() -> dict[str, tuple[float, float]]:
     """name -> (appearance, temporal) against the reference, each scorer's reference prepared once."""
-    app, tmp = AppearanceScorer(), TemporalScorer()
+    app, tmp = AppearanceScorer(), make_temporal_scorer()
     ref = render(REF)
     ref_a, ref_t = app.prepare_reference(ref, FPS), tmp.prepare_reference(ref, FPS)
     return {name: (app.score(ref_a, v, FPS), tmp.score(ref_t, v, FPS)) for name, v in candidates().items()}
@@ -202,8 +203,9 @@ def test_identical_copy_scores_one(scores):
 
 @pytest.mark.parametrize("name", ["slower x1.6", "linear easing", "reversed"])
 def test_timing_change_costs_temporal_more_than_appearance(scores, name):
+    # The flow score's slope is gentler than the track score's by design (×1.6 costs ~0.2, issue 13).
     app, tmp = scores[name]
-    assert (1 - tmp) > (1 - app) + 0.15, (app, tmp)
+    assert (1 - tmp) > (1 - app) + 0.1, (app, tmp)
 
 
 def test_colour_change_costs_appearance_more_than_temporal(scores):
@@ -231,9 +233,11 @@ def test_scores_are_graded(scores):
 
 def test_timing_errors_are_graded_not_a_cliff():
     """A short, fast move (0.6 s): frame-locked, a 0.1 s delay already halves the score and
-    anything past the move's length scores 0; aligned in time, the score degrades gradually."""
+    anything past the move's length scores 0; aligned in time, the score degrades gradually.
+    The track backend: the flow score measures a time scale, and does not charge a lag (a loop
+    has no start), so a delay alone costs it nothing while the motion fits in the clip."""
     card = replace(REF, duration=0.6, delay=0.8)
-    scorer = TemporalScorer()
+    scorer = TrackTemporalScorer()
     prepared = scorer.prepare_reference(render(card), FPS)
     delayed = [scorer.score(prepared, render(replace(card, delay=0.8 + d)), FPS) for d in (0.1, 0.3, 0.6, 1.0)]
     assert delayed[0] > 0.9, delayed
@@ -247,10 +251,10 @@ def test_position_does_not_matter(scores):
     assert app > 0.9 and tmp > 0.9
 
 
-def test_two_static_videos_agree_on_timing():
-    scorer = TemporalScorer()
+@pytest.mark.parametrize("backend", ["flow", "lk"])
+def test_two_static_videos_agree_on_timing(backend):
+    scorer = make_temporal_scorer(backend)
     ref = scorer.prepare_reference(render(REF, static=True), FPS)
-    assert ref.motion.n_tracks == 0
     assert scorer.score(ref, render(replace(REF, colour=((40, 160, 220),) * 2), static=True), FPS) == 1.0
 
 
@@ -264,21 +268,22 @@ def test_two_static_videos_agree_on_timing():
     ids=["rotate", "fade", "colour"],
 )
 def test_other_animations_match_themselves_and_not_a_blank_page(card):
-    app, tmp = AppearanceScorer(), TemporalScorer()
+    app, tmp, lk = AppearanceScorer(), FlowTemporalScorer(), TrackTemporalScorer()
     ref = render(card)
-    ref_a, ref_t = app.prepare_reference(ref, FPS), tmp.prepare_reference(ref, FPS)
+    ref_a, ref_t, ref_lk = app.prepare_reference(ref, FPS), tmp.prepare_reference(ref, FPS), lk.prepare_reference(ref, FPS)
     assert app.score(ref_a, render(card), FPS) > 0.999 and tmp.score(ref_t, render(card), FPS) > 0.999
     assert app.score(ref_a, render(card, blank=True), FPS) < 0.75
-    if card.angle != (0, 0):
+    if card.colour[0] == card.colour[1]:
+        # Rotations and fades are seen by the flow score: frozen, they lose it.
         assert tmp.score(ref_t, render(card, static=True), FPS) < 0.05
-    else:
+    if card.angle == (0, 0):
         # Fades and colour changes move no point: Lucas–Kanade must not invent motion.
-        assert ref_t.motion.n_tracks == 0
+        assert ref_lk.motion.n_tracks == 0
 
 
 def test_a_lossy_copy_still_matches():
     """Reference videos are often mp4s: codec noise must not move the crop or invent motion."""
-    app, tmp = AppearanceScorer(), TemporalScorer()
+    app, tmp = AppearanceScorer(), make_temporal_scorer()
     ref = render(REF)
     jpeg = np.stack([cv2.imdecode(cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, 75])[1], -1) for f in ref])
     noisy = np.clip(ref + np.random.default_rng(0).normal(0, 2, ref.shape), 0, 255).astype(np.uint8)
@@ -289,7 +294,7 @@ def test_a_lossy_copy_still_matches():
 
 
 def test_frame_rate_does_not_matter():
-    app, tmp = AppearanceScorer(), TemporalScorer()
+    app, tmp = AppearanceScorer(), make_temporal_scorer()
     ref = render(REF)
     at_30 = render(REF, fps=30)
     assert app.score(app.prepare_reference(ref, FPS), at_30, 30) > 0.95

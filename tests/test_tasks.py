@@ -19,8 +19,8 @@ import pytest
 
 from v2c.envs.tasks import (
     AnimateCssConfig, AnimateCssTaskSource, AnimationConfig, AnimationTaskSource, InteractionConfig,
-    InteractionTaskSource, NoOracleError, ReferenceCache, ReferenceRenderError, Task, load_tasks, render_reference,
-    task_from_row, to_hf_dataset,
+    InteractionTaskSource, NoOracleError, PickTaskSource, ReferenceCache, ReferenceRenderError, Task, load_tasks,
+    render_reference, take_tasks, task_from_row, to_hf_dataset,
 )
 from v2c.envs.tasks.animatecss import load_library
 from v2c.envs.tasks.generator_animations import FAMILIES as ANIMATION_FAMILIES
@@ -271,6 +271,23 @@ def test_any_source_becomes_a_hugging_face_dataset_and_back():
         to_hf_dataset(source)
 
 
+@pytest.mark.parametrize("spec", ["builtin:animations?seed=2", "builtin:interactions", "builtin:animatecss",
+                                  "template:pick?seed=5"])
+def test_generated_sources_look_up_ids_and_are_unbounded(spec):
+    source = load_tasks(spec)
+    task = source[17]
+    assert source.get(task.id) == task and not source.bounded
+    with pytest.raises(TypeError, match="unbounded"):
+        len(source)
+    with pytest.raises(KeyError):
+        source.get(task.id.rsplit("-", 2)[0] + "-999-17")  # another seed's id
+    with pytest.raises(KeyError):
+        source.get("no-such-task")
+    with pytest.raises(ValueError, match="unbounded"):
+        take_tasks(source, None)
+    assert [t.id for t in take_tasks(spec, 2)] == [source[0].id, source[1].id]
+
+
 # ----------------------------------------------------------------------------- command line
 
 
@@ -282,6 +299,14 @@ def test_cli_lists_tasks():
     rows = subprocess.run([sys.executable, "-m", "v2c.cli", "tasks", "list", "builtin:interactions?seed=3", "--limit", "2",
                            "--json"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()
     assert [json.loads(r)["id"] for r in rows] == ["ui-3-0", "ui-3-1"]
+
+
+def test_cli_lists_the_template_family_too():
+    rows = subprocess.run([sys.executable, "-m", "v2c.cli", "tasks", "list", "template:pick?seed=2", "--json"],
+                          cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()
+    assert len(rows) == 20  # a generator lists 20 unless told otherwise
+    first = json.loads(rows[0])
+    assert first["id"] == "pick-2-0" and first["metadata"]["answer_format"] == "pick"
 
 
 def test_cli_renders_reference_videos_and_thumbnails(tmp_path):
@@ -300,8 +325,13 @@ def test_load_tasks_reads_builtin_specs():
     assert load_tasks("builtin:animations?seed=4")[2] == AnimationTaskSource(4)[2]
     assert load_tasks("builtin:interactions", fps=5.0)[0].fps == 5.0
     assert load_tasks("builtin:animatecss?seed=1")[0] == AnimateCssTaskSource(1)[0]
-    with pytest.raises(ValueError, match="unknown built-in source"):
+    assert load_tasks("template:pick?seed=1")[3] == PickTaskSource(1)[3]
+    source = AnimationTaskSource(4)
+    assert load_tasks(source) is source  # a source passes through
+    with pytest.raises(ValueError, match="unknown generated source"):
         load_tasks("builtin:physics")
+    with pytest.raises(ValueError, match="unknown generated source"):
+        load_tasks("template:guess")
     with pytest.raises(ValueError, match="only \\?seed=N"):
         load_tasks("builtin:animations?sede=3")
     with pytest.raises(ValueError, match="unknown options"):

@@ -16,14 +16,15 @@ import pytest
 import torch
 
 from v2c.agents.forcing import forced_text_bias, tool_call_text
-from v2c.agents.pick_tasks import COLOURS
 from v2c.agents.row_tasks import serialise_task
-from v2c.agents.task_specs import take_tasks
 from v2c.agents.tiny_vlm import build_tiny_vlm
 from v2c.agents.train import TrainConfig, build_trainer, grpo_config, run_train
 from v2c.agents.trl_dataset import DatasetConfig, build_dataset
-from v2c.agents.trl_env import ToolEnvConfig, VideoToCodeToolEnv, _Shared
+from v2c.agents.trl_env import VideoToCodeToolEnv, _Shared
 from v2c.agents.trl_rewards import VideoCodeReward
+from v2c.envs.config import EnvConfig
+from v2c.envs.tasks import take_tasks
+from v2c.envs.tasks.pick import COLOURS
 
 BOX_PAGE = ("<div style='width:60px;height:60px;background:#e74c3c;animation:a 1s infinite alternate'></div>"
             "<style>@keyframes a{to{transform:translateX(120px)}}</style>")
@@ -167,7 +168,7 @@ def test_tool_env_rollout_calls_request_clip_and_submit_code_and_its_reward_reac
 
 def test_tool_env_contract_by_hand(pool):
     task = take_tasks("template:pick", 2)[1]
-    env = VideoToCodeToolEnv(_Shared(ToolEnvConfig(frame_size=(64, 48), clip_budget=1, max_frames=4), pool))
+    env = VideoToCodeToolEnv(_Shared(EnvConfig(obs_size=(64, 48), clip_budget=1, max_frames=4), renderer=pool))
     shown = env.reset(task=serialise_task(task), prompt=[], task_id=task.id)
     assert shown[0]["type"] == "text" and "Coarse pass" in shown[0]["text"]
     assert [b["type"] for b in shown[1:]] == ["image"] * 4 and shown[1]["image"].size == (64, 48)
@@ -181,6 +182,30 @@ def test_tool_env_contract_by_hand(pool):
     assert env.get_reward() > 0.99
     public = {n for n in dir(VideoToCodeToolEnv) if not n.startswith("_")}
     assert public == {"reset", "request_clip", "submit_code", "get_reward"}  # TRL exposes public methods as tools
+
+
+def test_tool_env_and_gym_env_share_one_episode_and_one_feedback(pool):
+    import gymnasium as gym
+
+    import v2c.envs  # noqa: F401  (registers the ids)
+
+    config = EnvConfig(obs_size=(64, 48), max_frames=4, clip_max_frames=5, max_steps=2, reveal_scores=True)
+    task = take_tasks("builtin:interactions", 1)[0]
+    tool = VideoToCodeToolEnv(_Shared(config, renderer=pool))
+    tool.reset(task=serialise_task(task))
+    environment = gym.make("v2c/VideoToCode-v0", tasks=[task], renderer=pool, config=config)
+    environment.reset(options={"task_id": task.id})
+    clip = tool.request_clip(0.0, 1.0)
+    obs, *_ = environment.step('{"segments": [{"start": 0, "end": 1}]}')
+    assert clip[0]["text"] == obs["feedback"] and len(clip) == 1 + 5  # the same clip, sampled to the same cap
+    page = task.cheat().html.replace("</body>", "<img src='https://cdn.example.com/x.png'></body>")
+    submitted = tool.submit_code(page)
+    obs, *_ = environment.step(page)
+    assert submitted[0]["text"] == obs["feedback"]
+    assert "blocked request: https://cdn.example.com" in obs["feedback"] and "functional 1.000" in obs["feedback"]
+    assert [b["type"] for b in submitted[1:]] == ["image"] * 4  # the candidate, sampled like the coarse pass
+    assert tool.get_reward() > 0.9 and tool.get_reward() == pytest.approx(environment.unwrapped.core.rollout_reward())
+    assert "No actions left" in tool.submit_code(page)[0]["text"]  # max_steps holds for tool calls too
 
 
 def test_component_reward_functions_share_one_render_and_skip_what_does_not_apply(pool):

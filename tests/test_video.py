@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from v2c.video import Video, VideoError, clip, read_video, resample, write_video
+from v2c.video import Video, VideoError, clip, clip_length, read_video, resample, write_video
 
 
 def synthetic_frames(count: int = 30, height: int = 48, width: int = 64) -> np.ndarray:
@@ -151,6 +151,19 @@ def test_clip_stops_at_video_end() -> None:
     assert len(out) == 5 and out.timestamps[-1] == pytest.approx(2.9)
     with pytest.raises(ValueError):
         clip(video, 2.0, 1.0)
+
+
+def test_clip_length_is_measured_without_gathering_and_max_frames_keeps_the_first() -> None:
+    video = make_video(90, 30)  # 3 s
+    assert clip_length(video, 0.0, 1e12, fps=1e6) == 3_000_000  # arithmetic only: no frame is touched
+    assert clip_length(video, 2.5, 10.0, fps=10) == len(clip(video, 2.5, 10.0, fps=10)) == 5
+    assert clip_length(video, 1.0, 2.0) == len(clip(video, 1.0, 2.0)) == 31
+    assert clip_length(video, 5.0, 9.0, fps=10) == 0 and len(clip(video, 5.0, 9.0, fps=10)) == 0
+    first = clip(video, 0.0, 1e12, fps=1e6, max_frames=4)
+    np.testing.assert_allclose(first.timestamps, np.arange(4) / 1e6)
+    assert np.array_equal(clip(video, 1.0, 2.0, max_frames=3).frames, clip(video, 1.0, 2.0).frames[:3])
+    with pytest.raises(ValueError, match="finite"):
+        clip(video, 0.0, 1.0, fps=float("inf"))
 
 
 # ---------------------------------------------------------------------------------------------

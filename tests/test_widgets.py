@@ -22,7 +22,7 @@ from PIL import Image
 
 from v2c.envs.episode import Episode, EpisodeStep
 from v2c.render import RenderResult, RenderStatus
-from v2c.rewards import Reference, RewardBreakdown, RewardScorer
+from v2c.rewards import Reference, RewardBreakdown, RewardConfig, RewardScorer
 from v2c.video import Video
 from v2c.widgets import EpisodeViewer, ScoreTable, TaskBrowser, TrainingMonitor
 
@@ -40,8 +40,9 @@ def sliding_square(n: int = 12, colour: tuple[int, int, int] = (220, 40, 40), dx
 
 def scored(reference: np.ndarray, candidate: np.ndarray) -> dict[str, Any]:
     """The real scorer's breakdown of `candidate` frames against `reference` frames (no browser: a video
-    reference, and the candidate as an ok render), as an episode stores it."""
-    scorer = RewardScorer()
+    reference, and the candidate as an ok render), as an episode stores it. Temporal with the `lk` backend:
+    its point tracks are what the viewer overlays (the default `flow` backend has none)."""
+    scorer = RewardScorer(RewardConfig(backends={"appearance": "labssim", "temporal": "lk"}))
     video = Video(reference, np.arange(len(reference)) / FPS, FPS)
     prepared = scorer.prepare(Reference(video=video, duration_s=len(reference) / FPS, fps=FPS, viewport=(W, H)))
     render = RenderResult(frames=candidate, timestamps=np.arange(len(candidate)) / FPS, status=RenderStatus.OK,
@@ -165,6 +166,13 @@ def test_task_browser_previews_tasks_scores_oracles_and_keeps_broken_tasks(task_
         task_browser.task("nothing")
     html = task_browser._repr_mimebundle_()[0]["text/html"]
     assert html.count("class='card'") == 3 and "<script" not in html
+
+
+def test_task_browser_shows_the_template_family(pool) -> None:
+    browser = TaskBrowser("template:pick?seed=1", limit=1, renderer=pool)
+    card = browser.cards[0]
+    assert browser.source_name == "template:pick" and card["id"] == "pick-1-0" and card["error"] is None
+    assert card["oracle"]["total"] > 0.99 and card["metadata"]["answer_format"] == "pick"
 
 
 def test_task_browser_reports_what_a_loader_skipped(pool) -> None:

@@ -3,38 +3,29 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Sequence
 
 
-def parse_size(text: str) -> tuple[int, int]:
+def size_argument(text: str) -> tuple[int, int]:
+    """A `WxH` option (`v2c.envs.tasks.loading.parse_size`) with argparse's error type."""
+    from v2c.envs.tasks.loading import parse_size
+
     try:
-        width, height = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like 512x384, got {text!r}") from None
-    return width, height
-
-
-_RELATIVE_REF = re.compile(r"""(?:src|href)\s*=\s*["']([^"':?#]+)["']""", re.IGNORECASE)
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def read_page(path: str):
-    """An .html file as a Page, with the local files it references (style.css, script.js, ...) served beside it."""
-    from v2c.render import Page
+    """`v2c.envs.tasks.read_page`, a missing file turned into the CLI's error exit."""
+    from v2c.envs.tasks.pages import read_page as read
 
-    file = Path(path)
-    if not file.is_file():
-        raise SystemExit(f"error: {path}: no such file")
-    html = file.read_text(encoding="utf-8", errors="replace")
-    root = file.parent.resolve()
-    files = {}
-    for ref in _RELATIVE_REF.findall(html):
-        target = (root / ref).resolve()
-        if target.is_file() and root in target.parents:
-            files[str(target.relative_to(root))] = target.read_bytes()
-    return Page(html=html, files=files)
+    try:
+        return read(path)
+    except FileNotFoundError as error:
+        raise SystemExit(f"error: {error}") from None
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -87,8 +78,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     from v2c.rewards.config import RewardConfig
     from v2c.rewards.scorer import RewardScorer
 
+    from v2c.weights import require as require_weights
+
     if not Path(args.candidate).is_file():
         raise SystemExit(f"error: {args.candidate}: no such file")
+    require_weights(RewardConfig.named(args.config))  # missing weights: one message, before any work
     reference = load_reference(args)
     from v2c.render import LocalRendererPool, RenderConfig
 
@@ -123,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("page", help="an .html file; files beside it are served at the same origin")
     render.add_argument("--duration", type=float, default=3.0, help="seconds of animation (default 3)")
     render.add_argument("--fps", type=float, default=10.0, help="frames per second (default 10)")
-    render.add_argument("--size", type=parse_size, default=(512, 384), help="viewport WxH (default 512x384)")
+    render.add_argument("--size", type=size_argument, default=(512, 384), help="viewport WxH (default 512x384)")
     render.add_argument("--interactions", help="a JSON file with a list of interaction steps")
     render.add_argument("--lossless", action="store_true", help="bit-exact mp4 (libx264rgb), for reference videos")
     render.add_argument("--frames", choices=("png", "jpeg"), default="png",
@@ -140,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--interactions", help="a JSON file: a list of steps (or {'steps': [...]}) replayed on both")
     score.add_argument("--duration", type=float, default=None, help="seconds compared (default 3, or the video's)")
     score.add_argument("--fps", type=float, default=10.0, help="frames per second compared (default 10)")
-    score.add_argument("--size", type=parse_size, default=(512, 384), help="viewport WxH for a page reference")
+    score.add_argument("--size", type=size_argument, default=(512, 384), help="viewport WxH for a page reference")
     score.add_argument("--config", choices=("default", "paper"), default="default",
                        help="default: embedded weight-free scores; paper: DreamSim + CoTracker3")
     score.add_argument("--raster-scale", type=parse_raster_scale, default=None,
@@ -159,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     from v2c.agents.cli import add_agent_parsers  # `v2c train` and `v2c eval`, implemented in agents/
 
     add_agent_parsers(sub)
+    from v2c import weights  # `v2c weights check|download`, implemented in v2c/weights.py
+
+    weights.add_arguments(sub.add_parser("weights", help="check or fetch the model weights of --config paper"))
     from v2c.server.cli import add_serve_parser  # `v2c serve`, implemented in v2c/server/
 
     add_serve_parser(sub)

@@ -35,8 +35,12 @@ __all__ = [
     "Video",
     "VideoError",
     "clip",
+    "clip_length",
+    "clip_sample",
+    "evenly_spaced",
     "read_video",
     "resample",
+    "subsample",
     "write_video",
 ]
 
@@ -240,6 +244,19 @@ def resample(video: Video, fps: float) -> Video:
     return Video(video.frames[idx], targets, float(fps))
 
 
+def evenly_spaced(count: int, most: int) -> np.ndarray:
+    """Indices of at most `most` of `count` items, evenly spaced, the first and the last included."""
+    if count <= 0 or most <= 0:
+        return np.zeros(0, dtype=int)
+    return np.unique(np.linspace(0, count - 1, min(most, count)).round().astype(int))
+
+
+def subsample(video: Video, max_frames: int) -> Video:
+    """At most `max_frames` of the video's frames, evenly spaced (with their own timestamps)."""
+    keep = evenly_spaced(len(video), max_frames)
+    return Video(video.frames[keep], video.timestamps[keep], video.fps)
+
+
 def resize_frames(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Frames (T, H, W, 3) at `size` (width, height), area-averaged (a recording matched to a render's pixels)."""
     width, height = size
@@ -249,28 +266,58 @@ def resize_frames(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         else np.zeros((0, height, width, 3), np.uint8)
 
 
-def clip(video: Video, start: float, end: float, fps: float | None = None) -> Video:
+def clip_length(video: Video, start: float, end: float, fps: float | None = None) -> int:
+    """How many frames ``clip(video, start, end, fps)`` has, without gathering any: with ``fps``
+    this is arithmetic, so a request for a range of 1e12 s at 1e6 fps costs nothing to measure."""
+    if end < start:
+        raise ValueError(f"clip end {end} is before start {start}")
+    if fps is None:
+        ts = video.timestamps
+        return int(np.count_nonzero((ts >= start - _TIME_EPS) & (ts <= end + _TIME_EPS)))
+    if not 0 < fps < np.inf:
+        raise ValueError(f"fps must be positive and finite, got {fps}")
+    if len(video) == 0:
+        return 0
+    video_end = float(video.timestamps[0]) + video.duration
+    stop = min(end + _TIME_EPS, video_end - _TIME_EPS)
+    return int(np.floor((stop - start) * fps)) + 1 if stop >= start else 0
+
+
+def clip_sample(video: Video, ranges: Sequence[tuple[float, float]], fps: float, most: int) -> tuple[Video, int]:
+    """At most `most` frames evenly spaced over the clips of `ranges` at `fps` laid end to end, and how many
+    frames those clips hold. Only the picked frames are gathered, and the count is arithmetic
+    (`clip_length`), so the cost follows `most` and the number of ranges, not their lengths."""
+    lengths = np.array([clip_length(video, start, end, fps) for start, end in ranges], dtype=np.int64)
+    total = int(lengths.sum())
+    keep = evenly_spaced(total, most)
+    bounds = np.concatenate([[0], np.cumsum(lengths)])
+    which = np.searchsorted(bounds, keep, side="right") - 1
+    starts = np.array([start for start, _ in ranges], dtype=np.float64)
+    times = starts[which] + (keep - bounds[which]) / fps if len(keep) else np.zeros(0)
+    frames = video.frames[_hold_indices(video.timestamps, times)] if len(keep) else video.frames[:0]
+    return Video(frames, times, float(fps)), total
+
+
+def clip(video: Video, start: float, end: float, fps: float | None = None, max_frames: int | None = None) -> Video:
     """Frames in the closed time range [start, end] (seconds, on the video's own timeline).
 
     Without ``fps``: the source frames whose timestamps lie in [start, end], at the source rate.
     With ``fps``: targets ``start + k/fps`` up to ``end`` (inclusive) and before the video ends,
     each showing the last source frame at or before it, as in ``resample``.
+    ``max_frames``: only the first that many, and only they are gathered (the cost follows the
+    answer's size, not the range's).
     Timestamps keep the source timeline (a clip of [1, 2] starts at 1.0), so clips can be matched
     back to the source; subtract ``clip.timestamps[0]`` to rebase.
     """
-    if end < start:
-        raise ValueError(f"clip end {end} is before start {start}")
+    count = clip_length(video, start, end, fps)
+    if max_frames is not None:
+        count = max(0, min(count, max_frames))
     if fps is None:
         ts = video.timestamps
-        keep = (ts >= start - _TIME_EPS) & (ts <= end + _TIME_EPS)
+        keep = np.flatnonzero((ts >= start - _TIME_EPS) & (ts <= end + _TIME_EPS))[:count]
         return Video(video.frames[keep], ts[keep], video.fps)
-    if not fps > 0:
-        raise ValueError(f"fps must be positive, got {fps}")
     if len(video) == 0:
         return Video(video.frames, video.timestamps, float(fps))
-    video_end = float(video.timestamps[0]) + video.duration
-    stop = min(end + _TIME_EPS, video_end - _TIME_EPS)
-    count = int(np.floor((stop - start) * fps)) + 1 if stop >= start else 0
     targets = start + np.arange(count, dtype=np.float64) / fps
     idx = _hold_indices(video.timestamps, targets)
     return Video(video.frames[idx], targets, float(fps))

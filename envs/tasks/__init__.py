@@ -1,16 +1,18 @@
 """Tasks and data: the task model, built-in generators, a real-animation corpus, dataset loaders.
 
     from v2c.envs.tasks import load_tasks, render_reference
-    source = load_tasks("builtin:animations?seed=0")      # or builtin:interactions, builtin:animatecss, a path
+    source = load_tasks("builtin:animations?seed=0")      # or builtin:interactions|animatecss, template:pick, a path
     task = source[0]                                       # task i of seed s is always the same
+    source.get(task.id)                                    # lookup by id, on every source
     reference = task.to_reference(video=render_reference(task))   # rendered once, cached on disk
     RewardScorer().score(reference, task.cheat())          # ≈ 1: the oracle reproduces the reference
 
 Modules: `task` (Task), `source` (the TaskSource contract, seeded generators), `motion` +
 `techniques` + `generator_animations` (procedural animations), `widgets` + `generator_interactions`
-(interactive pages), `animatecss` (animate.css corpus), `loading` + `anim2code` + `video2code` +
-`folder` (datasets), `load` (load_tasks), `cache` (reference cache), `hf` (Hugging Face view),
-`cli` (`v2c tasks`). Names are imported lazily so `v2c --help` stays fast.
+(interactive pages), `animatecss` (animate.css corpus), `pick` (the word-answered template family),
+`answers` (answer formats: what a task asks for, how words become a page), `loading` + `anim2code` +
+`video2code` + `folder` + `pages` (datasets), `load` (load_tasks, take_tasks: the one registry of
+specs), `cache` (reference cache), `hf` (Hugging Face view), `cli` (`v2c tasks`). Names are imported lazily so `v2c --help` stays fast.
 """
 from __future__ import annotations
 
@@ -23,9 +25,11 @@ _EXPORTS = {
     "AnimationTaskSource": "generator_animations", "AnimationConfig": "generator_animations",
     "InteractionTaskSource": "generator_interactions", "InteractionConfig": "generator_interactions",
     "AnimateCssTaskSource": "animatecss", "AnimateCssConfig": "animatecss",
+    "PickTaskSource": "pick", "PickConfig": "pick",
+    "AnswerFormat": "answers", "answer_format": "answers", "instructions_for": "answers", "template_page": "answers",
     "LoadReport": "loading", "LoadedSource": "loading", "TaskLoadError": "loading",
     "load_anim2code": "anim2code", "load_video2code": "video2code", "load_folder": "folder",
-    "load_tasks": "load", "detect_layout": "load",
+    "load_tasks": "load", "take_tasks": "load", "detect_layout": "load", "read_page": "pages",
     "ReferenceCache": "cache", "ReferenceRenderError": "cache", "render_reference": "cache",
     "render_reference_async": "cache",
     "to_hf_dataset": "hf", "task_from_row": "hf",

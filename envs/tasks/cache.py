@@ -25,8 +25,10 @@ from .task import Task
 
 log = logging.getLogger("v2c.tasks")
 
-CACHE_VERSION = 1
-"""Bumped when the renderer changes what pixels a page gives; old entries are then never looked up."""
+CACHE_VERSION = 2
+"""Bumped when the renderer changes what pixels a page gives; old entries are then never looked up.
+2: pages are served as UTF-8 with `charset=utf-8`, so non-ASCII text without `<meta charset>` is no
+longer decoded as windows-1252."""
 
 
 class ReferenceRenderError(RuntimeError):

@@ -21,9 +21,10 @@ def add_tasks_parser(sub: Any) -> None:
     tasks = sub.add_parser("tasks", help="list or render tasks of a source (built-in generators, datasets)")
     commands = tasks.add_subparsers(dest="tasks_command", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("source", help="builtin:animations|interactions|animatecss[?seed=N], or a dataset path")
+    common.add_argument("source", help="builtin:animations|interactions|animatecss[?seed=N], template:pick, "
+                                       "or a dataset path")
     common.add_argument("--limit", type=int, default=None,
-                        help="at most this many tasks (default: all of a dataset, 20 of a built-in)")
+                        help="at most this many tasks (default: all of a dataset, 20 of a generator)")
 
     listing = commands.add_parser("list", parents=[common], help="one line per task: id, kind, duration, difficulty")
     listing.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
@@ -36,22 +37,16 @@ def add_tasks_parser(sub: Any) -> None:
 
 
 def _tasks(args: argparse.Namespace) -> list[Any]:
-    from .load import load_tasks
+    from .load import load_tasks, take_tasks
     from .loading import TaskLoadError
 
+    if args.limit is not None and args.limit < 0:
+        raise SystemExit("error: --limit must be non-negative")
     try:
         source = load_tasks(args.source)
     except (TaskLoadError, ValueError) as error:
         raise SystemExit(f"error: {error}")
-    limit = args.limit if args.limit is not None else (None if hasattr(source, "__len__") else 20)
-    if limit is not None and limit < 0:
-        raise SystemExit("error: --limit must be non-negative")
-    tasks = []
-    for task in source:
-        if limit is not None and len(tasks) >= limit:
-            break
-        tasks.append(task)
-    return tasks
+    return take_tasks(source, args.limit if args.limit is not None else (None if source.bounded else 20))
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -17,12 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from v2c.cli import read_page
-
 from .loading import (
     HTML_EXTENSIONS, VIDEO_EXTENSIONS, LoadedSource, TaskLoadError, load_items, parse_viewport, positive, probe_video,
     read_json,
 )
+from .pages import read_page
 from .task import KINDS, Task, interactions_from
 
 SIDECAR_KEYS = frozenset({"duration_s", "duration", "fps", "viewport", "interactions", "steps", "kind", "difficulty",

@@ -78,7 +78,7 @@ def to_hf_dataset(source: TaskSource, limit: int | None = None):
     """A `datasets.Dataset` of the first `limit` tasks (all of a finite source; an unbounded one needs a limit)."""
     from datasets import Dataset
 
-    if limit is None and not hasattr(source, "__len__"):
+    if limit is None and not source.bounded:
         raise ValueError(f"{getattr(source, 'name', source)} is unbounded: pass a limit")
     # The rows live in memory and the build folder is thrown away: a cached build keyed by the
     # generator's hash could return stale rows after a dataset folder changed.

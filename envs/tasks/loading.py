@@ -65,12 +65,23 @@ class LoadReport:
 
 
 class LoadedSource:
-    """A finite list of tasks with the report of how it was loaded; iterable, indexable, sized."""
+    """A finite list of tasks with the report of how it was loaded; iterable, indexable, sized, looked up by id."""
+
+    bounded = True
 
     def __init__(self, name: str, tasks: Sequence[Task], report: LoadReport | None = None) -> None:
         self.name = name
         self.tasks = list(tasks)
         self.report = report or LoadReport(source=name, loaded=len(self.tasks))
+        self._by_id: dict[str, Task] | None = None
+
+    def get(self, task_id: str) -> Task:
+        if self._by_id is None:
+            self._by_id = {task.id: task for task in reversed(self.tasks)}  # the first of a repeated id wins
+        try:
+            return self._by_id[task_id]
+        except KeyError:
+            raise KeyError(f"no task {task_id!r} in {self.name}") from None
 
     def __iter__(self) -> Iterator[Task]:
         return iter(self.tasks)
@@ -177,22 +188,19 @@ def probe_video(path: Path) -> VideoInfo:
         raise TaskLoadError(path, f"corrupt video: cannot decode ({getattr(error, 'strerror', None) or error})") from None
 
 
-def find_video(folder: Path, stem: str) -> Path | None:
-    """`<folder>/<stem>.<any video extension>`, preferring mp4."""
-    for suffix in sorted(VIDEO_EXTENSIONS, key=lambda s: s != ".mp4"):
-        candidate = folder / f"{stem}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
+def parse_size(text: str) -> tuple[int, int]:
+    """"WxH" (e.g. `512x384`) as (width, height); `ValueError` saying what was expected otherwise."""
+    try:
+        width, height = (int(v) for v in str(text).lower().split("x"))
+    except ValueError:
+        raise ValueError(f"size must look like 512x384, got {text!r}") from None
+    return width, height
 
 
 def parse_viewport(value: Any, path: Path) -> tuple[int, int]:
     """[w, h], (w, h) or "WxH" as a viewport; `TaskLoadError` otherwise."""
     try:
-        if isinstance(value, str):
-            width, height = (int(v) for v in value.lower().split("x"))
-        else:
-            width, height = (int(v) for v in value)
+        width, height = parse_size(value) if isinstance(value, str) else (int(v) for v in value)
     except (TypeError, ValueError):
         raise TaskLoadError(path, f"viewport must be [width, height] or 'WxH', got {value!r}") from None
     if not (16 <= width <= 4096 and 16 <= height <= 4096):

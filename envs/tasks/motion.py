@@ -185,12 +185,3 @@ def css_declarations(prop: str, value: tuple[float, ...]) -> list[tuple[str, str
     if prop == "size":
         return [("width", f"{num(value[0])}px"), ("height", f"{num(value[1])}px")]
     raise ValueError(f"unknown property {prop!r}")
-
-
-def base_value(element: Element, prop: str) -> tuple[float, ...]:
-    """The property's value when nothing animates it."""
-    return {
-        "translate": (0.0, 0.0), "rotate": (0.0,), "scale": (1.0,), "opacity": (1.0,),
-        "background": tuple(element.fill or (0, 0, 0)), "color": tuple(element.text_color),
-        "size": (element.box[2], element.box[3]),
-    }[prop]

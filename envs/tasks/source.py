@@ -1,5 +1,10 @@
 """The task-source contract, and the base class of the seeded, unbounded built-in generators.
 
+Every source has a `name`, iterates its tasks, and looks one up by id (`get`, `KeyError` when it
+has none). `bounded` says whether it ends: a bounded source (a loaded dataset, a list) has `len()`;
+an unbounded one (a generator) raises `TypeError` from `len()` — take a prefix with
+`itertools.islice` or `take_tasks(spec, limit)` instead.
+
 A generated source is a pure function of (seed, index): task i of seed s is the same on every
 machine and in every process, whatever was generated before it, so a training run can resume at
 task 10,000 or shard tasks across workers without generating the first 9,999.
@@ -19,8 +24,16 @@ class TaskSource(Protocol):
 
     name: str
     """How `load_tasks` names it (`builtin:animations`, `anim2code:/data/...`)."""
+    bounded: bool
+    """True when the source ends (then `len()` counts it); False for generators (`len()` raises `TypeError`)."""
 
     def __iter__(self) -> Iterator[Task]: ...
+
+    def __len__(self) -> int: ...
+
+    def get(self, task_id: str) -> Task:
+        """The task with this id; `KeyError` when the source has none."""
+        ...
 
 
 class GeneratedSource:
@@ -32,6 +45,7 @@ class GeneratedSource:
     namespace = "generated"
     """Mixed into every task's random seed, so two generators with the same seed do not correlate."""
     name = "builtin:generated"
+    bounded = False
 
     def __init__(self, seed: int = 0) -> None:
         if not isinstance(seed, int) or isinstance(seed, bool):
@@ -62,6 +76,18 @@ class GeneratedSource:
 
     def __iter__(self) -> Iterator[Task]:
         return (self[i] for i in count())
+
+    def __len__(self) -> int:
+        raise TypeError(f"{self.name} is unbounded: it has no len(); take a prefix (`take(n)`, `take_tasks(spec, n)`)")
+
+    def get(self, task_id: str) -> Task:
+        """Task `<id prefix>-<seed>-<index>` (generated ids end in their index): made directly, not searched for."""
+        index = str(task_id).rsplit("-", 1)[-1]
+        if index.isdigit():
+            task = self[int(index)]
+            if task.id == task_id:
+                return task
+        raise KeyError(f"no task {task_id!r} in {self.name} (seed {self.seed})")
 
     def take(self, n: int, start: int = 0) -> list[Task]:
         """Tasks start … start+n-1."""

@@ -502,7 +502,8 @@ def _picsum(path: str, query: str, policy: NetworkPolicy) -> Response | None:
     if policy.picsum_vary_with_random and "random" in params:
         key += f"?random={params['random']}"
     image_format, content_type = _PICSUM_FORMATS[suffix]
-    body = _picsum_image(key, width, height, grayscale, blur, image_format)
+    draw = _cached_picsum_image if width * height <= _CACHED_PICSUM_PIXELS else _picsum_image
+    body = draw(key, width, height, grayscale, blur, image_format)
     return _response(body, content_type, f"generated:picsum:{key}")
 
 
@@ -511,7 +512,6 @@ def _picsum(path: str, query: str, policy: NetworkPolicy) -> Response | None:
 _PICSUM_DRAW_SIDE = 256
 
 
-@functools.lru_cache(maxsize=256)
 def _picsum_image(key: str, width: int, height: int, grayscale: bool, blur: int, image_format: str) -> bytes:
     """A photo-like stand-in: a smooth three-colour gradient with a few soft-edged shapes, all
     placed in relative coordinates so one key looks the same at any size."""
@@ -563,3 +563,10 @@ def _picsum_image(key: str, width: int, height: int, grayscale: bool, blur: int,
     else:
         image.save(out, "PNG")
     return out.getvalue()
+
+
+# Pages ask for the same few images again and again: those up to 1 MP (~50 kB encoded) are kept.
+# Larger ones are drawn each time (a resize and an encode, ~0.1 s at 4000x3000), so a page asking
+# for hundreds of distinct 5000x5000 images cannot fill the cache with hundreds of MB.
+_CACHED_PICSUM_PIXELS = 1_000_000
+_cached_picsum_image = functools.lru_cache(maxsize=256)(_picsum_image)

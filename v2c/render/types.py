@@ -1,12 +1,45 @@
 """Value types that cross the renderer's boundary: what to render, and what came back."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Mapping
 
 import numpy as np
+
+
+def utf8(text: str) -> tuple[bytes, int]:
+    """`text` as UTF-8, read the way the web platform turns a JavaScript string into text (WebIDL's
+    USVString rule): two code points that form a surrogate pair become the character they encode, and
+    a lone surrogate, which UTF-8 cannot represent, becomes U+FFFD. Returns the bytes and how many
+    lone surrogates were replaced.
+
+    Why repair rather than refuse: a page is served to the browser as bytes, and a browser decoding
+    ill-formed UTF-8 shows U+FFFD for it too, so the repaired page is what any server would make a
+    browser display; one stray code point (usually a decoding slip upstream of the model) should cost
+    what it costs on screen, not the whole render. NUL needs no repair: it is valid UTF-8, and the HTML
+    parser drops it from text and shows U+FFFD for it in attributes and scripts, as every browser does.
+    """
+    try:
+        return text.encode("utf-8"), 0
+    except UnicodeEncodeError:
+        pass
+    repaired = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return repaired.encode("utf-8"), repaired.count("\ufffd") - text.count("\ufffd")
+
+
+@dataclass(frozen=True)
+class ServedFile:
+    """One file of a page as the renderer serves it."""
+
+    body: bytes
+    """The bytes sent to the browser."""
+    text: bool
+    """The file was given as text and is UTF-8 (its Content-Type says `charset=utf-8`)."""
+    replaced: int = 0
+    """Lone surrogates of the text served as U+FFFD (see `utf8`)."""
 
 
 @dataclass(frozen=True)
@@ -18,20 +51,37 @@ class Page:
     files: Mapping[str, bytes | str] = field(default_factory=dict)
     """Other files by relative path (e.g. `style.css`, `src/script.js`), for multi-file sources."""
 
+    @functools.cached_property
+    def served(self) -> dict[str, ServedFile]:
+        """Every file by path, `index.html` (the document, over any file of that name) included,
+        encoded once: see `utf8` for text that UTF-8 cannot hold."""
+        served = {}
+        for name, body in {**self.files, "index.html": self.html}.items():
+            if isinstance(body, str):
+                data, replaced = utf8(body)
+                served[name] = ServedFile(data, text=True, replaced=replaced)
+            else:
+                served[name] = ServedFile(bytes(body), text=False)
+        return served
+
+    @property
+    def repairs(self) -> list[str]:
+        """What serving changed, one note per file: lone surrogates replaced by U+FFFD."""
+        return [f"{name}: {file.replaced} lone UTF-16 surrogate{'s' * (file.replaced > 1)} (not encodable as "
+                "UTF-8) served as U+FFFD" for name, file in self.served.items() if file.replaced]
+
     def content_hash(self) -> str:
         """A stable hash of everything that is served, for caches keyed by content."""
-        digest = hashlib.sha256(self.html.encode("utf-8", "surrogatepass"))
-        for name in sorted(self.files):
-            body = self.files[name]
-            digest.update(b"\0" + name.encode() + b"\0")
-            digest.update(body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body)
+        served = self.served
+        digest = hashlib.sha256(served["index.html"].body)
+        for name in sorted(set(self.files) - {"index.html"}):
+            digest.update(b"\0" + utf8(name)[0] + b"\0")
+            digest.update(served[name].body)
         return digest.hexdigest()
 
     @property
     def size_bytes(self) -> int:
-        return len(self.html.encode("utf-8", "surrogatepass")) + sum(
-            len(b.encode("utf-8", "surrogatepass")) if isinstance(b, str) else len(b) for b in self.files.values()
-        )
+        return sum(len(file.body) for file in self.served.values())
 
 
 ACTIONS = ("click", "type", "press", "select", "scroll", "hover", "wait")
@@ -115,6 +165,8 @@ class RenderResult:
     blocked_requests: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     """alert/confirm/prompt/window.open calls, which are refused."""
+    repairs: list[str] = field(default_factory=list)
+    """What serving changed about the page's text (`Page.repairs`): lone surrogates shown as U+FFFD."""
     steps: list[StepResult] = field(default_factory=list)
     """One entry per interaction, in script order."""
     timings: dict[str, float] = field(default_factory=dict)
@@ -144,6 +196,7 @@ class RenderResult:
             "page_errors": self.page_errors[:20],
             "blocked_requests": self.blocked_requests[:50],
             "dialogs": self.dialogs[:20],
+            "repairs": self.repairs,
             "steps": [
                 {"index": s.index, "t": s.t, "ok": s.ok, "error": s.error, "target": s.target} for s in self.steps
             ],

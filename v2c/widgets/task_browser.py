@@ -23,13 +23,12 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import anywidget
-import numpy as np
 import traitlets
 
 from v2c.envs.tasks import Task, TaskSource, load_tasks, render_reference
 from v2c.rewards import RewardConfig, RewardScorer
 from v2c.render import RenderBackend
-from v2c.video import resample
+from v2c.video import evenly_spaced, resample
 
 from .media import gif_data_url, image_data_url
 from .static import CARD, NOTE, mimebundle_with_html, section
@@ -41,7 +40,8 @@ class TaskBrowser(anywidget.AnyWidget):
     """Cards for the first `limit` tasks of a source (from `start`), with previews and oracle scores.
 
     Arguments:
-        source: a task source spec (`builtin:animations`, a dataset path, ...), a `TaskSource`, or tasks.
+        source: a task source spec (`builtin:animations`, `template:pick`, a dataset path, ...), a `TaskSource`,
+            or tasks.
         limit, start: which tasks (built-in sources are unbounded).
         oracle_score: score each task's `cheat()` page against its reference (one render per task).
         reward_config, renderer: what scores and renders (defaults: `RewardConfig()`, the shared pool).
@@ -62,12 +62,7 @@ class TaskBrowser(anywidget.AnyWidget):
     def __init__(self, source: str | Path | TaskSource | Sequence[Task], *, limit: int = 8, start: int = 0,
                  oracle_score: bool = True, reward_config: RewardConfig | None = None,
                  renderer: RenderBackend | None = None, preview_side: int = 160, **kwargs: Any) -> None:
-        if isinstance(source, (str, Path)):
-            resolved: TaskSource = load_tasks(source)
-        elif isinstance(source, (list, tuple)):
-            resolved = load_tasks(list(source))
-        else:
-            resolved = source
+        resolved = load_tasks(source)
         self.source = resolved
         self.tasks: list[Task] = list(itertools.islice(iter(resolved), start, start + limit))
         scorer = RewardScorer(reward_config or RewardConfig(), renderer=renderer) if oracle_score else None
@@ -76,7 +71,7 @@ class TaskBrowser(anywidget.AnyWidget):
         with ThreadPoolExecutor(workers) as executor:
             cards = list(executor.map(lambda task: task_card(task, renderer, scorer, preview_side), self.tasks))
         report = getattr(resolved, "report", None)
-        super().__init__(cards=cards, source_name=str(getattr(resolved, "name", "tasks")),
+        super().__init__(cards=cards, source_name=resolved.name,
                          report=report.summary() if report is not None else "",
                          selected=self.tasks[0].id if self.tasks else "", **kwargs)
 
@@ -117,7 +112,7 @@ def task_card(task: Task, renderer: RenderBackend | None, scorer: RewardScorer |
         frames, fps = (video.frames if video.fps == task.fps else resample(video, task.fps).frames), task.fps
         if len(frames) > MAX_PREVIEW_FRAMES:  # long recordings: an even sample keeps the GIF small
             fps *= MAX_PREVIEW_FRAMES / len(frames)
-            frames = frames[np.linspace(0, len(frames) - 1, MAX_PREVIEW_FRAMES).round().astype(int)]
+            frames = frames[evenly_spaced(len(frames), MAX_PREVIEW_FRAMES)]
         card["preview"] = gif_data_url(frames, fps, preview_side)
         card["thumbnail"] = image_data_url(frames[len(frames) // 2])
         if scorer is not None and task.has_oracle:

@@ -9,7 +9,7 @@ duration). An answer without a colour has no page (reward 0, like code that does
 colour without a duration slides in `DEFAULT_DURATION` seconds.
 
 Task `i` of seed `s` is always the same. Tasks carry `metadata["answer_format"] = "pick"`, which
-`v2c.agents.answers` uses to turn an answer into a page and to tell the model what to answer.
+`v2c.envs.tasks.answers` uses to turn an answer into a page and to tell the model what to answer.
 """
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ import random
 import re
 from dataclasses import dataclass
 
-from v2c.envs.tasks.source import GeneratedSource
-from v2c.envs.tasks.task import Task
 from v2c.render import Page
+
+from .source import GeneratedSource
+from .task import Task
 
 COLOURS: tuple[str, ...] = ("red", "blue", "green", "orange", "purple", "teal")
 """CSS colour names the answer picks from: far apart in CIELAB, each one BPE token in the tiny tokenizer."""
