@@ -121,10 +121,13 @@ def test_four_sessions_at_once_and_a_fifth_is_refused(server):
             await client.connect()
         try:
             observations = await asyncio.gather(*(episode(t, c) for t, c in zip(TASKS, clients)))
-            extra = V2CEnv(url, token=TOKEN)
-            with pytest.raises(RuntimeError, match="CAPACITY_REACHED"):
-                await extra.reset()
-            await extra.close()
+            for wait_s in (0.0, 1.0):  # reset sent at once, and after the server's refusal has closed the socket
+                extra = V2CEnv(url, token=TOKEN)
+                await extra.connect()
+                await asyncio.sleep(wait_s)
+                with pytest.raises(RuntimeError, match="CAPACITY_REACHED"):
+                    await extra.reset()
+                await extra.close()
         finally:
             for client in clients:
                 await client.close()

@@ -7,8 +7,11 @@
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import quote
+
+from websockets.exceptions import ConnectionClosed
 
 from openenv.core import EnvClient
 from openenv.core.client_types import StepResult
@@ -24,6 +27,21 @@ class V2CEnv(EnvClient[V2CAction, V2CObservation, State]):
         super().__init__(base_url, **options)
         if token:  # EnvClient opens its socket without custom headers: the token rides in the query
             self._ws_url += f"?token={quote(token)}"
+
+    async def _send_and_receive(self, message: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return await super()._send_and_receive(message)
+        except ConnectionClosed:
+            # A server at capacity refuses the session right after the handshake, before our first message
+            # arrives: its error is still queued on the closed socket. Raise that, not "connection closed".
+            try:
+                queued = json.loads(await self._ws.recv())
+            except (ConnectionClosed, ValueError):
+                raise
+            finally:
+                self._ws = None
+            error = queued.get("data", {})
+            raise RuntimeError(f"Server error: {error.get('message', queued)} (code: {error.get('code', 'UNKNOWN')})") from None
 
     def _step_payload(self, action: V2CAction) -> dict[str, Any]:
         return {"text": action.text}

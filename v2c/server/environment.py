@@ -61,7 +61,7 @@ class V2CEnvironment(Environment[V2CAction, V2CObservation, State]):
         if self.env.task is None:
             raise RuntimeError("send reset before step")
         obs, reward, terminated, truncated, info = self.env.step(action.text)
-        self._state.step_count = self.env.steps_taken
+        self._state.step_count = int(obs["step"])
         breakdown = info.get("reward_breakdown")
         if info["action_type"] == "clip":
             frames = encode_frames(obs["clip"], obs["clip_timestamps"])
@@ -69,7 +69,7 @@ class V2CEnvironment(Environment[V2CAction, V2CObservation, State]):
             frames = encode_frames(obs["candidate"], obs["candidate_timestamps"]) if breakdown else []
         return V2CObservation(feedback=obs["feedback"], scores=breakdown["scores"] if breakdown else {},
                               total=breakdown["total"] if breakdown else None, frames=frames,
-                              step=self.env.steps_taken, task_id=info["task_id"], reward=reward,
+                              step=int(obs["step"]), task_id=info["task_id"], reward=reward,
                               done=terminated or truncated)
 
     @property
