@@ -51,7 +51,8 @@ class RayPoolConfig:
     max_attempts: int = 3
     """Workers a request is tried on when the one scoring it dies."""
     ring_points: int = 64
-    """Points per worker on the hash ring; 64 spreads references within a few percent of even."""
+    """Points per worker on the hash ring. Measured on 20k keys, each worker's share of references relative to an
+    even split: 16 points gave 0.77–1.23 (2 workers) and 0.54–1.46 (8 workers); 64 gave 0.94–1.06 and 0.81–1.28."""
     render: RenderConfig = field(default_factory=RenderConfig)
     """The actors' renderer settings (the pixels every score sees)."""
 
@@ -103,8 +104,8 @@ class RayScoringPool:
         self._ray = ray
         self.reward_config = reward_config or RewardConfig()
         self.config = config or RayPoolConfig()
-        if self.config.workers < 1:
-            raise ValueError(f"a pool needs at least one worker, got {self.config.workers}")
+        if self.config.workers < 1 or self.config.max_attempts < 1:
+            raise ValueError(f"a pool needs at least one worker and one attempt, got {self.config}")
         self._actor_class = self._ray.remote(num_cpus=self.config.cpus_per_worker)(ScoringWorker)
         self._actors = [self._start_actor() for _ in range(self.config.workers)]
         self._in_flight = [0] * self.config.workers
@@ -183,7 +184,7 @@ class RayScoringPool:
                 self.counts["retries"] += 1
             finally:
                 self._in_flight[slot] -= 1
-        raise AssertionError("unreachable")
+        raise AssertionError("unreachable: every attempt returns or raises")
 
     # ------------------------------------------------------------------ the scorer's async surface
 
