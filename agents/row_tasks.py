@@ -66,7 +66,10 @@ class RowTasks:
         key = f"{task.source}|{task.id}|{task.page.content_hash() if task.page else task.video}"
 
         async def compute() -> PreparedReference:
-            video = await render_reference_async(task, self.scorer.renderer)
-            return await self.scorer.prepare_async(task.to_reference(video=video))
+            if hasattr(self.scorer, "renderer"):
+                reference = task.to_reference(video=await render_reference_async(task, self.scorer.renderer))
+            else:  # a remote scorer (`RayScoringPool`) renders the reference where it scores, next to its cache
+                reference = task.to_reference()
+            return await self.scorer.prepare_async(reference)
 
         return await self._prepared.get(key, compute)

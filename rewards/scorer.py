@@ -98,6 +98,11 @@ class RewardScorer:
         self._prepared: AsyncMemo[PreparedReference] = AsyncMemo(cache_size)
 
     @property
+    def cache_stats(self) -> dict[str, int]:
+        """Requests whose reference was already prepared (or being prepared), and references prepared."""
+        return {"reference_hits": self._prepared.hits, "reference_misses": self._prepared.misses}
+
+    @property
     def renderer(self) -> RenderBackend:
         if self._renderer is None:
             self._renderer = default_pool()

@@ -1,4 +1,4 @@
-"""The `v2c` command line: a thin layer over the library (render, score, demo, tasks, train, eval)."""
+"""The `v2c` command line: a thin layer over the library (render, score, demo, tasks, train, eval, serve)."""
 from __future__ import annotations
 
 import argparse
@@ -156,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     from v2c import weights  # `v2c weights check|download`, implemented in v2c/weights.py
 
     weights.add_arguments(sub.add_parser("weights", help="check or fetch the model weights of --config paper"))
+    from v2c.server.cli import add_serve_parser  # `v2c serve`, implemented in v2c/server/
+
+    add_serve_parser(sub)
     return parser
 
 

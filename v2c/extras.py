@@ -11,6 +11,8 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "train": ("torch", "transformers", "trl", "peft", "accelerate", "datasets"),
     "notebooks": ("anywidget", "ipywidgets", "traitlets"),
     "paper": ("torch", "dreamsim"),
+    "ray": ("ray",),
+    "serve": ("openenv", "fastapi", "uvicorn"),
 }
 """The import names each extra provides (pyproject.toml's optional dependencies)."""
 

@@ -22,6 +22,8 @@ class AsyncMemo(Generic[T]):
         self.maxsize = maxsize
         self.hits = 0
         """Requests answered from the memo or by a computation already running."""
+        self.misses = 0
+        """Computations started."""
         self._done: OrderedDict[Hashable, T] = OrderedDict()
         self._running: dict[Hashable, asyncio.Future] = {}
 
@@ -43,6 +45,7 @@ class AsyncMemo(Generic[T]):
         if key in self._running:
             self.hits += 1
             return await asyncio.shield(self._running[key])
+        self.misses += 1
         future = asyncio.get_running_loop().create_future()
         self._running[key] = future
         try:

@@ -1,0 +1,238 @@
+"""Score on a Ray cluster: HTML goes out, a `RewardBreakdown` comes back; frames never cross the network.
+
+Each `ScoringWorker` actor holds a `RewardScorer` and its own `LocalRendererPool`, so a reference is
+rendered and prepared where its candidates are rendered. `RayScoringPool` routes every request by the
+reference's key on a consistent-hash ring: the candidates of a GRPO group land on the worker that has
+already prepared that reference (its cache hit). A request spills over to the next worker on the ring
+when its own worker already holds `max_in_flight` requests, and is retried there when its worker dies
+(the dead worker is replaced in the background).
+
+    import ray
+    ray.init()                          # this machine; on a cluster: ray.init(address="auto") or "ray://head:10001"
+    pool = RayScoringPool(RewardConfig(), RayPoolConfig(workers=4))
+    breakdowns = await pool.score_many(task.to_reference(), pages)
+
+The pool has the async surface of `RewardScorer` that reward functions use (`prepare_async`,
+`score_async`, `score_many_async`, `scores`), so `VideoCodeReward(scorer=pool)` trains against it.
+"""
+from __future__ import annotations
+
+import asyncio
+import bisect
+import hashlib
+import os
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from v2c.extras import require_extra
+from v2c.render import LocalRendererPool, Page, RenderConfig
+
+from .breakdown import RewardBreakdown
+from .config import RewardConfig
+from .scorer import PreparedReference, Reference, RewardScorer, run_sync
+
+
+@dataclass(frozen=True)
+class RayPoolConfig:
+    """How many scoring actors, and how requests are spread over them."""
+
+    workers: int = 2
+    """Scoring actors (each one `RewardScorer` and one `LocalRendererPool`)."""
+    cpus_per_worker: float = 1.0
+    """Ray `num_cpus` each actor reserves: its browsers render on these cores."""
+    browsers_per_worker: int = 1
+    """Headless browsers in each actor's renderer pool (throughput saturates at 2–3 per 2 cores, measured
+    in PLATFORM_NOTES)."""
+    max_in_flight: int = 8
+    """Requests one worker holds before further ones spill over to the next worker on the ring. 8 keeps a
+    whole GRPO group of 8 on the worker that prepared its reference; beyond it, preparing the reference a
+    second time elsewhere costs less than queueing."""
+    max_attempts: int = 3
+    """Workers a request is tried on when the one scoring it dies."""
+    ring_points: int = 64
+    """Points per worker on the hash ring. Measured on 20k keys, each worker's share of references relative to an
+    even split: 16 points gave 0.77–1.23 (2 workers) and 0.54–1.46 (8 workers); 64 gave 0.94–1.06 and 0.81–1.28."""
+    render: RenderConfig = field(default_factory=RenderConfig)
+    """The actors' renderer settings (the pixels every score sees)."""
+
+
+@dataclass(frozen=True)
+class RoutedReference:
+    """What `RayScoringPool.prepare_async` returns: the reference, prepared on the worker it routes to."""
+
+    reference: Reference
+    key: str
+
+
+class ScoringWorker:
+    """One Ray actor's state: a scorer over a local renderer pool (created through `ray.remote`)."""
+
+    def __init__(self, reward_config: RewardConfig, render_config: RenderConfig, browsers: int) -> None:
+        self.renderer = LocalRendererPool(browsers, config=render_config)
+        self.scorer = RewardScorer(reward_config, renderer=self.renderer)
+        self.scored = 0
+
+    async def prepare(self, reference: Reference) -> None:
+        await self.scorer.prepare_async(reference)
+
+    async def score(self, reference: Reference, html: str) -> dict[str, Any]:
+        breakdown = await self.scorer.score_async(reference, Page(html=html))
+        self.scored += 1
+        return breakdown.to_dict()
+
+    def stats(self) -> dict[str, Any]:
+        renderer = self.renderer.stats()
+        return {"pid": os.getpid(), "scored": self.scored, **self.scorer.cache_stats,
+                **{k: renderer[k] for k in ("browser_starts", "browser_pids")}}
+
+    def close(self) -> None:
+        self.renderer.close()
+
+
+def _ring_hash(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
+class RayScoringPool:
+    """`workers` scoring actors on the connected Ray cluster (call `ray.init` first, or it starts a local one)."""
+
+    def __init__(self, reward_config: RewardConfig | None = None, config: RayPoolConfig | None = None) -> None:
+        require_extra("ray")
+        import ray
+
+        self._ray = ray
+        self.reward_config = reward_config or RewardConfig()
+        self.config = config or RayPoolConfig()
+        if self.config.workers < 1 or self.config.max_attempts < 1:
+            raise ValueError(f"a pool needs at least one worker and one attempt, got {self.config}")
+        self._actor_class = self._ray.remote(num_cpus=self.config.cpus_per_worker)(ScoringWorker)
+        self._actors = [self._start_actor() for _ in range(self.config.workers)]
+        self._in_flight = [0] * self.config.workers
+        self._ring = sorted((_ring_hash(f"worker-{slot}-{point}"), slot)
+                            for slot in range(self.config.workers) for point in range(self.config.ring_points))
+        self._reference_refs: OrderedDict[str, Any] = OrderedDict()
+        self.counts = {"requests": 0, "completed": 0, "retries": 0, "spilled": 0, "replaced": 0}
+        """Requests made, breakdowns returned, tries repeated after a worker died, requests that left their
+        reference's worker because it was full, and workers replaced."""
+
+    @property
+    def scores(self) -> dict[str, str]:
+        """Score name → backend, in the config's order (what reward functions iterate)."""
+        return {name: self.reward_config.backends.get(name, "") for name in self.reward_config.weights}
+
+    def _start_actor(self) -> Any:
+        return self._actor_class.remote(self.reward_config, self.config.render, self.config.browsers_per_worker)
+
+    # ------------------------------------------------------------------ routing
+
+    def route(self, key: str) -> list[int]:
+        """Worker slots for a reference key: its owner on the ring first, then the fallbacks in ring order."""
+        start = bisect.bisect(self._ring, (_ring_hash(key), -1))
+        order: list[int] = []
+        for i in range(len(self._ring)):
+            slot = self._ring[(start + i) % len(self._ring)][1]
+            if slot not in order:
+                order.append(slot)
+                if len(order) == self.config.workers:
+                    break
+        return order
+
+    def actor(self, slot: int) -> Any:
+        """The actor now serving `slot` (tests kill it)."""
+        return self._actors[slot]
+
+    def _pick(self, key: str, excluded: set[int]) -> int:
+        candidates = [slot for slot in self.route(key) if slot not in excluded] or self.route(key)
+        for slot in candidates:
+            if self._in_flight[slot] < self.config.max_in_flight:
+                if slot != candidates[0]:
+                    self.counts["spilled"] += 1
+                return slot
+        return min(candidates, key=lambda slot: self._in_flight[slot])
+
+    def _reference_ref(self, reference: Reference, key: str) -> Any:
+        """The reference in Ray's object store, put once: a group's requests all pass the same object."""
+        ref = self._reference_refs.get(key)
+        if ref is None:
+            ref = self._reference_refs[key] = self._ray.put(reference)
+            while len(self._reference_refs) > 256:
+                self._reference_refs.popitem(last=False)
+        self._reference_refs.move_to_end(key)
+        return ref
+
+    def _replace(self, slot: int, dead: Any) -> None:
+        if self._actors[slot] is dead:  # not already replaced by another request that saw it die
+            self._actors[slot] = self._start_actor()
+            self.counts["replaced"] += 1
+
+    async def _call(self, reference: Reference, method: str, *args: Any) -> Any:
+        key = reference.key()
+        ref = self._reference_ref(reference, key)
+        tried: set[int] = set()
+        for attempt in range(self.config.max_attempts):
+            slot = self._pick(key, tried)
+            actor = self._actors[slot]
+            self._in_flight[slot] += 1
+            try:
+                return await getattr(actor, method).remote(ref, *args)
+            except self._ray.exceptions.RayActorError:
+                tried.add(slot)
+                self._replace(slot, actor)
+                if attempt + 1 == self.config.max_attempts:
+                    raise
+                self.counts["retries"] += 1
+            finally:
+                self._in_flight[slot] -= 1
+        raise AssertionError("unreachable: every attempt returns or raises")
+
+    # ------------------------------------------------------------------ the scorer's async surface
+
+    async def prepare(self, reference: Reference) -> RoutedReference:
+        """Prepare `reference` on its worker ahead of its candidates (optional: scoring prepares on demand)."""
+        await self._call(reference, "prepare")
+        return RoutedReference(reference, reference.key())
+
+    async def score(self, reference: Reference | RoutedReference | PreparedReference,
+                    candidate: Page | str) -> RewardBreakdown:
+        """Render and score `candidate` on the worker that holds `reference`."""
+        if isinstance(reference, (RoutedReference, PreparedReference)):
+            reference = reference.reference
+        html = candidate.html if isinstance(candidate, Page) else str(candidate)
+        self.counts["requests"] += 1
+        breakdown = RewardBreakdown.from_dict(await self._call(reference, "score", html))
+        self.counts["completed"] += 1
+        return breakdown
+
+    async def score_many(self, reference: Reference | RoutedReference | PreparedReference,
+                         candidates: Sequence[Page | str]) -> list[RewardBreakdown]:
+        """Score a group of candidates of one reference concurrently."""
+        return list(await asyncio.gather(*(self.score(reference, c) for c in candidates)))
+
+    prepare_async = prepare
+    score_async = score
+    score_many_async = score_many
+
+    def worker_stats(self) -> list[dict[str, Any]]:
+        """Per worker slot: its pid, candidates scored, reference cache hits and misses, browser starts and pids."""
+        return self._ray.get([actor.stats.remote() for actor in self._actors])
+
+    def close(self) -> None:
+        """Stop every actor's browsers, then the actors."""
+        for actor in self._actors:
+            try:
+                self._ray.get(actor.close.remote(), timeout=30)
+            except Exception:  # a dead or stuck actor: killing it below still frees its browsers
+                pass
+            self._ray.kill(actor)
+        self._actors = []
+
+    def score_many_sync(self, reference: Reference, candidates: Sequence[Page | str]) -> list[RewardBreakdown]:
+        """`score_many` from sync code (scripts, benchmarks)."""
+        return run_sync(self.score_many(reference, candidates))
+
+    def __enter__(self) -> "RayScoringPool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
