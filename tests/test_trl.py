@@ -204,7 +204,8 @@ def test_tool_env_and_gym_env_share_one_episode_and_one_feedback(pool):
     assert submitted[0]["text"] == obs["feedback"]
     assert "blocked request: https://cdn.example.com" in obs["feedback"] and "functional 1.000" in obs["feedback"]
     assert [b["type"] for b in submitted[1:]] == ["image"] * 4  # the candidate, sampled like the coarse pass
-    assert tool.get_reward() > 0.9 and tool.get_reward() == pytest.approx(environment.unwrapped.core.rollout_reward())
+    # The blocked image draws a broken-image glyph the reference lacks, which appearance sees: high, not ~1.
+    assert tool.get_reward() > 0.8 and tool.get_reward() == pytest.approx(environment.unwrapped.core.rollout_reward())
     assert "No actions left" in tool.submit_code(page)[0]["text"]  # max_steps holds for tool calls too
 
 
