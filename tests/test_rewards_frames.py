@@ -134,6 +134,26 @@ def test_animated_region_bounds_the_motion_and_follows_the_page():
     assert crop(render(replace(REF, shift=(40, 0))), shifted).shape == crop(ref, (y0, y1, x0, x1)).shape
 
 
+def test_full_resolution_and_the_default_raster_crop_and_score_alike():
+    """Pixel sizes scale with frames larger than `CropConfig.nominal_side` (issue 14): the papers' 1024×768
+    rendered at every device pixel and at the default raster scale (0.5) gives the same box and appearance."""
+    from v2c.render import LocalRendererPool, RenderConfig
+
+    page = ("<body style='margin:0;background:#fafafa'><style>@keyframes go{to{transform:translateX(260px) "
+            "rotate(180deg)}} div{position:absolute;width:50px;height:50px;left:40px;animation:go 2s ease-in-out both}"
+            "</style><div style='top:120px;background:{0}'></div><div style='top:220px;background:#29335c'></div>")
+    videos = {}
+    for scale in (1.0, 0.5):
+        with LocalRendererPool(size=1, config=RenderConfig(raster_scale=scale)) as pool:
+            videos[scale] = [pool.render(page.replace("{0}", colour), 2.0, 10, (1024, 768)).frames
+                             for colour in ("#e4572e", "#3aa655")]
+    full, half = (np.array(animated_region(videos[s][0])) for s in (1.0, 0.5))
+    assert np.abs(full / 2 - half).max() <= 1.5, (full, half)
+    scorer = AppearanceScorer()
+    recoloured = {s: scorer.score(scorer.prepare_reference(v[0], 10), v[1], 10) for s, v in videos.items()}
+    assert recoloured[1.0] < 0.95 and abs(recoloured[1.0] - recoloured[0.5]) <= 0.01, recoloured
+
+
 def test_nothing_moves_means_full_frame():
     assert animated_region(render(REF, static=True)) == (0, H, 0, W)
     assert animated_region(render(REF, blank=True)) == (0, H, 0, W)
