@@ -154,6 +154,20 @@ def test_full_resolution_and_the_default_raster_crop_and_score_alike():
     assert recoloured[1.0] < 0.95 and abs(recoloured[1.0] - recoloured[0.5]) <= 0.01, recoloured
 
 
+def test_a_slow_fade_at_a_high_frame_rate_is_not_static():
+    """Each step of this fade is under `change_level`; the page still changes, so the static gate must not fire."""
+    from v2c.rewards import RewardConfig
+    from v2c.rewards.gates import is_static
+
+    config = RewardConfig()
+    levels = np.linspace(255, 120, 150).astype(np.uint8)  # 5 s at 30 fps: < 1 level per frame
+    fade = np.full((150, H, W, 3), 255, np.uint8)
+    fade[:, 60:120, 80:160] = levels[:, None, None, None]
+    assert int(np.abs(np.diff(levels.astype(int))).max()) <= config.change_level
+    assert not is_static(fade, config)
+    assert is_static(np.repeat(fade[:1], 150, axis=0), config)
+
+
 def test_nothing_moves_means_full_frame():
     assert animated_region(render(REF, static=True)) == (0, H, 0, W)
     assert animated_region(render(REF, blank=True)) == (0, H, 0, W)
