@@ -84,11 +84,12 @@ class ScoringWorker:
         self.scorer = RewardScorer(reward_config, renderer=self.renderer)
         self.scored = 0
 
-    async def prepare(self, reference: Reference) -> None:
-        await self.scorer.prepare_async(reference)
+    async def prepare(self, reference: Reference, key: str) -> None:
+        await self.scorer.prepare_async(reference, key)
 
-    async def score(self, reference: Reference, html: str) -> dict[str, Any]:
-        breakdown = await self.scorer.score_async(reference, Page(html=html))
+    async def score(self, reference: Reference, key: str, html: str) -> dict[str, Any]:
+        prepared = await self.scorer.prepare_async(reference, key)  # the driver's key: no hashing here
+        breakdown = await self.scorer.score_async(prepared, Page(html=html))
         self.scored += 1
         return breakdown.to_dict()
 
@@ -103,6 +104,10 @@ class ScoringWorker:
 
     def close(self) -> None:
         self.renderer.close()
+
+
+REFERENCES_KEPT = 256
+"""References whose keys and object-store copies the pool keeps (a few GRPO steps' worth)."""
 
 
 def connect(address: str | None = None, **init: Any) -> Any:
@@ -144,6 +149,7 @@ class RayScoringPool:
         self._ring = sorted((_ring_hash(f"worker-{slot}-{point}"), slot)
                             for slot in range(self.config.workers) for point in range(self.config.ring_points))
         self._reference_refs: OrderedDict[str, Any] = OrderedDict()
+        self._keys: OrderedDict[int, tuple[Reference, str]] = OrderedDict()
         self.counts = {"requests": 0, "completed": 0, "retries": 0, "spilled": 0, "replaced": 0, "crash_loops": 0}
         """Requests made, breakdowns returned, tries repeated after a worker died, requests that left their
         reference's worker because it was full, workers replaced, and of those the ones killed for a crash loop."""
@@ -196,12 +202,24 @@ class RayScoringPool:
                 return slot
         return min(candidates, key=lambda slot: self._in_flight[slot])
 
+    def _key(self, reference: Reference) -> str:
+        """`reference.key()`, memoised by identity (the entry holds the object, so its id stays its own): a
+        group's requests pass one object, and hashing a recorded reference's frames for every candidate
+        would cost the driver more than the round trip to the actor."""
+        entry = self._keys.get(id(reference))
+        if entry is None or entry[0] is not reference:
+            entry = self._keys[id(reference)] = (reference, reference.key())
+            while len(self._keys) > REFERENCES_KEPT:
+                self._keys.popitem(last=False)
+        self._keys.move_to_end(id(reference))
+        return entry[1]
+
     def _reference_ref(self, reference: Reference, key: str) -> Any:
         """The reference in Ray's object store, put once: a group's requests all pass the same object."""
         ref = self._reference_refs.get(key)
         if ref is None:
             ref = self._reference_refs[key] = self._ray.put(reference)
-            while len(self._reference_refs) > 256:
+            while len(self._reference_refs) > REFERENCES_KEPT:
                 self._reference_refs.popitem(last=False)
         self._reference_refs.move_to_end(key)
         return ref
@@ -227,7 +245,7 @@ class RayScoringPool:
             self._replace(slot, actor)
 
     async def _call(self, reference: Reference, method: str, *args: Any) -> Any:
-        key = reference.key()
+        key = self._key(reference)
         ref = self._reference_ref(reference, key)
         tried: set[int] = set()
         for attempt in range(self.config.max_attempts):
@@ -235,7 +253,7 @@ class RayScoringPool:
             actor = self._actors[slot]
             self._in_flight[slot] += 1
             try:
-                result = await getattr(actor, method).remote(ref, *args)
+                result = await getattr(actor, method).remote(ref, key, *args)
                 if method == "score":
                     self._watch_crashes(slot, actor, args[0], result)
                 return result
@@ -254,7 +272,7 @@ class RayScoringPool:
     async def prepare(self, reference: Reference) -> RoutedReference:
         """Prepare `reference` on its worker ahead of its candidates (optional: scoring prepares on demand)."""
         await self._call(reference, "prepare")
-        return RoutedReference(reference, reference.key())
+        return RoutedReference(reference, self._key(reference))
 
     async def score(self, reference: Reference | RoutedReference | PreparedReference,
                     candidate: Page | str) -> RewardBreakdown:

@@ -180,17 +180,44 @@ def test_async_vector_envs_share_the_pools_browsers(local_ray, tasks):
     task = tasks[0]
     settings = {"max_steps": 4, "max_frames": 8, "obs_size": (128, 96)}
     with RayScoringPool(RewardConfig(), RayPoolConfig(workers=1, render=RENDER)) as remote:
-        counts = {}
+        counts, pids = {}, set()
         for n in (1, 3):
             vector = make_vector_env("v2c/Animation-v0", n, asynchronous=True, renderer=remote.render_backend(),
                                      **settings)
             try:
                 vector.reset(seed=list(range(n)), options={"task_id": task.id})
                 _, rewards, *_ = vector.step([task.cheat().html] * n)
-                counts[n] = len(chromium_processes())  # every descendant: env workers, Ray's actors, fixtures
+                browsers = chromium_processes()  # every descendant: env workers, Ray's actors, fixtures
+                counts[n], pids = len(browsers), pids | {b.pid for b in browsers}
             finally:
                 vector.close()
             assert min(rewards) >= 0.9
         rendered = remote.worker_stats()[0]
     assert counts[1] == counts[3]  # three envs, no more browsers than one
-    assert rendered["browser_starts"] == 1 and rendered["pid"]
+    assert rendered["browser_starts"] == 1 and set(rendered["browser_pids"]) <= pids  # the actor's were counted
+
+
+def test_train_with_the_ray_backend_scores_on_the_pool(local_ray, tmp_path):
+    from transformers import AutoTokenizer
+
+    from v2c.agents.cli import parse_train_args
+    from v2c.agents.forcing import forced_text_bias
+    from v2c.agents.tiny_vlm import build_tiny_vlm
+    from v2c.agents.train import run_train
+    from v2c.envs.tasks import take_tasks
+
+    tiny = build_tiny_vlm(tmp_path / "tiny-vlm")
+    # The random tiny model is forced to a template answer, so every completion holds a page to score.
+    answer = take_tasks("template:pick", 1)[0].metadata["answer"]
+    bias = forced_text_bias(AutoTokenizer.from_pretrained(tiny), answer + "<|im_end|>")
+    config, args = parse_train_args([
+        "--model", str(tiny), "--tasks", "template:pick", "--num_tasks", "2", "--frame_size", "64", "48",
+        "--max_frames", "4", "--save_model", "false", "--backend", "ray", "--workers", "1",
+        "--per_device_train_batch_size", "4", "--num_generations", "4", "--max_steps", "1", "--save_strategy", "no",
+        "--max_completion_length", "16", "--output_dir", str(tmp_path / "run")])
+    assert (config.backend, config.workers) == ("ray", 1)
+    result = run_train(config, args, generation_kwargs={"sequence_bias": bias})
+    scorer = result.trainer.reward_funcs[0].scorer
+    assert isinstance(scorer, RayScoringPool)
+    assert scorer.counts["completed"] == scorer.counts["requests"] > 0  # the completions were scored on the pool
+    assert len(result.rewards) == 1 and result.log_history[0]["v2c/has_page"] == 1.0 and result.rewards[0] > 0
