@@ -28,17 +28,22 @@ from v2c.envs.video_to_code import make_vector_env  # noqa: E402
 SETTINGS = {"max_steps": 4, "max_frames": 8, "obs_size": (128, 96)}
 
 
-def tree_rss_mb() -> dict[str, float]:
-    """RSS of this process and its descendants (MB), Chromium apart, and the process counts."""
+def tree_rss_mb() -> tuple[dict[str, float], dict[str, float]]:
+    """RSS of this process and its descendants (MB), Chromium apart, with the process counts; and the RSS
+    of the other processes by name."""
     out = {"chromium_mb": 0.0, "chromium_n": 0, "other_mb": 0.0, "other_n": 0}
+    by_name: dict[str, float] = {}
     for process in [psutil.Process(), *psutil.Process().children(recursive=True)]:
         try:
-            kind = "chromium" if "chrom" in process.name() or "headless" in process.name() else "other"
-            out[f"{kind}_mb"] += process.memory_info().rss / 2**20
-            out[f"{kind}_n"] += 1
+            name, rss = process.name(), process.memory_info().rss / 2**20
         except psutil.Error:
-            pass
-    return out
+            continue
+        kind = "chromium" if "chrom" in name or "headless" in name else "other"
+        out[f"{kind}_mb"] += rss
+        out[f"{kind}_n"] += 1
+        if kind == "other":
+            by_name[name] = by_name.get(name, 0.0) + rss
+    return out, by_name
 
 
 def main() -> int:
@@ -61,7 +66,7 @@ def main() -> int:
     try:
         vector.reset(seed=list(range(args.envs)))
         _, rewards, *_ = vector.step([page] * args.envs)
-        m = tree_rss_mb()
+        m, by_name = tree_rss_mb()
     finally:
         vector.close()
         if pool is not None:
@@ -71,6 +76,8 @@ def main() -> int:
     print(f"{args.envs} async envs, {args.mode} ({shape}), after one step: {total:.0f} MB in "
           f"{m['chromium_n'] + m['other_n']} processes = chromium {m['chromium_mb']:.0f} MB ({m['chromium_n']}) + "
           f"python/ray {m['other_mb']:.0f} MB ({m['other_n']}); rewards {[round(float(r), 3) for r in rewards]}")
+    print("  the rest by process name (MB): " + ", ".join(f"{n} {v:.0f}" for n, v in sorted(by_name.items(),
+                                                                                           key=lambda i: -i[1])))
     return 0
 
 
