@@ -233,6 +233,9 @@ class EpisodeCore:
     def _record(self, text: Any, outcome: Outcome, **fields: Any) -> Outcome:
         if outcome.clip is not None:
             fields.update(clip_frames=outcome.clip.frames, clip_timestamps=outcome.clip.timestamps)
+        else:
+            # Earlier renders' frame stacks are free by now (clips allocate little, so they skip this).
+            return_freed_memory()
         self.episode.steps.append(EpisodeStep(index=self.steps_taken, action=str(text)[:MAX_ACTION_CHARS],
                                               action_type=outcome.action_type, reward=float(outcome.reward),
                                               feedback=outcome.feedback, **fields))
