@@ -165,6 +165,11 @@ class LocalRendererPool:
         # A pool is a shared resource (Gymnasium deep-copies env kwargs): copies share it.
         return self
 
+    def __reduce__(self) -> Any:
+        raise TypeError("a LocalRendererPool belongs to its process (its browsers, its loop thread) and cannot be "
+                        "sent to another one; to share browsers across processes, pass a RayScoringPool's "
+                        "render_backend() (v2c.rewards.ray_pool)")
+
     def __enter__(self) -> "LocalRendererPool":
         return self
 
