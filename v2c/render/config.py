@@ -50,9 +50,10 @@ class RenderConfig:
     """After two identical frames, ask Chromium whether the next one has any damage before paying for a
     screenshot, and repeat the last frame when it has none: static stretches (most of an interaction
     video) cost a compositor pass instead of an encode. Frames are the same as without skipping for
-    pages driven by virtual time (tested on the built-in tasks). Content that arrives in real time
-    (a request made after load) shows up in no fixed frame either way; skipping waits until the
-    network has been quiet for two screenshots, so such content is captured late, never lost."""
+    pages driven by virtual time (tested on the built-in tasks). A request the page makes after load is
+    answered in real time, so each frame waits for the page's open requests first (up to 2 s per render
+    in all), and skipping resumes only once the network has been quiet for two screenshots: what a
+    request brings is in the next frame whatever the machine's load."""
     prepare_next_tab: bool = True
     """Open the next render's context and tab as soon as a render ends, so its ~50 ms start overlaps
     with the caller's scoring; costs one idle renderer process (~40 MB) per browser."""

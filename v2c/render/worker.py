@@ -45,6 +45,10 @@ _DOCUMENT_LOADED = """() => document.readyState === 'complete' ? null
   : new Promise(loaded => window.addEventListener('load', () => loaded(null), {once: true}))"""
 _CAPTURE_RETRIES = 5
 _FALSE_DAMAGE_LIMIT = 3
+_NETWORK_WAIT_S = 2.0
+"""Real seconds a render may spend in all waiting for the page's open requests before its frames
+(`_RenderRun._wait_for_requests`): routes answer at once (vendored files, generated images, refusals),
+so an honest page waits milliseconds."""
 _LOCAL_REFUSAL = "Not allowed to load local resource:"
 
 
@@ -277,6 +281,9 @@ class _RenderRun:
         # Real-time activity (requests and their ends) that could paint in a frame we do not screenshot.
         self.network_events = 0
         self.requests_open = 0
+        self.network_idle = asyncio.Event()
+        self.network_idle.set()
+        self.network_wait_left_s = _NETWORK_WAIT_S
         self.network_at_last_shot: tuple[int, int] = (-1, -1)
         self.listeners: dict[str, Any] = {}
         """The page's event listeners, removed by `release`."""
@@ -408,6 +415,7 @@ class _RenderRun:
                 await self._record_step_state()
                 await self._perform(index, step)
             await self._advance(t_ms)
+            await self._wait_for_requests()
             self.frames.append(await self._capture())
             await self._check_health()
         for index, step in pending:  # steps after the last frame still run, so their effect is judged
@@ -421,6 +429,23 @@ class _RenderRun:
     def _network_event(self, opened: int) -> None:
         self.network_events += 1
         self.requests_open += opened
+        if self.requests_open > 0:
+            self.network_idle.clear()
+        else:
+            self.network_idle.set()
+
+    async def _wait_for_requests(self) -> None:
+        """Let requests the page has open finish (in real time) before the frame is taken, so what they bring
+        lands in the same frame whatever the machine's load; at most `_NETWORK_WAIT_S` per render in all,
+        so a page that keeps a request open costs that once, not per frame."""
+        if self.network_idle.is_set() or self.network_wait_left_s <= 0:
+            return
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(self.network_idle.wait(), self.network_wait_left_s)
+        except asyncio.TimeoutError:
+            pass
+        self.network_wait_left_s -= time.perf_counter() - started
 
     def _on_crash(self, _: Any) -> None:
         self.crashed = True
