@@ -7,6 +7,10 @@ an infinite loop), then `finish`. After a warm-up (every task and every hostile 
 the resident memory of Python and of the Chromium processes, again at the end, and the growth; then
 closes the env and the pool and counts Chromium processes against the count before the env existed.
 
+Each measurement follows `gc.collect()` and `v2c.heap.return_freed_memory()`, so it counts what the
+process holds rather than what glibc caches at that instant: measured without them, Python's RSS swung
+between 303 and 405 MB from one report to the next of a 1000-episode run, and the last report decided.
+
 Goal: growth of Python + Chromium under 10% over 1000 episodes, Chromium back to its baseline.
 `--quick` is 120 episodes (a few minutes on 2 cores). Figures depend on the machine's load; growth
 is a ratio measured within one run.
@@ -25,6 +29,7 @@ import gymnasium as gym  # noqa: E402
 import psutil  # noqa: E402
 
 import v2c.envs  # noqa: E402,F401  (registers the ids)
+from v2c.heap import return_freed_memory  # noqa: E402
 from v2c.render import LocalRendererPool  # noqa: E402
 from v2c.render.browser import chromium_processes  # noqa: E402
 
@@ -43,7 +48,9 @@ HOSTILE = {
 
 
 def rss_mb() -> tuple[float, float, int]:
-    """(Python RSS, Chromium RSS summed over its processes, Chromium process count), MB."""
+    """(Python RSS, Chromium RSS summed over its processes, Chromium process count), MB, of what is held."""
+    gc.collect()
+    return_freed_memory()
     python = psutil.Process().memory_info().rss / 2**20
     chromium, count = 0.0, 0
     for process in chromium_processes():
@@ -87,7 +94,6 @@ def main() -> int:
         env.reset(seed=0, options={"task_id": task_ids[0]})
         env.step(HOSTILE[name])
     play(env, task_ids, 0, hostile_order)  # so both measurements are taken where an episode has just finished
-    gc.collect()
     python0, chromium0, count0 = rss_mb()
     print(f"warm-up {time.perf_counter() - started:.0f} s; start: python {python0:.0f} MB, chromium {chromium0:.0f} MB "
           f"({count0} processes)", flush=True)
@@ -100,7 +106,6 @@ def main() -> int:
             python, chromium, count = rss_mb()
             print(f"episode {episode + 1}: python {python:.0f} MB, chromium {chromium:.0f} MB ({count} processes), "
                   f"{(time.perf_counter() - clock) / (episode + 1):.2f} s/episode", flush=True)
-    gc.collect()
     python1, chromium1, count1 = rss_mb()
     total0, total1 = python0 + chromium0, python1 + chromium1
     growth = 100.0 * (total1 - total0) / total0
