@@ -17,7 +17,8 @@ Single turn (default): rows show the coarse pass as images (`v2c.agents.trl_data
 answers once, and one reward function per component in `--reward_funcs` (`v2c.agents.trl_rewards`)
 scores every completion of the batch, rendering each once. Multi turn (`--multi_turn`):
 `VideoToCodeToolEnv` through `environment_factory`; the model may call `request_clip` and must call
-`submit_code`; the env's `get_reward` is the reward.
+`submit_code`; the env's `get_reward` is the reward, and `env_steps` (weight 0) logs the env's metrics
+(actions used, clip calls, submissions, best reward, the final pages' scores).
 
 A real run (one 80 GB GPU): `--model Qwen/Qwen3-VL-8B-Instruct` (or 2B/4B to start) `--use_lora`
 (r 16–64 on the text decoder's projections), `--per_device_train_batch_size 8 --num_generations 8
@@ -174,7 +175,7 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
 
     from .tiny_vlm import resolve_model
     from .trl_dataset import DatasetConfig, build_dataset
-    from .trl_env import log_env_metrics, make_tool_env_factory
+    from .trl_env import env_steps, make_tool_env_factory
     from .trl_rewards import make_reward_funcs
 
     args = args if args is not None else grpo_config(cfg)
@@ -199,7 +200,9 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
         env_config = EnvConfig(obs_fps=cfg.fps, max_frames=cfg.max_frames, clip_max_frames=cfg.max_frames,
                                obs_size=tuple(cfg.frame_size))
         extra["environment_factory"] = make_tool_env_factory(env_config, renderer=renderer, reward_config=reward_config)
-        reward_funcs: list[Any] = [log_env_metrics]
+        reward_funcs: list[Any] = [env_steps]
+        if args.reward_weights is None:  # env_steps only logs; TRL appends the env's own reward with weight 1
+            args.reward_weights = [0.0]
     else:
         reward_funcs = make_reward_funcs(reward_config, renderer=renderer, components=cfg.components(),
                                          max_completion_length=args.max_completion_length)
