@@ -69,7 +69,7 @@ class VideoToCodeToolEnv:
     def reset(self, **row: Any) -> list[dict[str, Any]]:
         """Start a rollout on the row's task; returns the coarse pass (images) and a line about it."""
         rows = self._shared.rows
-        task = rows.task(row.get("task"), row.get("task_id"), row.get("task_source"))
+        task = rows.task(row.get("task"), row.get("task_id"), row.get("task_source"), row)
         self._core.reset(task, run_sync(rows.prepare(task)))
         self._calls = []
         coarse = self._core.coarse(self._core.prepared.frames)

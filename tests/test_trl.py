@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import subprocess
 import sys
 from dataclasses import fields
@@ -144,7 +145,6 @@ def test_train_help_lists_trl_options():
 
 
 def test_tool_env_rollouts_over_two_grpo_steps_log_finite_env_metrics_and_their_reward(tiny_vlm, pool):
-    import math
 
     from transformers import AutoTokenizer
 
@@ -250,3 +250,34 @@ def test_two_grpo_steps_from_the_command_line_log_each_component_under_its_own_n
     assert len(steps) == 2
     for name in ("v2c", "appearance", "temporal", "format"):
         assert all(f"rewards/{name}/mean" in h and f"rewards/{name}/std" in h for h in steps), name
+
+
+def test_to_hf_dataset_rows_feed_every_reward_function_as_they_are(pool):
+    from datasets import concatenate_datasets
+
+    from v2c.agents.trl_rewards import make_reward_funcs
+    from v2c.envs.tasks import load_tasks, task_from_row, to_hf_dataset
+
+    components = ("v2c", "appearance", "temporal", "functional", "format", "overlong")
+    funcs = make_reward_funcs(renderer=pool, components=components, max_completion_length=64)
+    dataset = concatenate_datasets([to_hf_dataset(load_tasks("template:pick?seed=3"), limit=1),
+                                    to_hf_dataset(load_tasks("builtin:interactions"), limit=1)])
+    dataset = dataset.map(lambda row: {"prompt": [{"role": "user", "content": f"Reproduce {row['id']}."}]})
+    rows = [dataset[i] for i in range(len(dataset))]
+    # As GRPOTrainer._calculate_rewards passes them: every column but the prompt, one list entry per completion.
+    columns = {key: [row[key] for row in rows] for key in rows[0] if key != "prompt"}
+    completions = [[{"role": "assistant", "content": task_from_row(row).cheat().html}] for row in rows]
+    logged: dict[str, float] = {}
+
+    async def batch() -> list[list]:
+        calls = [f(prompts=[row["prompt"] for row in rows], completions=completions, completion_ids=[[1] * 8] * 2,
+                   trainer_state=None, log_metric=logged.__setitem__, log_extra=lambda *_: None, **columns)
+                 for f in funcs]
+        return [await c if asyncio.iscoroutine(c) else c for c in calls]
+
+    values = dict(zip(components, asyncio.run(batch())))
+    assert values["v2c"][0] > 0.99 and values["v2c"][1] > 0.99  # the oracles, scored against their own references
+    assert values["functional"] == [None, 1.0]  # the pick task has no interaction script
+    assert values["format"] == [1.0, 1.0] and values["overlong"] == [0.0, 0.0]
+    finite = [v for name in components for v in values[name] if v is not None]
+    assert len(finite) == 11 and all(math.isfinite(v) for v in finite)

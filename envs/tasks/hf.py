@@ -31,16 +31,17 @@ HUB_DATASETS: dict[str, str] = {
 """Hub ids worth knowing; download them yourself, then load the folder with `load_tasks`."""
 
 
+ROW_COLUMNS: tuple[str, ...] = ("id", "kind", "source", "duration_s", "fps", "viewport", "difficulty", "html", "files",
+                                 "oracle_html", "oracle_files", "video", "video_fps", "interactions", "metadata")
+"""The columns of a task row (`task_to_row`); a row with all of them rebuilds its task (`task_from_row`)."""
+_NON_STRING = {"duration_s": "float64", "fps": "float64", "difficulty": "int32", "video_fps": "float64"}
+
+
 def _features():
     from datasets import Features, Sequence, Value
 
-    return Features({
-        "id": Value("string"), "kind": Value("string"), "source": Value("string"), "duration_s": Value("float64"),
-        "fps": Value("float64"), "viewport": Sequence(Value("int32"), length=2), "difficulty": Value("int32"),
-        "html": Value("string"), "files": Value("string"), "oracle_html": Value("string"),
-        "oracle_files": Value("string"), "video": Value("string"), "video_fps": Value("float64"),
-        "interactions": Value("string"), "metadata": Value("string"),
-    })
+    return Features({name: Sequence(Value("int32"), length=2) if name == "viewport"
+                     else Value(_NON_STRING.get(name, "string")) for name in ROW_COLUMNS})
 
 
 def task_to_row(task: Task) -> dict[str, Any]:
