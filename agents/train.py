@@ -42,7 +42,7 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from v2c.envs.config import EnvConfig
 from v2c.rewards import RewardConfig
@@ -165,10 +165,12 @@ def renderer_for(cfg: TrainConfig) -> RenderBackend | None:
 
 
 def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None = None, dataset: Any = None,
-                  generation_kwargs: dict[str, Any] | None = None) -> Any:
+                  generation_kwargs: dict[str, Any] | None = None, extra_reward_funcs: Sequence[Any] = ()) -> Any:
     """A ready `GRPOTrainer` for `cfg` and `args` (a `GRPOConfig`; default `grpo_config(cfg)`); the dataset
     is built from `cfg.tasks` unless given. Without a `renderer`, a JPEG `cfg.frame_format` gets a pool of
-    its own that lives as long as the process (`run_train` closes the one it makes)."""
+    its own that lives as long as the process (`run_train` closes the one it makes). `extra_reward_funcs`
+    (any TRL reward functions) come after the run's own, and so do their `reward_weights` entries: give
+    a function weight 0 to only log it (`rewards/<name>/mean`), as `benchmarks/learning.py` does."""
     import torch
     from transformers import AutoModelForImageTextToText, AutoProcessor
     from trl import GRPOTrainer
@@ -202,16 +204,17 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
         extra["environment_factory"] = make_tool_env_factory(env_config, renderer=renderer, reward_config=reward_config)
         reward_funcs: list[Any] = [env_steps]
         if args.reward_weights is None:  # env_steps only logs; TRL appends the env's own reward with weight 1
-            args.reward_weights = [0.0]
+            args.reward_weights = [0.0] + [1.0] * len(extra_reward_funcs)
     else:
         reward_funcs = make_reward_funcs(reward_config, renderer=renderer, components=cfg.components(),
                                          max_completion_length=args.max_completion_length)
+    reward_funcs = [*reward_funcs, *extra_reward_funcs]
     return GRPOTrainer(model=model, processing_class=processor, reward_funcs=reward_funcs, args=args,
                        train_dataset=dataset, peft_config=_peft_config(cfg), **extra)
 
 
 def run_train(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None = None, dataset: Any = None,
-              generation_kwargs: dict[str, Any] | None = None) -> TrainResult:
+              generation_kwargs: dict[str, Any] | None = None, extra_reward_funcs: Sequence[Any] = ()) -> TrainResult:
     """Train, save the model (with `save_model`) and `train_log.json`, and return the reward curve."""
     import os
     import warnings
@@ -220,7 +223,7 @@ def run_train(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None
     warnings.filterwarnings("ignore", message=".*experimental.*")
     own_renderer = None if renderer is not None else renderer_for(cfg)
     try:
-        trainer = build_trainer(cfg, args, renderer or own_renderer, dataset, generation_kwargs)
+        trainer = build_trainer(cfg, args, renderer or own_renderer, dataset, generation_kwargs, extra_reward_funcs)
         started = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - started
