@@ -87,7 +87,7 @@ def template_family(model: Path, args: argparse.Namespace) -> bool:
     """The reward curve on 8 reused pick tasks; True when it rises by `args.min_gain`."""
     result = _train(model, args.tasks, args.num_tasks, args.steps, args.learning_rate, args.seed)
     rewards = result.rewards
-    window = min(args.window, len(rewards) // 2)
+    window = max(1, min(args.window, len(rewards) // 2))
     first, last = _ends(rewards, window)
     print(f"\n## 1. Template family: GRPO, tiny Qwen3-VL on {args.tasks} ({args.num_tasks} tasks), {len(rewards)} "
           f"steps of {PROMPTS_PER_STEP} prompts x {GENERATIONS} generations, lr {args.learning_rate:g}, seed {args.seed}")
@@ -188,7 +188,7 @@ def video_family(model: Path, args: argparse.Namespace) -> bool:
         result = _train(model, spec, num_tasks, steps, args.learning_rate, args.seed, dataset=rows,
                         extra_reward_funcs=(colour_match, duration_match), reward_weights=weights)
         runs[name] = MatchCurve.of(result)
-    window = min(args.window, steps // 2)
+    window = max(1, min(args.window, steps // 2))
     print(f"\n## 2. Reading the video: {spec}, a fresh task per prompt ({num_tasks} tasks), {steps} steps of "
           f"{PROMPTS_PER_STEP} prompts x {GENERATIONS} generations, lr {args.learning_rate:g}, seed {args.seed}; "
           f"control: the same rows showing another task's frames")
