@@ -65,7 +65,7 @@ class TrainConfig:
     Reward:
         reward, reward_funcs, multi_turn
     Rendering and output:
-        frame_format, save_model
+        frame_format, backend, workers, ray_address, save_model
     """
 
     model: str = field(default="tiny", metadata={"help": "Hub id (Qwen/Qwen3-VL-2B-Instruct, ...), local folder, or "
@@ -94,6 +94,14 @@ class TrainConfig:
     frame_format: str = field(default="png", metadata={
         "help": "Frames of the reward renderer: png (lossless) or jpeg (1.3-4x faster renders, JPEG artefacts); "
                 "used when no renderer is passed in."})
+    backend: str = field(default="local", metadata={
+        "help": "Where rewards are computed: local (browsers in this process) or ray (a RayScoringPool of "
+                "--workers actors, v2c.rewards.ray_pool: completions go out, breakdowns come back; the prompts' "
+                "reference frames and the multi-turn env render on the same actors)."})
+    workers: int = field(default=2, metadata={"help": "Scoring actors of the Ray pool (--backend ray)."})
+    ray_address: str | None = field(default=None, metadata={
+        "help": "Ray cluster to join (--backend ray): auto (this machine's `ray start`), ray://HEAD:10001, or "
+                "none to start one here (or join $RAY_ADDRESS)."})
     save_model: bool = field(default=True, metadata={"help": "Save the final model and processor to OUTPUT_DIR/model."})
 
     def components(self) -> list[str]:
@@ -164,13 +172,29 @@ def renderer_for(cfg: TrainConfig) -> RenderBackend | None:
     return LocalRendererPool(config=RenderConfig(frame_format=cfg.frame_format))  # type: ignore[arg-type]
 
 
+def scoring_pool(cfg: TrainConfig) -> Any:
+    """The Ray scoring pool of `--backend ray` (joining `cfg.ray_address`), or None for `local`."""
+    if cfg.backend == "local":
+        return None
+    if cfg.backend != "ray":
+        raise ValueError(f"backend must be local or ray, got {cfg.backend!r}")
+    from v2c.rewards.ray_pool import RayPoolConfig, RayScoringPool, connect
+
+    connect(cfg.ray_address)
+    render = RenderConfig(frame_format=cfg.frame_format)  # type: ignore[arg-type]
+    return RayScoringPool(RewardConfig.named(cfg.reward), RayPoolConfig(workers=cfg.workers, render=render))
+
+
 def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None = None, dataset: Any = None,
-                  generation_kwargs: dict[str, Any] | None = None, extra_reward_funcs: Sequence[Any] = ()) -> Any:
+                  generation_kwargs: dict[str, Any] | None = None, pool: Any = None,
+                  extra_reward_funcs: Sequence[Any] = ()) -> Any:
     """A ready `GRPOTrainer` for `cfg` and `args` (a `GRPOConfig`; default `grpo_config(cfg)`); the dataset
     is built from `cfg.tasks` unless given. Without a `renderer`, a JPEG `cfg.frame_format` gets a pool of
-    its own that lives as long as the process (`run_train` closes the one it makes). `extra_reward_funcs`
-    (any TRL reward functions) come after the run's own, and so do their `reward_weights` entries: give
-    a function weight 0 to only log it (`rewards/<name>/mean`), as `benchmarks/learning.py` does."""
+    its own, and `--backend ray` a `scoring_pool`, that live as long as the process (`run_train` closes the
+    ones it makes). With a `pool` (a `RayScoringPool`) the reward functions score on it and everything
+    else renders on its actors' browsers. `extra_reward_funcs` (any TRL reward functions) come after the
+    run's own, and so do their `reward_weights` entries: give a function weight 0 to only log it
+    (`rewards/<name>/mean`), as `benchmarks/learning.py` does."""
     import torch
     from transformers import AutoModelForImageTextToText, AutoProcessor
     from trl import GRPOTrainer
@@ -185,7 +209,8 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
         raise ValueError("per_device_train_batch_size × gradient_accumulation_steps must be a multiple of "
                          "num_generations")
     torch.manual_seed(args.seed)
-    renderer = renderer or renderer_for(cfg)
+    pool = pool if pool is not None else scoring_pool(cfg)
+    renderer = renderer or (pool.render_backend() if pool is not None else renderer_for(cfg))
     path = resolve_model(cfg.model)
     reward_config = RewardConfig.named(cfg.reward)
     if dataset is None:
@@ -206,8 +231,9 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
         if args.reward_weights is None:  # env_steps only logs; TRL appends the env's own reward with weight 1
             args.reward_weights = [0.0] + [1.0] * len(extra_reward_funcs)
     else:
+        scorer = {"scorer": pool} if pool is not None else {}
         reward_funcs = make_reward_funcs(reward_config, renderer=renderer, components=cfg.components(),
-                                         max_completion_length=args.max_completion_length)
+                                         max_completion_length=args.max_completion_length, **scorer)
     reward_funcs = [*reward_funcs, *extra_reward_funcs]
     return GRPOTrainer(model=model, processing_class=processor, reward_funcs=reward_funcs, args=args,
                        train_dataset=dataset, peft_config=_peft_config(cfg), **extra)
@@ -221,15 +247,18 @@ def run_train(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None
 
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is marked experimental
     warnings.filterwarnings("ignore", message=".*experimental.*")
-    own_renderer = None if renderer is not None else renderer_for(cfg)
+    pool = scoring_pool(cfg)
+    own_renderer = None if renderer is not None or pool is not None else renderer_for(cfg)
     try:
-        trainer = build_trainer(cfg, args, renderer or own_renderer, dataset, generation_kwargs, extra_reward_funcs)
+        trainer = build_trainer(cfg, args, renderer or own_renderer, dataset, generation_kwargs, pool=pool,
+                                extra_reward_funcs=extra_reward_funcs)
         started = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - started
     finally:
-        if own_renderer is not None:
-            own_renderer.close()
+        for owned in (own_renderer, pool):
+            if owned is not None:
+                owned.close()
     out = Path(trainer.args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     history = [dict(h) for h in trainer.state.log_history]

@@ -21,10 +21,16 @@ def is_blank(frames: np.ndarray, config: RewardConfig) -> bool:
 
 
 def max_changed_pixels(frames: np.ndarray, config: RewardConfig, stop_above: int | None = None) -> int:
-    """The largest number of pixels that change between two consecutive frames (early exit past `stop_above`)."""
+    """The largest number of pixels by which a frame differs from the one before it or from the first frame
+    (early exit past `stop_above`). The first frame counts because a slow change's step between consecutive
+    frames can stay under `change_level` at a high frame rate: spinkit's dot-flashing played 1.15× slower
+    changed no pixel between consecutive frames at 30 fps (576 against the first frame), so the candidate
+    was gated as static and temporal fell from 0.79 at 15 fps to 0 (`benchmarks/score_resolution.py`)."""
     most = 0
     for before, after in zip(frames[:-1], frames[1:]):
-        changed = int(np.count_nonzero(cv2.absdiff(before, after).max(axis=2) > config.change_level))
+        step = cv2.absdiff(before, after).max(axis=2)
+        since_first = cv2.absdiff(frames[0], after).max(axis=2)
+        changed = int(np.count_nonzero(np.maximum(step, since_first) > config.change_level))
         most = max(most, changed)
         if stop_above is not None and most > stop_above:
             break
