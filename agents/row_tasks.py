@@ -1,7 +1,8 @@
 """Tasks carried by dataset rows, and their prepared references: shared by reward functions and tool envs.
 
-A training row names its task either by a serialised task (the `task` column: JSON of
-`v2c.envs.tasks.hf.task_to_row`, self-contained, works for any source) or by `task_id` + `task_source`
+A training row names its task by a serialised task (the `task` column: JSON of
+`v2c.envs.tasks.hf.task_to_row`, self-contained, works for any source), by the flat task columns
+themselves (a row of `v2c.envs.tasks.to_hf_dataset`, `ROW_COLUMNS`), or by `task_id` + `task_source`
 (a spec `v2c.envs.tasks.load_tasks` reads, looked up with `TaskSource.get`; shorter rows, but the
 source must be readable where training runs). `RowTasks` turns either into `Task`s, and `prepare`
 gives the scorer's `PreparedReference` (rendered once, cached on disk by `render_reference`, in
@@ -11,11 +12,11 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from v2c.envs.tasks import TaskSource, load_tasks
 from v2c.envs.tasks.cache import render_reference_async
-from v2c.envs.tasks.hf import task_from_row, task_to_row
+from v2c.envs.tasks.hf import ROW_COLUMNS, task_from_row, task_to_row
 from v2c.envs.tasks.task import Task
 from v2c.memo import AsyncMemo
 from v2c.rewards import RewardScorer
@@ -40,6 +41,11 @@ def _source(spec: str) -> TaskSource:
     return load_tasks(spec)
 
 
+def task_columns(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """The task columns (`ROW_COLUMNS`) among `columns` when all are there, else nothing."""
+    return {name: columns[name] for name in ROW_COLUMNS} if all(name in columns for name in ROW_COLUMNS) else {}
+
+
 class RowTasks:
     """Rows → `Task`s → `PreparedReference`s, memoised (rows repeat across a GRPO group)."""
 
@@ -47,19 +53,25 @@ class RowTasks:
         self.scorer = scorer
         self._prepared: AsyncMemo[PreparedReference] = AsyncMemo(cache_size)
 
-    def task(self, serialised: str | None = None, task_id: str | None = None, source: str | None = None) -> Task:
-        """The task of one row: from its `task` JSON, else from `task_id` in `source`."""
+    def task(self, serialised: str | None = None, task_id: str | None = None, source: str | None = None,
+             row: Mapping[str, Any] | None = None) -> Task:
+        """The task of one row: from its `task` JSON, else from its task columns (`row` holding all of
+        `ROW_COLUMNS`), else from `task_id` in `source`."""
         if serialised:
             return _task_from_json(serialised)
+        if row is not None and all(name in row for name in ROW_COLUMNS):
+            return _task_from_json(json.dumps({name: row[name] for name in ROW_COLUMNS}, sort_keys=True))
         if task_id is None or source is None:
             raise ValueError("a row needs a `task` column (serialised task) or `task_id` and `task_source` columns")
         return _source(str(source)).get(str(task_id))
 
     def tasks(self, n: int, task: Sequence[str] | None = None, task_id: Sequence[str] | None = None,
-              task_source: Sequence[str] | None = None) -> list[Task]:
+              task_source: Sequence[str] | None = None, **columns: Sequence[Any]) -> list[Task]:
         """The tasks of `n` rows, from the columns TRL passes to reward functions (lists, one entry per row)."""
+        flat = task_columns(columns)
         return [self.task(task[i] if task else None, task_id[i] if task_id else None,
-                          task_source[i] if task_source else None) for i in range(n)]
+                          task_source[i] if task_source else None,
+                          {name: values[i] for name, values in flat.items()} if flat else None) for i in range(n)]
 
     async def prepare(self, task: Task) -> PreparedReference:
         """The task's reference, rendered (disk-cached) and prepared for scoring (memoised)."""

@@ -17,7 +17,8 @@ Single turn (default): rows show the coarse pass as images (`v2c.agents.trl_data
 answers once, and one reward function per component in `--reward_funcs` (`v2c.agents.trl_rewards`)
 scores every completion of the batch, rendering each once. Multi turn (`--multi_turn`):
 `VideoToCodeToolEnv` through `environment_factory`; the model may call `request_clip` and must call
-`submit_code`; the env's `get_reward` is the reward.
+`submit_code`; the env's `get_reward` is the reward, and `env_steps` (weight 0) logs the env's metrics
+(actions used, clip calls, submissions, best reward, the final pages' scores).
 
 A real run (one 80 GB GPU): `--model Qwen/Qwen3-VL-8B-Instruct` (or 2B/4B to start) `--use_lora`
 (r 16–64 on the text decoder's projections), `--per_device_train_batch_size 8 --num_generations 8
@@ -41,7 +42,7 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from v2c.envs.config import EnvConfig
 from v2c.rewards import RewardConfig
@@ -185,19 +186,22 @@ def scoring_pool(cfg: TrainConfig) -> Any:
 
 
 def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None = None, dataset: Any = None,
-                  generation_kwargs: dict[str, Any] | None = None, pool: Any = None) -> Any:
+                  generation_kwargs: dict[str, Any] | None = None, pool: Any = None,
+                  extra_reward_funcs: Sequence[Any] = ()) -> Any:
     """A ready `GRPOTrainer` for `cfg` and `args` (a `GRPOConfig`; default `grpo_config(cfg)`); the dataset
     is built from `cfg.tasks` unless given. Without a `renderer`, a JPEG `cfg.frame_format` gets a pool of
     its own, and `--backend ray` a `scoring_pool`, that live as long as the process (`run_train` closes the
     ones it makes). With a `pool` (a `RayScoringPool`) the reward functions score on it and everything
-    else renders on its actors' browsers."""
+    else renders on its actors' browsers. `extra_reward_funcs` (any TRL reward functions) come after the
+    run's own, and so do their `reward_weights` entries: give a function weight 0 to only log it
+    (`rewards/<name>/mean`), as `benchmarks/learning.py` does."""
     import torch
     from transformers import AutoModelForImageTextToText, AutoProcessor
     from trl import GRPOTrainer
 
     from .tiny_vlm import resolve_model
     from .trl_dataset import DatasetConfig, build_dataset
-    from .trl_env import log_env_metrics, make_tool_env_factory
+    from .trl_env import env_steps, make_tool_env_factory
     from .trl_rewards import make_reward_funcs
 
     args = args if args is not None else grpo_config(cfg)
@@ -223,17 +227,20 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
         env_config = EnvConfig(obs_fps=cfg.fps, max_frames=cfg.max_frames, clip_max_frames=cfg.max_frames,
                                obs_size=tuple(cfg.frame_size))
         extra["environment_factory"] = make_tool_env_factory(env_config, renderer=renderer, reward_config=reward_config)
-        reward_funcs: list[Any] = [log_env_metrics]
+        reward_funcs: list[Any] = [env_steps]
+        if args.reward_weights is None:  # env_steps only logs; TRL appends the env's own reward with weight 1
+            args.reward_weights = [0.0] + [1.0] * len(extra_reward_funcs)
     else:
         scorer = {"scorer": pool} if pool is not None else {}
         reward_funcs = make_reward_funcs(reward_config, renderer=renderer, components=cfg.components(),
                                          max_completion_length=args.max_completion_length, **scorer)
+    reward_funcs = [*reward_funcs, *extra_reward_funcs]
     return GRPOTrainer(model=model, processing_class=processor, reward_funcs=reward_funcs, args=args,
                        train_dataset=dataset, peft_config=_peft_config(cfg), **extra)
 
 
 def run_train(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None = None, dataset: Any = None,
-              generation_kwargs: dict[str, Any] | None = None) -> TrainResult:
+              generation_kwargs: dict[str, Any] | None = None, extra_reward_funcs: Sequence[Any] = ()) -> TrainResult:
     """Train, save the model (with `save_model`) and `train_log.json`, and return the reward curve."""
     import os
     import warnings
@@ -243,7 +250,8 @@ def run_train(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None
     pool = scoring_pool(cfg)
     own_renderer = None if renderer is not None or pool is not None else renderer_for(cfg)
     try:
-        trainer = build_trainer(cfg, args, renderer or own_renderer, dataset, generation_kwargs, pool=pool)
+        trainer = build_trainer(cfg, args, renderer or own_renderer, dataset, generation_kwargs, pool=pool,
+                                extra_reward_funcs=extra_reward_funcs)
         started = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - started

@@ -10,7 +10,13 @@ and appends what `reset` returns (a string, or a list of content blocks) to the 
 every public method other than `reset` and `get_reward` is a tool (its schema comes from the type
 hints and the Google-style docstring); a tool may return content blocks with images, which the
 model then sees; `get_reward()` is called once per finished rollout and added to the rewards as a
-column named after the class. Tool calls run one rollout after another: keep them cheap.
+column named after the class.
+
+Concurrency: TRL 1.16 runs tool calls one rollout after another (`_tool_call_loop` waits for each
+rollout's calls before the next rollout's); only the async tool calls of one rollout's turn are
+gathered together. So making these tools async would not overlap rollouts, and they stay
+synchronous: keep them cheap (clips are slices of the prepared reference; a submission is one
+render, memoised by content in the scorer).
 
 Tools, after Video2Code's pipeline (each call is one of the episode's `max_steps` actions):
 - `request_clip(start, end)` → the frames of that range at the reference's own rate (as images);
@@ -63,7 +69,7 @@ class VideoToCodeToolEnv:
     def reset(self, **row: Any) -> list[dict[str, Any]]:
         """Start a rollout on the row's task; returns the coarse pass (images) and a line about it."""
         rows = self._shared.rows
-        task = rows.task(row.get("task"), row.get("task_id"), row.get("task_source"))
+        task = rows.task(row.get("task"), row.get("task_id"), row.get("task_source"), row)
         self._core.reset(task, run_sync(rows.prepare(task)))
         self._calls = []
         coarse = self._core.coarse(self._core.prepared.frames)
@@ -107,12 +113,13 @@ class VideoToCodeToolEnv:
             return []
         return _images(self._core.coarse(self._core.last_candidate).frames)
 
-    # Read by `log_env_metrics` and tests; private so TRL does not expose it as a tool.
+    # Read by `env_steps` and tests; private so TRL does not expose it as a tool.
     def _summary(self) -> dict[str, Any]:
         core = self._core
         started = core.task is not None
         return {"calls": list(self._calls), "clips": core.clips_used if started else 0,
                 "submissions": len(core.submission_totals) if started else 0,
+                "steps": core.steps_taken if started else 0, "best": core.best_total if started else 0.0,
                 "breakdown": core.last_breakdown if started else None, "reward": self.get_reward()}
 
 
@@ -130,21 +137,27 @@ def make_tool_env_factory(config: EnvConfig | None = None, renderer: RenderBacke
     return functools.partial(VideoToCodeToolEnv, _Shared(config, reward_config, renderer))
 
 
-def log_env_metrics(prompts: list, completions: list, environments: list | None = None,
-                    log_metric: Callable[[str, float], None] | None = None, **_: Any) -> list[None]:
-    """A logging-only reward function for the tool env: logs tool use and every score of the final pages.
+def env_steps(prompts: list, completions: list, environments: list | None = None,
+              log_metric: Callable[[str, float], None] | None = None, **_: Any) -> list[float]:
+    """A metrics-only reward function for the tool env, meant for weight 0 (`build_trainer` sets it).
 
-    Returns None for every rollout (TRL ignores None rewards), so it never changes the reward;
-    pass it in `reward_funcs` beside the env's own `get_reward`.
+    Returns each rollout's actions used (clip requests + submissions), so TRL logs a real
+    `rewards/env_steps/mean`; a function returning None would log NaN there. Through `log_metric` it
+    logs `v2c/clip_calls`, `v2c/submissions`, `v2c/best_reward` (the best submission's total) and each
+    score of the final pages. Pass it in `reward_funcs` beside the env's own `get_reward`, with
+    `reward_weights` giving it 0 (the env's column, appended by TRL, keeps weight 1).
     """
     summaries = [env._summary() for env in environments or []]
     if log_metric is not None and summaries:
         n = len(summaries)
         log_metric("v2c/clip_calls", sum(s["clips"] for s in summaries) / n)
         log_metric("v2c/submissions", sum(s["submissions"] for s in summaries) / n)
+        log_metric("v2c/best_reward", sum(s["best"] for s in summaries) / n)
         scored = [s["breakdown"] for s in summaries if s["breakdown"] is not None]
         for name in dict.fromkeys(name for b in scored for name in b.scores):
             values = [b.scores[name] for b in scored if b.scores.get(name) is not None]
             if values:
                 log_metric(f"v2c/{name}", float(np.mean(values)))
-    return [None] * len(completions)
+    if not summaries:  # no environments (a single-turn batch): nothing to count, which TRL skips
+        return [None] * len(completions)  # type: ignore[list-item]
+    return [float(s["steps"]) for s in summaries]

@@ -25,7 +25,8 @@ The batch also logs with `log_metric`, once: `v2c/<score>` means, gate rates, th
 with a page, render time and the score-cache hit rate; and adds each score to the completions table
 (`log_extra`). Scores are memoised per (reference, page content): a GRPO group often repeats an
 answer, and template families have few distinct pages. The task of each row comes from the dataset:
-a `task` column (a serialised task, see `v2c.agents.trl_dataset`) or `task_id` + `task_source`.
+a `task` column (a serialised task, see `v2c.agents.trl_dataset`), the task's own columns (the rows
+of `v2c.envs.tasks.to_hf_dataset`, as they are) or `task_id` + `task_source`.
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ from v2c.memo import AsyncMemo
 from v2c.rewards import RewardBreakdown, RewardConfig, RewardScorer
 from v2c.render import Page, RenderBackend
 
-from .row_tasks import RowTasks
+from .row_tasks import RowTasks, task_columns
 
 FORMAT, TOTAL, OVERLONG = "format", "v2c", "overlong"
 """Component names beside the scores of the reward config."""
@@ -85,20 +86,21 @@ class VideoCodeReward:
     async def batch(self, completions: Sequence[Any], *, task: Sequence[str] | None = None,
                     task_id: Sequence[str] | None = None, task_source: Sequence[str] | None = None,
                     log_metric: Callable[[str, float], None] | None = None,
-                    log_extra: Callable[[str, list], None] | None = None, **_: Any) -> ScoredBatch:
+                    log_extra: Callable[[str, list], None] | None = None, **columns: Any) -> ScoredBatch:
         """The batch's tasks, pages and breakdowns; computed (and logged) once, however many functions ask."""
         texts = [completion_text(c) for c in completions]
+        flat = task_columns(columns)  # the rows of `to_hf_dataset`, which carry the task as columns
 
         async def compute() -> ScoredBatch:
             started, hits_before = time.perf_counter(), self.cache_hits
-            tasks = self.rows.tasks(len(completions), task, task_id, task_source)
+            tasks = self.rows.tasks(len(completions), task, task_id, task_source, **flat)
             pages = [page_for_answer(t, text) for t, text in zip(tasks, texts)]
             breakdowns = list(await asyncio.gather(*(self.score(t, p) for t, p in zip(tasks, pages))))
             self._log(breakdowns, pages, log_metric, log_extra, time.perf_counter() - started,
                       self.cache_hits - hits_before)
             return ScoredBatch(tasks, pages, breakdowns)
 
-        return await self._batches.get(_batch_key(texts, task, task_id, task_source), compute)
+        return await self._batches.get(_batch_key(texts, task, task_id, task_source, *flat.values()), compute)
 
     async def score(self, task: Task, page: Page | None) -> RewardBreakdown | None:
         """The breakdown of `page` on `task` (None when there is no page), memoised by content."""

@@ -5,6 +5,7 @@ tests/fixtures/make_fixtures.py).
 """
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -18,6 +19,7 @@ from v2c.envs.tasks.folder import load_folder
 from v2c.envs.tasks.pages import read_page
 from v2c.envs.tasks.video2code import load_video2code, parse_operations
 from v2c.rewards import RewardConfig, RewardScorer
+from v2c.video import write_video
 
 FIXTURES = Path(__file__).parent / "fixtures"
 A2C, V2C, FOLDER = FIXTURES / "anim2code", FIXTURES / "video2code", FIXTURES / "folder"
@@ -136,13 +138,15 @@ def test_video2code_turns_the_recorders_timeline_into_a_script():
     assert by_file["truncated.json"].startswith("malformed JSON at line 1")
 
     counter, picker = source
-    assert counter.kind == "interaction" and counter.viewport == (192, 144) and counter.duration_s == 2.0
-    assert counter.metadata["dropped_operations"] == 1  # the recorder's init scroll is not a user action
-    steps = [s.to_dict() for s in counter.interactions]
+    # The init-scroll segment (0-0.3 s) holds no user action: the one episode is the click segment, 0.3-2 s.
+    assert counter.kind == "interaction" and counter.viewport == (192, 144)
+    assert (counter.video_start_s, counter.duration_s) == (0.3, 1.7) and counter.metadata["segment"] == 1
+    assert parse_operations(json.loads((V2C / "results" / "counter.json").read_text()), V2C)[1] == 1
+    steps = [s.to_dict() for s in counter.interactions]  # times from the segment's start
     assert steps == [
-        {"action": "click", "t": 0.5, "target": {"label": "Increase", "tag": "button"}, "value": None},
-        {"action": "click", "t": 0.9, "target": {"label": "Increase", "tag": "button"}, "value": None},
-        {"action": "type", "t": 1.3, "target": {"placeholder": "Your name", "tag": "input"}, "value": "Ada"},
+        {"action": "click", "t": 0.2, "target": {"label": "Increase", "tag": "button"}, "value": None},
+        {"action": "click", "t": 0.6, "target": {"label": "Increase", "tag": "button"}, "value": None},
+        {"action": "type", "t": 1.0, "target": {"placeholder": "Your name", "tag": "input"}, "value": "Ada"},
     ]
     assert counter.page is not None and "Increase" in counter.page.html  # htmls/counter.html is the oracle
     # The flat format with aliases: target_text, label, `time` and `start`.
@@ -178,6 +182,50 @@ def test_video2code_tasks_replay_on_the_recorded_page(scorer):
     assert good.scores["functional"] == 1.0 and good.total > 0.9, good.score_dict()
     dead = scorer.score(counter.to_reference(), counter.cheat().html.replace("oninput=", "data-x="))
     assert dead.scores["functional"] < 1.0
+
+
+def test_video2code_keeps_each_recorded_segment_as_its_own_episode_on_a_fresh_page(pool, scorer, tmp_path):
+    # A recording laid out like WebVideo2Code's: the recorder reloads the page, records a segment, and the
+    # segments' clips are laid end to end in one video; the timeline gives each segment's range.
+    page = (V2C / "htmls" / "counter.html").read_text()
+    increase = {"label": "Increase", "tag": "button"}
+    name = {"placeholder": "Your name"}
+    clicks = pool.render(page, 1.0, 10, (192, 144), [{"action": "click", "t": 0.2, "target": increase},
+                                                      {"action": "type", "t": 0.5, "target": name, "value": "Bo"}])
+    types = pool.render(page, 1.0, 10, (192, 144), [{"action": "type", "t": 0.3, "target": name, "value": "Ada"}])
+    assert clicks.ok and types.ok
+    (tmp_path / "videos").mkdir()
+    write_video(tmp_path / "videos" / "rec.mp4", np.concatenate([clicks.frames, types.frames]), 10)
+    (tmp_path / "htmls").mkdir()
+    (tmp_path / "htmls" / "rec.html").write_text(page)
+    (tmp_path / "results").mkdir()
+    segments = [
+        {"segment_index": 0, "segment_start_time": 0.0, "segment_end_time": 1.0, "video_name": "click_plus",
+         "operations": [{"subtype": "click", "global_start_time": 0.2,
+                         "action_detail": {"action": "click", "dom_info": {"tag": "button", "attrs": {"aria-label": "Increase"}}}},
+                        {"subtype": "input", "global_start_time": 0.5, "input_text": "Bo",
+                         "action_detail": {"action": "input", "dom_info": {"tag": "input", "attrs": {"placeholder": "Your name"}}}}]},
+        {"segment_index": 1, "segment_start_time": 1.0, "segment_end_time": 2.0, "video_name": "type_name",
+         "operations": [{"subtype": "input", "global_start_time": 1.3, "input_text": "Ada",
+                         "action_detail": {"action": "input", "dom_info": {"tag": "input", "attrs": {"placeholder": "Your name"}}}}]},
+    ]
+    (tmp_path / "results" / "rec.json").write_text(json.dumps({"action_frames_timeline_filtered": segments}))
+
+    first, second = load_video2code(tmp_path)
+    assert (first.id, second.id) == ("rec-0", "rec-1")
+    assert (first.video_start_s, first.duration_s, second.video_start_s, second.duration_s) == (0.0, 1.0, 1.0, 1.0)
+    assert [(s.action, s.t) for s in first.interactions] == [("click", 0.2), ("type", 0.5)]
+    assert [(s.action, s.t) for s in second.interactions] == [("type", pytest.approx(0.3))]  # from its segment's start
+    reference = second.load_video()
+    assert len(reference) == 10 and reference.timestamps[0] == 0.0
+    # The second episode starts on the reloaded page (count 0, no greeting), not where the first left it.
+    fresh, after_click = (np.abs(reference.frames[0].astype(int) - f.astype(int)).mean()
+                          for f in (types.frames[0], clicks.frames[-1]))
+    assert fresh < after_click, (fresh, after_click)
+    for task in (first, second):  # each segment replays on a freshly loaded page and matches its own range
+        result = scorer.score(task.to_reference(), task.cheat())
+        assert result.scores["functional"] == 1.0 and result.total > 0.9, (task.id, result.score_dict())
+    assert task_from_row(to_hf_dataset(load_video2code(tmp_path))[1]) == second  # the range survives a dataset row
 
 
 # ----------------------------------------------------------------------------- plain folders

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import subprocess
 import sys
 from dataclasses import fields
@@ -143,27 +144,31 @@ def test_train_help_lists_trl_options():
         assert flag in result.stdout
 
 
-def test_tool_env_rollout_calls_request_clip_and_submit_code_and_its_reward_reaches_the_trainer(tiny_vlm, pool):
-    from transformers import AutoTokenizer
+def test_tool_env_rollouts_over_two_grpo_steps_log_finite_env_metrics_and_their_reward(tiny_vlm, pool):
 
-    from v2c.agents.trl_env import log_env_metrics, make_tool_env_factory
+    from transformers import AutoTokenizer
 
     task = take_tasks("template:pick", 1)[0]
     calls = tool_call_text([("request_clip", {"start": 0.5, "end": 1.0}), ("submit_code", {"html": task.page.html})])
     bias = forced_text_bias(AutoTokenizer.from_pretrained(tiny_vlm), calls)
     dataset = build_dataset([task], config=DatasetConfig(tools=True), renderer=pool)
     config, args = small_run(model=str(tiny_vlm), multi_turn=True, max_completion_length=512,
-                             max_tool_calling_iterations=1, per_device_train_batch_size=2, num_generations=2,
-                             max_steps=1)
+                             max_tool_calling_iterations=1, per_device_train_batch_size=2, num_generations=2)
     trainer = build_trainer(config, args, renderer=pool, dataset=dataset, generation_kwargs={"sequence_bias": bias})
+    assert trainer.reward_weights.tolist() == [0.0, 1.0]  # env_steps only logs; the env's reward is the reward
     trainer.train()
-    log = [h for h in trainer.state.log_history if "reward" in h][-1]
-    assert log["tools/call_frequency"] == 2 and log["tools/failure_frequency"] == 0
-    assert log["rewards/VideoToCodeToolEnv/mean"] > 0.99 and log["reward"] > 0.99
-    assert log["v2c/clip_calls"] == 1 and log["v2c/submissions"] == 1
+    logs = [h for h in trainer.state.log_history if "reward" in h]
+    assert len(logs) == 2
+    for log in logs:
+        assert log["tools/call_frequency"] == 2 and log["tools/failure_frequency"] == 0
+        assert log["rewards/VideoToCodeToolEnv/mean"] > 0.99 and log["reward"] > 0.99
+        assert log["rewards/env_steps/mean"] == 2.0  # one clip request + one submission, not NaN
+        assert log["v2c/clip_calls"] == 1 and log["v2c/submissions"] == 1 and log["v2c/best_reward"] > 0.99
+        env_metrics = {k: v for k, v in log.items() if k.startswith("v2c/") or k == "rewards/env_steps/mean"}
+        assert {"v2c/appearance", "v2c/temporal"} <= set(env_metrics)
+        assert all(math.isfinite(v) for v in env_metrics.values()), env_metrics
     summaries = [env._summary() for env in trainer._environment_pool[None]]
     assert summaries and all(s["calls"] == ["request_clip", "submit_code"] for s in summaries)
-    assert callable(log_env_metrics) and callable(make_tool_env_factory)
 
 
 def test_tool_env_contract_by_hand(pool):
@@ -245,3 +250,34 @@ def test_two_grpo_steps_from_the_command_line_log_each_component_under_its_own_n
     assert len(steps) == 2
     for name in ("v2c", "appearance", "temporal", "format"):
         assert all(f"rewards/{name}/mean" in h and f"rewards/{name}/std" in h for h in steps), name
+
+
+def test_to_hf_dataset_rows_feed_every_reward_function_as_they_are(pool):
+    from datasets import concatenate_datasets
+
+    from v2c.agents.trl_rewards import make_reward_funcs
+    from v2c.envs.tasks import load_tasks, task_from_row, to_hf_dataset
+
+    components = ("v2c", "appearance", "temporal", "functional", "format", "overlong")
+    funcs = make_reward_funcs(renderer=pool, components=components, max_completion_length=64)
+    dataset = concatenate_datasets([to_hf_dataset(load_tasks("template:pick?seed=3"), limit=1),
+                                    to_hf_dataset(load_tasks("builtin:interactions"), limit=1)])
+    dataset = dataset.map(lambda row: {"prompt": [{"role": "user", "content": f"Reproduce {row['id']}."}]})
+    rows = [dataset[i] for i in range(len(dataset))]
+    # As GRPOTrainer._calculate_rewards passes them: every column but the prompt, one list entry per completion.
+    columns = {key: [row[key] for row in rows] for key in rows[0] if key != "prompt"}
+    completions = [[{"role": "assistant", "content": task_from_row(row).cheat().html}] for row in rows]
+    logged: dict[str, float] = {}
+
+    async def batch() -> list[list]:
+        calls = [f(prompts=[row["prompt"] for row in rows], completions=completions, completion_ids=[[1] * 8] * 2,
+                   trainer_state=None, log_metric=logged.__setitem__, log_extra=lambda *_: None, **columns)
+                 for f in funcs]
+        return [await c if asyncio.iscoroutine(c) else c for c in calls]
+
+    values = dict(zip(components, asyncio.run(batch())))
+    assert values["v2c"][0] > 0.99 and values["v2c"][1] > 0.99  # the oracles, scored against their own references
+    assert values["functional"] == [None, 1.0]  # the pick task has no interaction script
+    assert values["format"] == [1.0, 1.0] and values["overlong"] == [0.0, 0.0]
+    finite = [v for name in components for v in values[name] if v is not None]
+    assert len(finite) == 11 and all(math.isfinite(v) for v in finite)

@@ -31,16 +31,19 @@ HUB_DATASETS: dict[str, str] = {
 """Hub ids worth knowing; download them yourself, then load the folder with `load_tasks`."""
 
 
+ROW_COLUMNS: tuple[str, ...] = ("id", "kind", "source", "duration_s", "fps", "viewport", "difficulty", "html", "files",
+                                 "oracle_html", "oracle_files", "video", "video_fps", "video_start_s", "interactions",
+                                 "metadata")
+"""The columns of a task row (`task_to_row`); a row with all of them rebuilds its task (`task_from_row`)."""
+_NON_STRING = {"duration_s": "float64", "fps": "float64", "difficulty": "int32", "video_fps": "float64",
+               "video_start_s": "float64"}
+
+
 def _features():
     from datasets import Features, Sequence, Value
 
-    return Features({
-        "id": Value("string"), "kind": Value("string"), "source": Value("string"), "duration_s": Value("float64"),
-        "fps": Value("float64"), "viewport": Sequence(Value("int32"), length=2), "difficulty": Value("int32"),
-        "html": Value("string"), "files": Value("string"), "oracle_html": Value("string"),
-        "oracle_files": Value("string"), "video": Value("string"), "video_fps": Value("float64"),
-        "interactions": Value("string"), "metadata": Value("string"),
-    })
+    return Features({name: Sequence(Value("int32"), length=2) if name == "viewport"
+                     else Value(_NON_STRING.get(name, "string")) for name in ROW_COLUMNS})
 
 
 def task_to_row(task: Task) -> dict[str, Any]:
@@ -53,6 +56,7 @@ def task_to_row(task: Task) -> dict[str, Any]:
         "html": page.get("html"), "files": json.dumps(page.get("files", {})),
         "oracle_html": oracle.get("html"), "oracle_files": json.dumps(oracle.get("files", {})),
         "video": str(task.video) if task.video else None, "video_fps": task.video_fps,
+        "video_start_s": task.video_start_s,
         "interactions": json.dumps(data["interactions"]), "metadata": json.dumps(data["metadata"]),
     }
 
@@ -64,7 +68,8 @@ def task_from_row(row: dict[str, Any]) -> Task:
 
     return Task(
         id=row["id"], kind=row["kind"], page=page(row["html"], row["files"]), video=Path(row["video"]) if row["video"] else None,
-        video_fps=row["video_fps"], duration_s=row["duration_s"], fps=row["fps"], viewport=tuple(row["viewport"]),
+        video_fps=row["video_fps"], video_start_s=row["video_start_s"], duration_s=row["duration_s"], fps=row["fps"],
+        viewport=tuple(row["viewport"]),
         interactions=tuple(json.loads(row["interactions"])), difficulty=row["difficulty"], source=row["source"],
         metadata=json.loads(row["metadata"]), oracle=page(row["oracle_html"], row["oracle_files"]),
     )

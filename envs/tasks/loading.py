@@ -99,8 +99,10 @@ class LoadedSource:
         return f"LoadedSource({self.name!r}, {len(self.tasks)} tasks, {len(self.report.skipped)} skipped)"
 
 
-def load_items(name: str, items: Iterable[tuple[Path, T]], make: Callable[[Path, T], Task | None]) -> LoadedSource:
-    """Make a task of every item; a `TaskLoadError` (or an unexpected error) skips that item only."""
+def load_items(name: str, items: Iterable[tuple[Path, T]],
+               make: Callable[[Path, T], Task | list[Task] | None]) -> LoadedSource:
+    """Make the task (or tasks: a recording of several episodes) of every item; a `TaskLoadError` (or an
+    unexpected error) skips that item only."""
     report = LoadReport(source=name)
     tasks = []
     for path, item in items:
@@ -112,8 +114,10 @@ def load_items(name: str, items: Iterable[tuple[Path, T]], make: Callable[[Path,
         except Exception as error:  # a loader bug or a file we did not foresee: still only this item
             report.skip(path, f"unexpected {type(error).__name__}: {error}")
             continue
-        if task is not None:
+        if isinstance(task, Task):
             tasks.append(task)
+        elif task:
+            tasks.extend(task)
     report.loaded = len(tasks)
     report.log_summary()
     return LoadedSource(name, tasks, report)

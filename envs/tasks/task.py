@@ -15,7 +15,7 @@ from typing import Any, Literal, Mapping, Sequence
 
 from v2c.rewards.scorer import Reference
 from v2c.render import Interaction, Page
-from v2c.video import Video, VideoError, read_video
+from v2c.video import Video, VideoError, clip, read_video
 
 TaskKind = Literal["animation", "interaction"]
 KINDS: tuple[str, ...] = ("animation", "interaction")
@@ -32,7 +32,7 @@ class Task:
     Identity:
         id, kind, source
     Reference:
-        page, video, video_fps
+        page, video, video_fps, video_start_s
     Recording:
         duration_s, fps, viewport, interactions
     Bookkeeping:
@@ -49,6 +49,9 @@ class Task:
     """A recorded reference (mp4, webm, gif, npz); when present it is what candidates are compared with."""
     video_fps: float | None = None
     """The recording's own frame rate, as probed by the loader (None when there is no video or it was not probed)."""
+    video_start_s: float = 0.0
+    """Where this task starts in `video`, in seconds: the reference is the video's [start, start + duration_s),
+    rebased to 0 (one segment of a longer recording, such as a Video2Code timeline entry)."""
     duration_s: float = 3.0
     """Seconds compared."""
     fps: float = 10.0
@@ -73,6 +76,8 @@ class Task:
             raise ValueError(f"task {self.id}: kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         if self.page is None and self.video is None:
             raise ValueError(f"task {self.id}: needs a source page or a video")
+        if not self.video_start_s >= 0:
+            raise ValueError(f"task {self.id}: video_start_s must be at least 0, got {self.video_start_s!r}")
         if not (self.duration_s > 0 and self.fps > 0):
             raise ValueError(f"task {self.id}: duration_s and fps must be positive, got {self.duration_s!r}, {self.fps!r}")
         width, height = self.viewport
@@ -85,10 +90,19 @@ class Task:
     # ------------------------------------------------------------------ reference
 
     def load_video(self) -> Video:
-        """The recorded reference, decoded; `VideoError` names the file when it is missing or corrupt."""
+        """The recorded reference, decoded: its [video_start_s, video_start_s + duration_s) range, timestamps from
+        0; `VideoError` names the file when it is missing, corrupt or has no frames in the range."""
         if self.video is None:
             raise VideoError(f"task {self.id} has no reference video")
-        return read_video(self.video)
+        video = read_video(self.video)
+        if self.video_start_s == 0 and video.duration <= self.duration_s + 0.5 / video.fps:
+            return video  # the whole recording (the usual case): no copy
+        # Half-open range: the frame at start + duration belongs to the next segment.
+        part = clip(video, self.video_start_s, self.video_start_s + self.duration_s - 0.5 / video.fps)
+        if len(part) == 0:
+            raise VideoError(f"{self.video}: no frames from {self.video_start_s:g} s (task {self.id}; the video "
+                             f"lasts {video.duration:.2f} s)")
+        return Video(part.frames, part.timestamps - self.video_start_s, part.fps)
 
     def to_reference(self, video: Video | None = None) -> Reference:
         """What `RewardScorer` compares candidates with.
@@ -131,6 +145,7 @@ class Task:
         return {
             **self.summary(),
             "video_fps": self.video_fps,
+            "video_start_s": self.video_start_s,
             "page": _page_dict(self.page),
             "oracle": _page_dict(self.oracle),
             "interactions": [s.to_dict() for s in self.interactions],
