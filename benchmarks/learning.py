@@ -14,7 +14,11 @@ tower starts random and the colour barely moves the appearance score) — that i
 and a real run are for: e.g. Qwen3-VL-2B/8B with LoRA, batch 8 × 8 generations × 4 accumulation,
 a few hundred steps on `builtin:animations` (see `v2c.agents.train`).
 
-    python benchmarks/learning.py [--steps 40] [--window 10]
+    python benchmarks/learning.py [--steps 40] [--window 10] [--sft-steps 300 | --sft-steps 0]
+
+A second section (`sft_section`, `benchmarks/sft.py`): the SFT warm start on generated code tasks —
+SFT's loss, the share of sampled completions with a parseable clip call and page before and after
+SFT, and multi-turn GRPO from the SFT checkpoint. `--sft-steps 0` leaves it out.
 """
 from __future__ import annotations
 
@@ -47,6 +51,8 @@ def main() -> int:
     parser.add_argument("--learning-rate", type=float, default=1e-2, help="learning rate (default 1e-2)")
     parser.add_argument("--seed", type=int, default=0, help="trainer seed (default 0)")
     parser.add_argument("--min-gain", type=float, default=0.2, help="required rise of the mean reward (default 0.2)")
+    parser.add_argument("--sft-steps", type=int, default=300, help="SFT steps of the second section (0: leave it out)")
+    parser.add_argument("--sft-grpo-steps", type=int, default=8, help="GRPO steps from the SFT checkpoint (default 8)")
     args = parser.parse_args()
 
     model = build_tiny_vlm(default_tiny_vlm_dir())
@@ -72,7 +78,18 @@ def main() -> int:
     verdict = "rises clearly" if gain >= args.min_gain else f"does NOT rise by {args.min_gain}"
     print(f"gain {gain:+.3f}: the reward {verdict}")
     print(f"a real run instead: {REAL_RUN}")
+    if args.sft_steps:
+        sft_section(args.sft_steps, args.sft_grpo_steps, args.seed)
     return 0 if gain >= args.min_gain else 1
+
+
+def sft_section(sft_steps: int, grpo_steps: int, seed: int) -> None:
+    """The SFT warm start (`benchmarks/sft.py`), printed as its own section."""
+    from sft import SFTBenchmarkConfig, run_sft_benchmark
+
+    print("\n== SFT warm start, then GRPO: tiny Qwen3-VL on generated code tasks (benchmarks/sft.py) ==")
+    result = run_sft_benchmark(SFTBenchmarkConfig(sft_steps=sft_steps, grpo_steps=grpo_steps, seed=seed))
+    print("\n".join(result.lines()))
 
 
 if __name__ == "__main__":

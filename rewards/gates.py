@@ -5,6 +5,8 @@ moving reference, and giant outputs (REFERENCE.md, "Peers worth knowing").
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 import cv2
 import numpy as np
 
@@ -20,11 +22,16 @@ def is_blank(frames: np.ndarray, config: RewardConfig) -> bool:
     return bool((small.std(axis=1).max(axis=1) < config.blank_std).all())
 
 
+def changed_pixels(frames: np.ndarray, config: RewardConfig) -> Iterator[int]:
+    """For each pair of consecutive frames, the number of pixels that change (by more than `change_level`)."""
+    for before, after in zip(frames[:-1], frames[1:]):
+        yield int(np.count_nonzero(cv2.absdiff(before, after).max(axis=2) > config.change_level))
+
+
 def max_changed_pixels(frames: np.ndarray, config: RewardConfig, stop_above: int | None = None) -> int:
     """The largest number of pixels that change between two consecutive frames (early exit past `stop_above`)."""
     most = 0
-    for before, after in zip(frames[:-1], frames[1:]):
-        changed = int(np.count_nonzero(cv2.absdiff(before, after).max(axis=2) > config.change_level))
+    for changed in changed_pixels(frames, config):
         most = max(most, changed)
         if stop_above is not None and most > stop_above:
             break
@@ -33,6 +40,21 @@ def max_changed_pixels(frames: np.ndarray, config: RewardConfig, stop_above: int
 
 def is_static(frames: np.ndarray, config: RewardConfig) -> bool:
     return max_changed_pixels(frames, config, stop_above=config.static_max_pixels) <= config.static_max_pixels
+
+
+def moving_intervals(frames: np.ndarray, fps: float, config: RewardConfig) -> list[tuple[float, float]]:
+    """The time ranges (seconds, frame k at k / fps) in which the video moves, by the static gate's own rule: a step
+    from one frame to the next moves when more than `static_max_pixels` pixels change by more than `change_level`."""
+    intervals: list[tuple[float, float]] = []
+    for k, changed in enumerate(changed_pixels(frames, config)):
+        if changed <= config.static_max_pixels:
+            continue
+        start, end = k / fps, (k + 1) / fps
+        if intervals and intervals[-1][1] >= start:
+            intervals[-1] = (intervals[-1][0], end)
+        else:
+            intervals.append((start, end))
+    return intervals
 
 
 def oversize(code_bytes: int, config: RewardConfig) -> GateHit | None:
