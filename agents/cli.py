@@ -44,10 +44,12 @@ def parse_train_args(argv: Sequence[str]) -> tuple[Any, Any]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .train import run_train
-
     config, trainer_args = parse_train_args(args.trainer_args)
-    result = run_train(config, trainer_args)
+    if config.method == "sft":
+        from .sft import run_sft as run
+    else:
+        from .train import run_train as run
+    result = run(config, trainer_args)
     curve, name = (result.losses, "loss") if config.method == "sft" else (result.rewards, "reward")
     first, last = (curve[:1] or [0.0])[0], (curve[-1:] or [0.0])[0]
     print(json.dumps({"method": config.method, "output_dir": str(result.output_dir),

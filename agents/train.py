@@ -240,15 +240,13 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
 
 def run_train(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None = None, dataset: Any = None,
               generation_kwargs: dict[str, Any] | None = None) -> TrainResult:
-    """Train, save the model (with `save_model`) and `train_log.json`, and return the reward curve.
-    `cfg.method == "sft"` hands over to `v2c.agents.sft.run_sft` (`args` then an `SFTConfig`)."""
+    """GRPO: train, save the model (with `save_model`) and `train_log.json`, and return the reward curve.
+    (`cfg.method == "sft"` is `v2c.agents.sft.run_sft`'s.)"""
     import os
     import warnings
 
-    if cfg.method == "sft":
-        from .sft import run_sft
-
-        return run_sft(cfg, args, renderer=renderer, dataset=dataset)
+    if cfg.method != "grpo":
+        raise ValueError(f"run_train runs GRPO; method {cfg.method!r} is v2c.agents.sft.run_sft's")
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is marked experimental
     warnings.filterwarnings("ignore", message=".*experimental.*")
     own_renderer = None if renderer is not None else renderer_for(cfg)

@@ -14,7 +14,7 @@ tower starts random and the colour barely moves the appearance score) — that i
 and a real run are for: e.g. Qwen3-VL-2B/8B with LoRA, batch 8 × 8 generations × 4 accumulation,
 a few hundred steps on `builtin:animations` (see `v2c.agents.train`).
 
-    python benchmarks/learning.py [--steps 40] [--window 10] [--sft-steps 300 | --sft-steps 0]
+    python benchmarks/learning.py [--steps 40] [--window 10] [--sft-steps 250 | --sft-steps 0]
 
 A second section (`sft_section`, `benchmarks/sft.py`): the SFT warm start on generated code tasks —
 SFT's loss, the share of sampled completions with a parseable clip call and page before and after
@@ -51,8 +51,8 @@ def main() -> int:
     parser.add_argument("--learning-rate", type=float, default=1e-2, help="learning rate (default 1e-2)")
     parser.add_argument("--seed", type=int, default=0, help="trainer seed (default 0)")
     parser.add_argument("--min-gain", type=float, default=0.2, help="required rise of the mean reward (default 0.2)")
-    parser.add_argument("--sft-steps", type=int, default=300, help="SFT steps of the second section (0: leave it out)")
-    parser.add_argument("--sft-grpo-steps", type=int, default=8, help="GRPO steps from the SFT checkpoint (default 8)")
+    parser.add_argument("--sft-steps", type=int, default=250, help="SFT steps of the second section (0: leave it out)")
+    parser.add_argument("--sft-grpo-steps", type=int, default=6, help="GRPO steps from the SFT checkpoint (default 6)")
     args = parser.parse_args()
 
     model = build_tiny_vlm(default_tiny_vlm_dir())

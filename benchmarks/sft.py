@@ -60,7 +60,7 @@ class SFTBenchmarkConfig:
     """Generated code tasks (SFT rows, sampling prompts and GRPO rows alike)."""
     seed: int = 0
     """Seed of the task generator, the data, the trainers and the sampling."""
-    sft_steps: int = 300
+    sft_steps: int = 250
     """SFT optimiser steps."""
     sft_batch: int = 2
     """Conversations per SFT step."""
@@ -72,7 +72,7 @@ class SFTBenchmarkConfig:
     """Torch threads: on a small machine shared with other jobs one thread is several times faster than two."""
     temperature: float = 1.0
     """Sampling temperature (GRPO's default)."""
-    grpo_steps: int = 8
+    grpo_steps: int = 6
     """GRPO steps from the SFT checkpoint."""
     grpo_generations: int = 4
     """Rollouts per prompt (one prompt per step)."""
