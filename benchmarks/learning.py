@@ -52,7 +52,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0, help="trainer seed (default 0)")
     parser.add_argument("--min-gain", type=float, default=0.2, help="required rise of the mean reward (default 0.2)")
     parser.add_argument("--sft-steps", type=int, default=250, help="SFT steps of the second section (0: leave it out)")
-    parser.add_argument("--sft-grpo-steps", type=int, default=6, help="GRPO steps from the SFT checkpoint (default 6)")
+    parser.add_argument("--sft-grpo-steps", type=int, default=8, help="GRPO steps from the SFT checkpoint (default 8)")
     args = parser.parse_args()
 
     model = build_tiny_vlm(default_tiny_vlm_dir())
