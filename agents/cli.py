@@ -4,7 +4,7 @@
 `v2c train` takes every `TrainConfig` field and every `trl.GRPOConfig` field (with `--method sft`, every
 `trl.SFTConfig` field) as `--field_name` (`trl.TrlParser`; `--config run.yaml` for a file of them).
 `v2c data sft SOURCE --out DIR [--seed N --limit N]`. `v2c eval --agent NAME [--agent NAME ...]
---tasks SOURCE [--limit N] --out DIR`.
+--tasks SOURCE [--limit N] --out DIR [--backend ray --workers N --ray-address ADDRESS]`.
 """
 from __future__ import annotations
 
@@ -79,7 +79,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     agents = tuple(name for value in args.agent for name in value.split(",") if name)
     config = EvalConfig(agents=agents, tasks=args.tasks, limit=args.limit, out=args.out, mode=args.mode,
                         max_new_tokens=args.max_new_tokens, temperature=args.temperature, max_steps=args.max_steps,
-                        reward=args.reward, seed=args.seed, videos=not args.no_videos, raster_scale=args.raster_scale)
+                        reward=args.reward, seed=args.seed, videos=not args.no_videos, raster_scale=args.raster_scale,
+                        backend=args.backend, workers=args.workers, ray_address=args.ray_address)
     rows = run_eval(config)
     print(summary_table(summarise(rows)))
     print(f"results.json, results.csv and report.html are in {config.out}/")
@@ -121,4 +122,10 @@ def add_agent_parsers(sub: Any) -> None:
     evaluate.add_argument("--no-videos", action="store_true", help="skip the mp4s (the report then has no videos)")
     evaluate.add_argument("--raster-scale", type=parse_raster_scale, default=None,
                           help="device pixels per CSS pixel of every render (default auto: longer side at most 512)")
+    evaluate.add_argument("--backend", choices=("local", "ray"), default="local",
+                          help="where pages render: local browsers, or a Ray scoring pool's actors (default local)")
+    evaluate.add_argument("--workers", type=int, default=2, help="Ray scoring actors with --backend ray (default 2)")
+    evaluate.add_argument("--ray-address", default=None,
+                          help="Ray cluster to join with --backend ray: auto, ray://HEAD:10001 (default: start one "
+                               "here, or $RAY_ADDRESS)")
     evaluate.set_defaults(func=cmd_eval)

@@ -53,6 +53,8 @@ class EvalConfig:
         mode, max_new_tokens, temperature
     Episodes:
         max_steps, reward, obs_size, seed, raster_scale
+    Rendering:
+        backend, workers, ray_address
     Output:
         out, videos
     """
@@ -80,6 +82,15 @@ class EvalConfig:
     raster_scale: float | None = None
     """Device pixels per CSS pixel of every render (`RenderConfig.raster_scale`; None: the automatic scale,
     the longer side at most 512). Used when no renderer is passed to `run_eval`."""
+    backend: str = "local"
+    """Where pages render: `local` (browsers in this process) or `ray` (the browsers of a `RayScoringPool`'s
+    actors, `v2c.rewards.ray_pool`; the episodes and their scores run here, the frames come back). Used
+    when no renderer is passed to `run_eval`."""
+    workers: int = 2
+    """Scoring actors of the Ray pool (`backend="ray"`)."""
+    ray_address: str | None = None
+    """Ray cluster to join (`backend="ray"`): None starts one on this machine (or joins `$RAY_ADDRESS`),
+    `auto` joins this machine's `ray start`, `ray://HEAD:10001` a remote head."""
     out: str = "runs/eval"
     """Output folder."""
     videos: bool = True
@@ -188,7 +199,16 @@ def run_eval(cfg: EvalConfig, renderer: RenderBackend | None = None) -> list[dic
                **cfg.agent_options}
     agents = [AnswerRecorder(make_agent(name, **options)) for name in cfg.agents]
     own_renderer = None
-    if renderer is None and cfg.raster_scale != RenderConfig.raster_scale:
+    if renderer is None and cfg.backend == "ray":
+        from v2c.rewards.ray_pool import RayPoolConfig, RayScoringPool, connect
+
+        connect(cfg.ray_address)
+        own_renderer = RayScoringPool(RewardConfig.named(cfg.reward), RayPoolConfig(
+            workers=cfg.workers, render=RenderConfig(raster_scale=cfg.raster_scale)))
+        renderer = own_renderer.render_backend()
+    elif renderer is None and cfg.backend != "local":
+        raise ValueError(f"backend must be local or ray, got {cfg.backend!r}")
+    elif renderer is None and cfg.raster_scale != RenderConfig.raster_scale:
         renderer = own_renderer = LocalRendererPool(config=RenderConfig(raster_scale=cfg.raster_scale))
     env = gym.make("v2c/VideoToCode-v0", tasks=tasks, reward_config=RewardConfig.named(cfg.reward),
                    renderer=renderer, max_steps=cfg.max_steps, obs_size=tuple(cfg.obs_size))

@@ -69,7 +69,7 @@ class TrainConfig:
     Reward:
         reward, reward_funcs, multi_turn
     Rendering and output:
-        frame_format, save_model
+        frame_format, backend, workers, ray_address, save_model
     """
 
     method: str = field(default="grpo", metadata={"help": "grpo (TRL's GRPOTrainer on our rewards) or sft (TRL's "
@@ -101,6 +101,14 @@ class TrainConfig:
     frame_format: str = field(default="png", metadata={
         "help": "Frames of the reward renderer: png (lossless) or jpeg (1.3-4x faster renders, JPEG artefacts); "
                 "used when no renderer is passed in."})
+    backend: str = field(default="local", metadata={
+        "help": "Where rewards are computed: local (browsers in this process) or ray (a RayScoringPool of "
+                "--workers actors, v2c.rewards.ray_pool: completions go out, breakdowns come back; the prompts' "
+                "reference frames and the multi-turn env render on the same actors)."})
+    workers: int = field(default=2, metadata={"help": "Scoring actors of the Ray pool (--backend ray)."})
+    ray_address: str | None = field(default=None, metadata={
+        "help": "Ray cluster to join (--backend ray): auto (this machine's `ray start`), ray://HEAD:10001, or "
+                "none to start one here (or join $RAY_ADDRESS)."})
     save_model: bool = field(default=True, metadata={"help": "Save the final model and processor to OUTPUT_DIR/model."})
 
     def __post_init__(self) -> None:
@@ -200,11 +208,26 @@ def renderer_for(cfg: TrainConfig) -> RenderBackend | None:
     return LocalRendererPool(config=RenderConfig(frame_format=cfg.frame_format))  # type: ignore[arg-type]
 
 
+def scoring_pool(cfg: TrainConfig) -> Any:
+    """The Ray scoring pool of `--backend ray` (joining `cfg.ray_address`), or None for `local`."""
+    if cfg.backend == "local":
+        return None
+    if cfg.backend != "ray":
+        raise ValueError(f"backend must be local or ray, got {cfg.backend!r}")
+    from v2c.rewards.ray_pool import RayPoolConfig, RayScoringPool, connect
+
+    connect(cfg.ray_address)
+    render = RenderConfig(frame_format=cfg.frame_format)  # type: ignore[arg-type]
+    return RayScoringPool(RewardConfig.named(cfg.reward), RayPoolConfig(workers=cfg.workers, render=render))
+
+
 def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None = None, dataset: Any = None,
-                  generation_kwargs: dict[str, Any] | None = None) -> Any:
+                  generation_kwargs: dict[str, Any] | None = None, pool: Any = None) -> Any:
     """A ready `GRPOTrainer` for `cfg` and `args` (a `GRPOConfig`; default `grpo_config(cfg)`); the dataset
     is built from `cfg.tasks` unless given. Without a `renderer`, a JPEG `cfg.frame_format` gets a pool of
-    its own that lives as long as the process (`run_train` closes the one it makes)."""
+    its own, and `--backend ray` a `scoring_pool`, that live as long as the process (`run_train` closes the
+    ones it makes). With a `pool` (a `RayScoringPool`) the reward functions score on it and everything
+    else renders on its actors' browsers."""
     import torch
     from trl import GRPOTrainer
 
@@ -217,7 +240,8 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
         raise ValueError("per_device_train_batch_size × gradient_accumulation_steps must be a multiple of "
                          "num_generations")
     torch.manual_seed(args.seed)
-    renderer = renderer or renderer_for(cfg)
+    pool = pool if pool is not None else scoring_pool(cfg)
+    renderer = renderer or (pool.render_backend() if pool is not None else renderer_for(cfg))
     reward_config = RewardConfig.named(cfg.reward)
     if dataset is None:
         dataset = build_dataset(cfg.tasks, cfg.num_tasks, DatasetConfig(fps=cfg.fps, max_frames=cfg.max_frames,
@@ -232,8 +256,9 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
                                                              reward_config=reward_config)
         reward_funcs: list[Any] = [log_env_metrics]
     else:
+        scorer = {"scorer": pool} if pool is not None else {}
         reward_funcs = make_reward_funcs(reward_config, renderer=renderer, components=cfg.components(),
-                                         max_completion_length=args.max_completion_length)
+                                         max_completion_length=args.max_completion_length, **scorer)
     return GRPOTrainer(model=model, processing_class=processor, reward_funcs=reward_funcs, args=args,
                        train_dataset=dataset, peft_config=peft_config(cfg), **extra)
 
@@ -249,15 +274,17 @@ def run_train(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None
         raise ValueError(f"run_train runs GRPO; method {cfg.method!r} is v2c.agents.sft.run_sft's")
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is marked experimental
     warnings.filterwarnings("ignore", message=".*experimental.*")
-    own_renderer = None if renderer is not None else renderer_for(cfg)
+    pool = scoring_pool(cfg)
+    own_renderer = None if renderer is not None or pool is not None else renderer_for(cfg)
     try:
-        trainer = build_trainer(cfg, args, renderer or own_renderer, dataset, generation_kwargs)
+        trainer = build_trainer(cfg, args, renderer or own_renderer, dataset, generation_kwargs, pool=pool)
         started = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - started
     finally:
-        if own_renderer is not None:
-            own_renderer.close()
+        for owned in (own_renderer, pool):
+            if owned is not None:
+                owned.close()
     return finish_run(trainer, cfg, seconds)
 
 

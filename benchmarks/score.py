@@ -13,7 +13,8 @@ Measured on the same pages in one run, embedded backends:
             difference between the two
   dreamsim  per-frame-pair DreamSim appearance, only where its weights are in the cache
 Targets: issue 7, ≤ 1 s per cached candidate and ≤ 3 s per group of 8 at `small`; issue 14, ≤ 1 s per
-cached candidate at `a2c`, and a2c / small ≤ 3, with every score within 0.02 of full resolution.
+cached candidate at `a2c`, and a2c / small ≤ 3 (every score within 0.02 of full resolution is measured
+on more pages by `benchmarks/score_resolution.py`).
 """
 from __future__ import annotations
 
@@ -152,8 +153,8 @@ def main() -> int:
         diff = largest_difference(a2c["breakdowns"], full["breakdowns"])
         print(f"  a2c: full resolution {full['cached']:.3f} s (baseline) -> default {a2c['cached']:.3f} s: "
               f"{full['cached'] / a2c['cached']:.2f}x; target <= 1.0 s {'met' if a2c['cached'] <= 1.0 else 'MISSED'}")
-        print(f"  a2c: largest score difference default vs full over the 8 candidates: {diff:.4f} "
-              f"(target <= 0.02: {'met' if diff <= 0.02 else 'MISSED'})")
+        print(f"  a2c: largest score difference default vs full (raster 1 and 30 fps) over the 8 candidates: {diff:.4f}; "
+              "resolution alone (the 0.02 target) and rate alone, over 60 pages: benchmarks/score_resolution.py")
         if "small" in results:
             ratio = a2c["cached"] / results["small"]["cached"]
             print(f"  a2c / small per candidate: {ratio:.2f} (target <= 3: {'met' if ratio <= 3 else 'MISSED'})")

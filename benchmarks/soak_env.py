@@ -86,6 +86,7 @@ def main() -> int:
     for name in hostile_order:
         env.reset(seed=0, options={"task_id": task_ids[0]})
         env.step(HOSTILE[name])
+    play(env, task_ids, 0, hostile_order)  # so both measurements are taken where an episode has just finished
     gc.collect()
     python0, chromium0, count0 = rss_mb()
     print(f"warm-up {time.perf_counter() - started:.0f} s; start: python {python0:.0f} MB, chromium {chromium0:.0f} MB "

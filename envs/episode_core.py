@@ -22,6 +22,7 @@ import numpy as np
 
 from v2c.rewards import RewardBreakdown, RewardScorer
 from v2c.rewards.scorer import PreparedReference
+from v2c.heap import return_freed_memory
 from v2c.render import Page, RenderResult
 from v2c.video import Video, clip_sample, resample, resize_frames, subsample
 
@@ -90,6 +91,8 @@ class EpisodeCore:
         self._last_breakdown: RewardBreakdown | None = None
         self.episode = Episode(task=task.to_dict(), reference_frames=self.resize(prepared.frames),
                                fps=prepared.clip.fps)
+        # The last episode's frame stacks are free now; without this, RSS keeps their pages (`v2c.heap`).
+        return_freed_memory()
         return feedback.intro_text(task, self.config.clip_budget)
 
     @property
@@ -230,6 +233,9 @@ class EpisodeCore:
     def _record(self, text: Any, outcome: Outcome, **fields: Any) -> Outcome:
         if outcome.clip is not None:
             fields.update(clip_frames=outcome.clip.frames, clip_timestamps=outcome.clip.timestamps)
+        else:
+            # Earlier renders' frame stacks are free by now (clips allocate little, so they skip this).
+            return_freed_memory()
         self.episode.steps.append(EpisodeStep(index=self.steps_taken, action=str(text)[:MAX_ACTION_CHARS],
                                               action_type=outcome.action_type, reward=float(outcome.reward),
                                               feedback=outcome.feedback, **fields))

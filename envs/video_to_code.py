@@ -1,6 +1,7 @@
 """`VideoToCodeEnv`: the Gymnasium adapter over the episode core (`EpisodeCore`), task sources and rewards."""
 from __future__ import annotations
 
+import functools
 import time
 from itertools import islice
 from typing import Any, Sequence
@@ -220,8 +221,22 @@ def _pad_video(video: Any, cap: int, size: tuple[int, int]) -> tuple[np.ndarray,
 
 
 def make_vector_env(env_id: str, num_envs: int, asynchronous: bool = False, **kwargs: Any) -> gym.vector.VectorEnv:
-    """`num_envs` copies of a v2c env; async ones use `shared_memory=False` (text observations)."""
-    fns = [lambda: gym.make(env_id, **kwargs) for _ in range(num_envs)]
+    """`num_envs` copies of a v2c env (`kwargs` go to each `gym.make`), sharing one render backend.
+
+    Synchronous copies live in this process and share `renderer=` (default: the process-wide pool).
+    Asynchronous copies run in worker processes (`shared_memory=False`: text observations); given
+    `renderer=pool.render_backend()` of a `v2c.rewards.ray_pool.RayScoringPool`, every worker renders on
+    the pool's browsers, so memory grows with the pool's workers, not with `num_envs`. Without a
+    renderer each worker process starts its own pool (up to 3 browsers per copy)."""
+    fns = [functools.partial(_make, env_id, kwargs) for _ in range(num_envs)]
     if asynchronous:
-        return gym.vector.AsyncVectorEnv(fns, shared_memory=False)
+        # A shared backend is pickled into spawned workers; a forked one would inherit this process's Ray
+        # connection (or a pool's loop thread) in a state it cannot use.
+        context = "spawn" if kwargs.get("renderer") is not None else None
+        return gym.vector.AsyncVectorEnv(fns, shared_memory=False, context=context)
     return gym.vector.SyncVectorEnv(fns)
+
+
+def _make(env_id: str, kwargs: dict[str, Any]) -> gym.Env:
+    """One copy (a module-level function, so a spawned worker imports `v2c.envs` and its env ids with it)."""
+    return gym.make(env_id, **kwargs)

@@ -22,16 +22,17 @@ def is_blank(frames: np.ndarray, config: RewardConfig) -> bool:
     return bool((small.std(axis=1).max(axis=1) < config.blank_std).all())
 
 
-def changed_pixels(frames: np.ndarray, config: RewardConfig) -> Iterator[int]:
-    """For each pair of consecutive frames, the number of pixels that change (by more than `change_level`)."""
-    for before, after in zip(frames[:-1], frames[1:]):
-        yield int(np.count_nonzero(cv2.absdiff(before, after).max(axis=2) > config.change_level))
-
-
 def max_changed_pixels(frames: np.ndarray, config: RewardConfig, stop_above: int | None = None) -> int:
-    """The largest number of pixels that change between two consecutive frames (early exit past `stop_above`)."""
+    """The largest number of pixels by which a frame differs from the one before it or from the first frame
+    (early exit past `stop_above`). The first frame counts because a slow change's step between consecutive
+    frames can stay under `change_level` at a high frame rate: spinkit's dot-flashing played 1.15× slower
+    changed no pixel between consecutive frames at 30 fps (576 against the first frame), so the candidate
+    was gated as static and temporal fell from 0.79 at 15 fps to 0 (`benchmarks/score_resolution.py`)."""
     most = 0
-    for changed in changed_pixels(frames, config):
+    for before, after in zip(frames[:-1], frames[1:]):
+        step = cv2.absdiff(before, after).max(axis=2)
+        since_first = cv2.absdiff(frames[0], after).max(axis=2)
+        changed = int(np.count_nonzero(np.maximum(step, since_first) > config.change_level))
         most = max(most, changed)
         if stop_above is not None and most > stop_above:
             break
@@ -42,9 +43,16 @@ def is_static(frames: np.ndarray, config: RewardConfig) -> bool:
     return max_changed_pixels(frames, config, stop_above=config.static_max_pixels) <= config.static_max_pixels
 
 
+def changed_pixels(frames: np.ndarray, config: RewardConfig) -> Iterator[int]:
+    """For each pair of consecutive frames, the number of pixels that change (by more than `change_level`)."""
+    for before, after in zip(frames[:-1], frames[1:]):
+        yield int(np.count_nonzero(cv2.absdiff(before, after).max(axis=2) > config.change_level))
+
+
 def moving_intervals(frames: np.ndarray, fps: float, config: RewardConfig) -> list[tuple[float, float]]:
-    """The time ranges (seconds, frame k at k / fps) in which the video moves, by the static gate's own rule: a step
-    from one frame to the next moves when more than `static_max_pixels` pixels change by more than `change_level`."""
+    """The time ranges (seconds, frame k at k / fps) in which the video moves, by the static gate's levels: a step
+    from one frame to the next moves when more than `static_max_pixels` pixels change by more than `change_level`.
+    (Only the step: the gate's comparison with the first frame would count every frame after a one-shot motion.)"""
     intervals: list[tuple[float, float]] = []
     for k, changed in enumerate(changed_pixels(frames, config)):
         if changed <= config.static_max_pixels:

@@ -5,15 +5,20 @@ rendered and prepared where its candidates are rendered. `RayScoringPool` routes
 reference's key on a consistent-hash ring: the candidates of a GRPO group land on the worker that has
 already prepared that reference (its cache hit). A request spills over to the next worker on the ring
 when its own worker already holds `max_in_flight` requests, and is retried there when its worker dies
-(the dead worker is replaced in the background).
+(the dead worker is replaced). A worker whose browser keeps crashing — `crash_loop_renders` different
+pages in a row reported `crashed` — is killed and replaced too, and its requests in flight are retried.
 
-    import ray
-    ray.init()                          # this machine; on a cluster: ray.init(address="auto") or "ray://head:10001"
+    connect()                           # this machine; on a cluster: connect("auto") or connect("ray://head:10001")
     pool = RayScoringPool(RewardConfig(), RayPoolConfig(workers=4))
     breakdowns = await pool.score_many(task.to_reference(), pages)
 
 The pool has the async surface of `RewardScorer` that reward functions use (`prepare_async`,
 `score_async`, `score_many_async`, `scores`), so `VideoCodeReward(scorer=pool)` trains against it.
+
+Consumers that need the frames themselves — the Gymnasium env shows the agent its page, `v2c eval`
+writes videos — render on the same actors' browsers through `pool.render_backend()`, a `RenderBackend`
+that pickles into other processes (the workers of an `AsyncVectorEnv`), so N envs share the pool's
+browsers instead of starting N pools. Its frames do cross from the actor to the caller.
 """
 from __future__ import annotations
 
@@ -21,12 +26,14 @@ import asyncio
 import bisect
 import hashlib
 import os
+import time
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from v2c.extras import require_extra
-from v2c.render import LocalRendererPool, Page, RenderConfig
+from v2c.render import Interaction, LocalRendererPool, Page, RenderConfig, RenderResult, RenderStatus
 
 from .breakdown import RewardBreakdown
 from .config import RewardConfig
@@ -50,6 +57,10 @@ class RayPoolConfig:
     second time elsewhere costs less than queueing."""
     max_attempts: int = 3
     """Workers a request is tried on when the one scoring it dies."""
+    crash_loop_renders: int = 3
+    """A worker whose renders of this many different pages in a row came back `crashed` is killed and
+    replaced: its browser restarts did not help. Counting different pages keeps one page that crashes
+    every browser (a memory bomb repeated across a GRPO group) from condemning a healthy worker."""
     ring_points: int = 64
     """Points per worker on the hash ring. Measured on 20k keys, each worker's share of references relative to an
     even split: 16 points gave 0.77–1.23 (2 workers) and 0.54–1.46 (8 workers); 64 gave 0.94–1.06 and 0.81–1.28."""
@@ -73,13 +84,18 @@ class ScoringWorker:
         self.scorer = RewardScorer(reward_config, renderer=self.renderer)
         self.scored = 0
 
-    async def prepare(self, reference: Reference) -> None:
-        await self.scorer.prepare_async(reference)
+    async def prepare(self, reference: Reference, key: str) -> None:
+        await self.scorer.prepare_async(reference, key)
 
-    async def score(self, reference: Reference, html: str) -> dict[str, Any]:
-        breakdown = await self.scorer.score_async(reference, Page(html=html))
+    async def score(self, reference: Reference, key: str, html: str) -> dict[str, Any]:
+        prepared = await self.scorer.prepare_async(reference, key)  # the driver's key: no hashing here
+        breakdown = await self.scorer.score_async(prepared, Page(html=html))
         self.scored += 1
         return breakdown.to_dict()
+
+    async def render(self, page: Page, duration_s: float, fps: float, viewport: tuple[int, int],
+                     interactions: list[Interaction]) -> RenderResult:
+        return await self.renderer.render_async(page, duration_s, fps, viewport, interactions)
 
     def stats(self) -> dict[str, Any]:
         renderer = self.renderer.stats()
@@ -88,6 +104,22 @@ class ScoringWorker:
 
     def close(self) -> None:
         self.renderer.close()
+
+
+REFERENCES_KEPT = 256
+"""References whose keys and object-store copies the pool keeps (a few GRPO steps' worth)."""
+
+
+def connect(address: str | None = None, **init: Any) -> Any:
+    """Ray, connected: `address` None joins the cluster named by `$RAY_ADDRESS` or started on this machine,
+    else starts a local one; "auto" joins this machine's `ray start` cluster; "ray://head:10001" a remote
+    one. A no-op when this process is already connected."""
+    require_extra("ray")
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address=address, **init)
+    return ray
 
 
 def _ring_hash(text: str) -> int:
@@ -106,23 +138,42 @@ class RayScoringPool:
         self.config = config or RayPoolConfig()
         if self.config.workers < 1 or self.config.max_attempts < 1:
             raise ValueError(f"a pool needs at least one worker and one attempt, got {self.config}")
+        if self.config.crash_loop_renders < 1:
+            raise ValueError(f"crash_loop_renders must be at least 1, got {self.config.crash_loop_renders}")
         self._actor_class = self._ray.remote(num_cpus=self.config.cpus_per_worker)(ScoringWorker)
-        self._actors = [self._start_actor() for _ in range(self.config.workers)]
+        # Named, so that processes holding only a `render_backend()` find a slot's replacement.
+        self._names = tuple(f"v2c-scoring-{uuid.uuid4().hex[:12]}-{slot}" for slot in range(self.config.workers))
+        self._actors = [self._start_actor(slot) for slot in range(self.config.workers)]
+        self._crashed_pages: list[set[str]] = [set() for _ in range(self.config.workers)]
         self._in_flight = [0] * self.config.workers
         self._ring = sorted((_ring_hash(f"worker-{slot}-{point}"), slot)
                             for slot in range(self.config.workers) for point in range(self.config.ring_points))
         self._reference_refs: OrderedDict[str, Any] = OrderedDict()
-        self.counts = {"requests": 0, "completed": 0, "retries": 0, "spilled": 0, "replaced": 0}
+        self._keys: OrderedDict[int, tuple[Reference, str]] = OrderedDict()
+        self.counts = {"requests": 0, "completed": 0, "retries": 0, "spilled": 0, "replaced": 0, "crash_loops": 0}
         """Requests made, breakdowns returned, tries repeated after a worker died, requests that left their
-        reference's worker because it was full, and workers replaced."""
+        reference's worker because it was full, workers replaced, and of those the ones killed for a crash loop."""
 
     @property
     def scores(self) -> dict[str, str]:
         """Score name → backend, in the config's order (what reward functions iterate)."""
         return {name: self.reward_config.backends.get(name, "") for name in self.reward_config.weights}
 
-    def _start_actor(self) -> Any:
-        return self._actor_class.remote(self.reward_config, self.config.render, self.config.browsers_per_worker)
+    def _start_actor(self, slot: int) -> Any:
+        options = self._actor_class.options(name=self._names[slot], namespace=NAMESPACE)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                return options.remote(self.reward_config, self.config.render, self.config.browsers_per_worker)
+            except ValueError:  # the name is freed once Ray has marked the slot's killed actor dead
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def render_backend(self) -> "RayRenderer":
+        """A `RenderBackend` on this pool's browsers, for consumers that need frames (the env, `v2c eval`);
+        it pickles into worker processes, which join this Ray cluster on first use."""
+        return RayRenderer(self._names, self._ray.get_runtime_context().gcs_address, self.config.render)
 
     # ------------------------------------------------------------------ routing
 
@@ -151,23 +202,50 @@ class RayScoringPool:
                 return slot
         return min(candidates, key=lambda slot: self._in_flight[slot])
 
+    def _key(self, reference: Reference) -> str:
+        """`reference.key()`, memoised by identity (the entry holds the object, so its id stays its own): a
+        group's requests pass one object, and hashing a recorded reference's frames for every candidate
+        would cost the driver more than the round trip to the actor."""
+        entry = self._keys.get(id(reference))
+        if entry is None or entry[0] is not reference:
+            entry = self._keys[id(reference)] = (reference, reference.key())
+            while len(self._keys) > REFERENCES_KEPT:
+                self._keys.popitem(last=False)
+        self._keys.move_to_end(id(reference))
+        return entry[1]
+
     def _reference_ref(self, reference: Reference, key: str) -> Any:
         """The reference in Ray's object store, put once: a group's requests all pass the same object."""
         ref = self._reference_refs.get(key)
         if ref is None:
             ref = self._reference_refs[key] = self._ray.put(reference)
-            while len(self._reference_refs) > 256:
+            while len(self._reference_refs) > REFERENCES_KEPT:
                 self._reference_refs.popitem(last=False)
         self._reference_refs.move_to_end(key)
         return ref
 
     def _replace(self, slot: int, dead: Any) -> None:
         if self._actors[slot] is dead:  # not already replaced by another request that saw it die
-            self._actors[slot] = self._start_actor()
+            self._actors[slot] = self._start_actor(slot)
+            self._crashed_pages[slot] = set()
             self.counts["replaced"] += 1
 
+    def _watch_crashes(self, slot: int, actor: Any, html: str, breakdown: dict[str, Any]) -> None:
+        """Count this worker's crashed renders of different pages in a row; replace it after `crash_loop_renders`."""
+        if self._actors[slot] is not actor:  # already replaced: the count belongs to the new one
+            return
+        if breakdown.get("render_status") != RenderStatus.CRASHED.value:
+            self._crashed_pages[slot].clear()
+            return
+        self._crashed_pages[slot].add(hashlib.sha256(html.encode("utf-8", "surrogatepass")).hexdigest())
+        if len(self._crashed_pages[slot]) >= self.config.crash_loop_renders:
+            # Its requests in flight fail with RayActorError and are retried on the replacement or elsewhere.
+            self._ray.kill(actor)
+            self.counts["crash_loops"] += 1
+            self._replace(slot, actor)
+
     async def _call(self, reference: Reference, method: str, *args: Any) -> Any:
-        key = reference.key()
+        key = self._key(reference)
         ref = self._reference_ref(reference, key)
         tried: set[int] = set()
         for attempt in range(self.config.max_attempts):
@@ -175,7 +253,10 @@ class RayScoringPool:
             actor = self._actors[slot]
             self._in_flight[slot] += 1
             try:
-                return await getattr(actor, method).remote(ref, *args)
+                result = await getattr(actor, method).remote(ref, key, *args)
+                if method == "score":
+                    self._watch_crashes(slot, actor, args[0], result)
+                return result
             except self._ray.exceptions.RayActorError:
                 tried.add(slot)
                 self._replace(slot, actor)
@@ -191,7 +272,7 @@ class RayScoringPool:
     async def prepare(self, reference: Reference) -> RoutedReference:
         """Prepare `reference` on its worker ahead of its candidates (optional: scoring prepares on demand)."""
         await self._call(reference, "prepare")
-        return RoutedReference(reference, reference.key())
+        return RoutedReference(reference, self._key(reference))
 
     async def score(self, reference: Reference | RoutedReference | PreparedReference,
                     candidate: Page | str) -> RewardBreakdown:
@@ -236,3 +317,72 @@ class RayScoringPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+NAMESPACE = "v2c"
+"""Ray namespace of the scoring actors: other drivers (vector env workers) look them up by name there."""
+
+
+class RayRenderer:
+    """A `RenderBackend` on a `RayScoringPool`'s actors (`pool.render_backend()`): each render goes to the
+    slot this process has the fewest renders in flight on (ties taken in turn, from a slot that differs
+    between processes, so N env workers spread over the slots), and to the next slot when that actor is dead
+    (a slot's replacement is looked up by its name). Pickles by the slots' names and the cluster's
+    address; a process that unpickles one joins the cluster on its first render. `close` is a no-op:
+    the pool owns the actors."""
+
+    def __init__(self, names: Sequence[str], address: str, config: RenderConfig) -> None:
+        self.names = tuple(names)
+        self.address = address
+        self.config = config
+        """The actors' renderer settings (the reference cache keys renders by their pixel recipe)."""
+        self._handles: dict[int, Any] = {}
+        self._in_flight = [0] * len(self.names)
+        self._turn = os.getpid()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"names": self.names, "address": self.address, "config": self.config}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)
+
+    def __deepcopy__(self, memo: dict) -> "RayRenderer":
+        return self  # a shared backend, like `LocalRendererPool` (Gymnasium deep-copies env kwargs)
+
+    def _actor(self, slot: int, fresh: bool) -> Any:
+        ray = connect(self.address)
+        if fresh or slot not in self._handles:
+            self._handles[slot] = ray.get_actor(self.names[slot], namespace=NAMESPACE)
+        return self._handles[slot]
+
+    def render(self, page: Page | str, duration_s: float, fps: float, viewport: tuple[int, int] = (512, 384),
+               interactions: Sequence[Interaction | dict] | None = None) -> RenderResult:
+        import ray
+
+        page = page if isinstance(page, Page) else Page(html=str(page))
+        steps = [s if isinstance(s, Interaction) else Interaction.from_dict(s) for s in interactions or ()]
+        failure: Exception | None = None
+        n, self._turn = len(self.names), self._turn + 1
+        for slot in sorted(range(n), key=lambda s: (self._in_flight[s], (s - self._turn) % n)):
+            for fresh in (False, True):  # a cached handle may be the slot's dead actor: look the name up again
+                try:
+                    actor = self._actor(slot, fresh)
+                except ValueError as error:  # no live actor under the name (being replaced)
+                    failure = error
+                    break
+                self._in_flight[slot] += 1
+                try:
+                    return ray.get(actor.render.remote(page, duration_s, fps, tuple(viewport), steps))
+                except ray.exceptions.RayActorError as error:
+                    failure = error
+                finally:
+                    self._in_flight[slot] -= 1
+        raise RuntimeError(f"no scoring worker of the pool could render the page: {failure}")
+
+    async def render_async(self, page: Page | str, duration_s: float, fps: float,
+                           viewport: tuple[int, int] = (512, 384),
+                           interactions: Sequence[Interaction | dict] | None = None) -> RenderResult:
+        return await asyncio.to_thread(self.render, page, duration_s, fps, viewport, interactions)
+
+    def close(self) -> None:
+        """Nothing to free here: the pool's `close` stops the actors."""

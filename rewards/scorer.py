@@ -119,10 +119,12 @@ class RewardScorer:
 
     # ------------------------------------------------------------------ references
 
-    async def prepare_async(self, reference: Reference) -> PreparedReference:
-        """The prepared reference, from the cache when this content was seen before."""
+    async def prepare_async(self, reference: Reference, key: str | None = None) -> PreparedReference:
+        """The prepared reference, from the cache when this content was seen before. `key`: its `key()`, when
+        the caller has it already (a recorded reference's key hashes every frame: 350 MB at Animation2Code's
+        setting)."""
         # A GRPO group asks for the same reference at once: it is prepared once.
-        return await self._prepared.get(reference.key(), lambda: self._prepare_uncached(reference))
+        return await self._prepared.get(key or reference.key(), lambda: self._prepare_uncached(reference))
 
     def clear_cache(self) -> None:
         """Forget every prepared reference (the next candidate of each prepares it again)."""

@@ -1,8 +1,10 @@
 """The Ray scoring pool on a local Ray (2 CPUs): the local scorer's totals to the last bit, one worker per
-reference, and a worker killed in the middle of a group."""
+reference, a worker killed in the middle of a group, a crash-looping worker replaced, `v2c eval --backend
+ray`, and async vector envs sharing the pool's browsers."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 
@@ -12,9 +14,14 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from v2c.agents.row_tasks import serialise_task  # noqa: E402
+from v2c.cli import main  # noqa: E402
+from v2c.envs.video_to_code import make_vector_env  # noqa: E402
 from v2c.agents.trl_rewards import VideoCodeReward  # noqa: E402
 from v2c.envs.tasks import load_tasks  # noqa: E402
 from v2c.render import Page, RenderConfig  # noqa: E402
+from v2c.render import pool as render_pool  # noqa: E402
+from v2c.render.browser import chromium_processes  # noqa: E402
+from v2c.video import Video  # noqa: E402
 from v2c.rewards import RewardConfig, RewardScorer  # noqa: E402
 from v2c.rewards.ray_pool import RayPoolConfig, RayScoringPool  # noqa: E402
 
@@ -121,3 +128,96 @@ def test_worker_killed_mid_group_is_retried_elsewhere(local_ray, pool, tasks):
         time.sleep(0.5)
     assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
                    for p in victim["browser_pids"] if p)
+
+
+def _gone(pids) -> bool:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in pids if p):
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_a_worker_whose_browser_keeps_crashing_is_replaced(local_ray, pool, tasks):
+    # Every render of this worker's browser ends `crashed` (the browser is killed over its memory limit), as
+    # a broken browser's would; the reference is a recorded video, so preparing it renders nothing.
+    recorded = pool.render(tasks[0].cheat().html, 1.0, 5.0, (512, 384))
+    reference = tasks[0].to_reference(video=Video(recorded.frames, recorded.timestamps, 5.0))
+    broken = RenderConfig(load_timeout_s=15, frame_timeout_s=5, render_timeout_s=60, memory_limit_mb=1)
+    with RayScoringPool(RewardConfig(), RayPoolConfig(workers=1, crash_loop_renders=2, render=broken)) as remote:
+        first = remote.worker_stats()[0]
+        again = [remote.score_many_sync(reference, [page])[0] for page in (BLANK, BLANK)]
+        assert remote.counts["crash_loops"] == 0  # one page crashing twice may be the page's fault
+        crashed = remote.score_many_sync(reference, [tasks[1].cheat().html])[0]
+        counts = dict(remote.counts)
+        second = remote.worker_stats()[0]
+        after = remote.score_many_sync(reference, [BLANK.replace("#fff", "#000")])[0]
+        final = dict(remote.counts)
+
+    assert [b.render_status for b in [*again, crashed, after]] == ["crashed"] * 4
+    assert counts["crash_loops"] == counts["replaced"] == 1 and counts["completed"] == 3
+    assert second["pid"] != first["pid"] and second["scored"] == 0  # a fresh actor, with fresh browsers
+    assert _gone([first["pid"], *first["browser_pids"]])
+    assert final["completed"] == 4 and final["replaced"] == 1  # the replacement serves (its streak starts at 0)
+
+
+def test_eval_cli_on_ray_gives_the_local_totals(local_ray, tmp_path):
+    common = ["eval", "--agent", "oracle,blank", "--tasks", "builtin:animations", "--limit", "1", "--max-steps", "2",
+              "--no-videos"]
+    local_renders = render_pool._default_pool.stats()["renders"] if render_pool._default_pool else 0
+    assert main([*common, "--out", str(tmp_path / "ray"), "--backend", "ray", "--workers", "1"]) == 0
+    # The Ray run rendered nothing in this process: every page went to the pool's actor.
+    assert (render_pool._default_pool.stats()["renders"] if render_pool._default_pool else 0) == local_renders
+    assert main([*common, "--out", str(tmp_path / "local")]) == 0
+    ray_rows, local_rows = (json.loads((tmp_path / run / "results.json").read_text()) for run in ("ray", "local"))
+    assert [(r["agent"], r["total"], r["scores"]) for r in ray_rows] == \
+        [(r["agent"], r["total"], r["scores"]) for r in local_rows]  # exact floats
+    assert ray_rows[0]["total"] >= 0.9 and ray_rows[1]["total"] <= 0.2  # oracle, blank
+
+
+def test_async_vector_envs_share_the_pools_browsers(local_ray, tasks):
+    task = tasks[0]
+    settings = {"max_steps": 4, "max_frames": 8, "obs_size": (128, 96)}
+    with RayScoringPool(RewardConfig(), RayPoolConfig(workers=1, render=RENDER)) as remote:
+        counts, pids = {}, set()
+        for n in (1, 3):
+            vector = make_vector_env("v2c/Animation-v0", n, asynchronous=True, renderer=remote.render_backend(),
+                                     **settings)
+            try:
+                vector.reset(seed=list(range(n)), options={"task_id": task.id})
+                _, rewards, *_ = vector.step([task.cheat().html] * n)
+                browsers = chromium_processes()  # every descendant: env workers, Ray's actors, fixtures
+                counts[n], pids = len(browsers), pids | {b.pid for b in browsers}
+            finally:
+                vector.close()
+            assert min(rewards) >= 0.9
+        rendered = remote.worker_stats()[0]
+    assert counts[1] == counts[3]  # three envs, no more browsers than one
+    assert rendered["browser_starts"] == 1 and set(rendered["browser_pids"]) <= pids  # the actor's were counted
+
+
+def test_train_with_the_ray_backend_scores_on_the_pool(local_ray, tmp_path):
+    from transformers import AutoTokenizer
+
+    from v2c.agents.cli import parse_train_args
+    from v2c.agents.forcing import forced_text_bias
+    from v2c.agents.tiny_vlm import build_tiny_vlm
+    from v2c.agents.train import run_train
+    from v2c.envs.tasks import take_tasks
+
+    tiny = build_tiny_vlm(tmp_path / "tiny-vlm")
+    # The random tiny model is forced to a template answer, so every completion holds a page to score.
+    answer = take_tasks("template:pick", 1)[0].metadata["answer"]
+    bias = forced_text_bias(AutoTokenizer.from_pretrained(tiny), answer + "<|im_end|>")
+    config, args = parse_train_args([
+        "--model", str(tiny), "--tasks", "template:pick", "--num_tasks", "2", "--frame_size", "64", "48",
+        "--max_frames", "4", "--save_model", "false", "--backend", "ray", "--workers", "1",
+        "--per_device_train_batch_size", "4", "--num_generations", "4", "--max_steps", "1", "--save_strategy", "no",
+        "--max_completion_length", "16", "--output_dir", str(tmp_path / "run")])
+    assert (config.backend, config.workers) == ("ray", 1)
+    result = run_train(config, args, generation_kwargs={"sequence_bias": bias})
+    scorer = result.trainer.reward_funcs[0].scorer
+    assert isinstance(scorer, RayScoringPool)
+    assert scorer.counts["completed"] == scorer.counts["requests"] > 0  # the completions were scored on the pool
+    assert len(result.rewards) == 1 and result.log_history[0]["v2c/has_page"] == 1.0 and result.rewards[0] > 0

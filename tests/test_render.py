@@ -187,23 +187,39 @@ def test_a_page_navigating_away_while_loading_keeps_its_document_and_ends_quickl
     assert any(b.startswith("navigation:") for b in result.blocked_requests), result.blocked_requests
 
 
-def test_text_utf8_cannot_hold_is_served_repaired_at_once_without_a_traceback(pool, capfd):
-    """Lone surrogates become U+FFFD (the web platform's USVString rule), NUL goes to the HTML parser."""
-    html = "<p style='font:40px sans-serif'>a{}b</p>"
+def test_text_utf8_cannot_hold_is_refused_at_once_with_a_reason(pool, capfd):
+    """The default policy (`RenderConfig.unencodable_text="error"`): status error, every file named, no browser work."""
+    page = Page("<p>a\ud800b</p>", files={"x.js": "'\udfff\ud83d\ude00'", "ok.css": "p{}"})
     started = time.monotonic()
-    lone = pool.render(Page(html.format("\ud800"), files={"x.js": "'\udfff\ud83d\ude00'"}), 0.2, FPS, VIEWPORT)
+    result = pool.render(page, 0.2, FPS, VIEWPORT)
     elapsed = time.monotonic() - started
-    assert lone.status is RenderStatus.OK, lone.reason
-    assert elapsed < pool.config.load_timeout_s / 2  # it used to end only by the load timeout
-    assert lone.repairs == ["x.js: 1 lone UTF-16 surrogate (not encodable as UTF-8) served as U+FFFD",
-                            "index.html: 1 lone UTF-16 surrogate (not encodable as UTF-8) served as U+FFFD"]
-    replaced = pool.render(html.format("\ufffd"), 0.2, FPS, VIEWPORT)
-    assert np.array_equal(lone.frames, replaced.frames) and replaced.repairs == []
-    nul = pool.render(html.format("\x00"), 0.2, FPS, VIEWPORT)
-    assert nul.status is RenderStatus.OK and np.array_equal(nul.frames, pool.render(html.format(""), 0.2, FPS,
-                                                                                     VIEWPORT).frames)
+    assert result.status is RenderStatus.ERROR and len(result.frames) == 0
+    assert elapsed < pool.config.load_timeout_s / 5  # it used to end only by the load timeout
+    assert "not encodable as UTF-8" in result.reason and "index.html: 1 lone UTF-16 surrogate" in result.reason
+    assert "x.js: 1 lone" in result.reason and "ok.css" not in result.reason
     assert "Traceback" not in capfd.readouterr().err
-    assert Page(html.format("\ud800")).content_hash() == Page(html.format("\ufffd")).content_hash()
+
+
+def test_text_utf8_cannot_hold_can_be_served_repaired_without_a_traceback(capfd):
+    """`unencodable_text="replace"`: lone surrogates become U+FFFD (the web platform's USVString rule), NUL goes
+    to the HTML parser."""
+    html = "<p style='font:40px sans-serif'>a{}b</p>"
+    with LocalRendererPool(size=1, config=RenderConfig(unencodable_text="replace")) as pool:
+        started = time.monotonic()
+        lone = pool.render(Page(html.format("\ud800"), files={"x.js": "'\udfff\ud83d\ude00'"}), 0.2, FPS, VIEWPORT)
+        elapsed = time.monotonic() - started
+        assert lone.status is RenderStatus.OK, lone.reason
+        assert elapsed < pool.config.load_timeout_s / 2
+        assert lone.repairs == ["x.js: 1 lone UTF-16 surrogate (not encodable as UTF-8) served as U+FFFD",
+                                "index.html: 1 lone UTF-16 surrogate (not encodable as UTF-8) served as U+FFFD"]
+        replaced = pool.render(html.format("\ufffd"), 0.2, FPS, VIEWPORT)
+        assert np.array_equal(lone.frames, replaced.frames) and replaced.repairs == []
+        nul = pool.render(html.format("\x00"), 0.2, FPS, VIEWPORT)
+        assert nul.status is RenderStatus.OK and np.array_equal(nul.frames, pool.render(html.format(""), 0.2, FPS,
+                                                                                         VIEWPORT).frames)
+    assert "Traceback" not in capfd.readouterr().err
+    # One is refused by the default policy, the other renders: caches must keep them apart.
+    assert Page(html.format("\ud800")).content_hash() != Page(html.format("\ufffd")).content_hash()
     plain = Page("<p>é</p>", files={"a.css": "p{}", "b.bin": b"\x00\xff"})
     old_rule = hashlib.sha256("<p>é</p>".encode())  # the hash of well-formed pages is what it always was
     for name, body in (("a.css", b"p{}"), ("b.bin", b"\x00\xff")):

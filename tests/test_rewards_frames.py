@@ -134,6 +134,40 @@ def test_animated_region_bounds_the_motion_and_follows_the_page():
     assert crop(render(replace(REF, shift=(40, 0))), shifted).shape == crop(ref, (y0, y1, x0, x1)).shape
 
 
+def test_full_resolution_and_the_default_raster_crop_and_score_alike():
+    """Pixel sizes scale with frames larger than `CropConfig.nominal_side` (issue 14): the papers' 1024×768
+    rendered at every device pixel and at the default raster scale (0.5) gives the same box and appearance."""
+    from v2c.render import LocalRendererPool, RenderConfig
+
+    page = ("<body style='margin:0;background:#fafafa'><style>@keyframes go{to{transform:translateX(260px) "
+            "rotate(180deg)}} div{position:absolute;width:50px;height:50px;left:40px;animation:go 2s ease-in-out both}"
+            "</style><div style='top:120px;background:{0}'></div><div style='top:220px;background:#29335c'></div>")
+    videos = {}
+    for scale in (1.0, 0.5):
+        with LocalRendererPool(size=1, config=RenderConfig(raster_scale=scale)) as pool:
+            videos[scale] = [pool.render(page.replace("{0}", colour), 2.0, 10, (1024, 768)).frames
+                             for colour in ("#e4572e", "#3aa655")]
+    full, half = (np.array(animated_region(videos[s][0])) for s in (1.0, 0.5))
+    assert np.abs(full / 2 - half).max() <= 1.5, (full, half)
+    scorer = AppearanceScorer()
+    recoloured = {s: scorer.score(scorer.prepare_reference(v[0], 10), v[1], 10) for s, v in videos.items()}
+    assert recoloured[1.0] < 0.95 and abs(recoloured[1.0] - recoloured[0.5]) <= 0.01, recoloured
+
+
+def test_a_slow_fade_at_a_high_frame_rate_is_not_static():
+    """Each step of this fade is under `change_level`; the page still changes, so the static gate must not fire."""
+    from v2c.rewards import RewardConfig
+    from v2c.rewards.gates import is_static
+
+    config = RewardConfig()
+    levels = np.linspace(255, 120, 150).astype(np.uint8)  # 5 s at 30 fps: < 1 level per frame
+    fade = np.full((150, H, W, 3), 255, np.uint8)
+    fade[:, 60:120, 80:160] = levels[:, None, None, None]
+    assert int(np.abs(np.diff(levels.astype(int))).max()) <= config.change_level
+    assert not is_static(fade, config)
+    assert is_static(np.repeat(fade[:1], 150, axis=0), config)
+
+
 def test_nothing_moves_means_full_frame():
     assert animated_region(render(REF, static=True)) == (0, H, 0, W)
     assert animated_region(render(REF, blank=True)) == (0, H, 0, W)

@@ -39,6 +39,13 @@ class RenderConfig:
     max_raster_side: int = 512
     """Longest frame side, in device pixels, that `raster_scale=None` aims for. 512 was chosen by measuring
     the scores at full and at this resolution on the same pages (`benchmarks/score.py --setting a2c`)."""
+    unencodable_text: Literal["error", "replace"] = "error"
+    """What a page whose text UTF-8 cannot hold (lone UTF-16 surrogates, e.g. "\\ud800") gets. "error": the
+    render ends at once, before the browser is asked for anything, with status `error` and a reason that
+    names each file and its count of such code points. "replace": each is served as U+FFFD, which is what
+    a browser decoding ill-formed UTF-8 would show, the page renders and `RenderResult.repairs` lists the
+    replacements. The default refuses, so a model learns that its output must be well-formed text; a
+    caller rendering scraped pages may prefer "replace". NUL is valid UTF-8 and needs neither."""
     skip_static_frames: bool = True
     """After two identical frames, ask Chromium whether the next one has any damage before paying for a
     screenshot, and repeat the last frame when it has none: static stretches (most of an interaction
@@ -57,6 +64,8 @@ class RenderConfig:
             raise ValueError(f"frame_format must be 'png' or 'jpeg', got {self.frame_format!r}")
         if not 0 <= self.jpeg_quality <= 100:
             raise ValueError(f"jpeg_quality must be within 0-100, got {self.jpeg_quality!r}")
+        if self.unencodable_text not in ("error", "replace"):
+            raise ValueError(f"unencodable_text must be 'error' or 'replace', got {self.unencodable_text!r}")
         if self.raster_scale is not None and not 0.05 <= self.raster_scale <= 4:
             raise ValueError(f"raster_scale must be within 0.05-4 (or None for automatic), got {self.raster_scale!r}")
         if self.max_raster_side < 16:

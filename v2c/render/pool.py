@@ -16,6 +16,8 @@ from typing import Any, Coroutine, Protocol, Sequence
 
 from playwright.async_api import async_playwright
 
+from v2c.heap import cap_malloc_arenas
+
 from . import network
 from .browser import find_chromium
 from .config import RenderConfig
@@ -73,6 +75,7 @@ class LocalRendererPool:
         network.require_vendor()  # fail now, not as a hung request inside a render
         # Throughput saturates at 2–3 browsers on small machines (measured on 2 cores).
         self.size = size or max(1, min(3, os.cpu_count() or 1))
+        cap_malloc_arenas()  # before this pool's threads exist: they allocate and free every frame (`v2c.heap`)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="v2c-render-loop", daemon=True)
         self._thread.start()
@@ -161,6 +164,11 @@ class LocalRendererPool:
     def __deepcopy__(self, memo: dict) -> "LocalRendererPool":
         # A pool is a shared resource (Gymnasium deep-copies env kwargs): copies share it.
         return self
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a LocalRendererPool belongs to its process (its browsers, its loop thread) and cannot be "
+                        "sent to another one; to share browsers across processes, pass a RayScoringPool's "
+                        "render_backend() (v2c.rewards.ray_pool)")
 
     def __enter__(self) -> "LocalRendererPool":
         return self

@@ -16,11 +16,10 @@ def utf8(text: str) -> tuple[bytes, int]:
     a lone surrogate, which UTF-8 cannot represent, becomes U+FFFD. Returns the bytes and how many
     lone surrogates were replaced.
 
-    Why repair rather than refuse: a page is served to the browser as bytes, and a browser decoding
-    ill-formed UTF-8 shows U+FFFD for it too, so the repaired page is what any server would make a
-    browser display; one stray code point (usually a decoding slip upstream of the model) should cost
-    what it costs on screen, not the whole render. NUL needs no repair: it is valid UTF-8, and the HTML
-    parser drops it from text and shows U+FFFD for it in attributes and scripts, as every browser does.
+    Whether such a page is served so repaired or refused is `RenderConfig.unencodable_text`'s call; the
+    repair is what a browser decoding ill-formed UTF-8 would show. NUL needs no repair: it is valid UTF-8,
+    and the HTML parser drops it from text and shows U+FFFD for it in attributes and scripts, as every
+    browser does.
     """
     try:
         return text.encode("utf-8"), 0
@@ -65,18 +64,27 @@ class Page:
         return served
 
     @property
+    def unencodable(self) -> list[str]:
+        """One note per file whose text UTF-8 cannot hold: its name and count of lone surrogates."""
+        return [f"{name}: {file.replaced} lone UTF-16 surrogate{'s' * (file.replaced > 1)} (not encodable as UTF-8)"
+                for name, file in self.served.items() if file.replaced]
+
+    @property
     def repairs(self) -> list[str]:
-        """What serving changed, one note per file: lone surrogates replaced by U+FFFD."""
-        return [f"{name}: {file.replaced} lone UTF-16 surrogate{'s' * (file.replaced > 1)} (not encodable as "
-                "UTF-8) served as U+FFFD" for name, file in self.served.items() if file.replaced]
+        """What serving with `unencodable_text="replace"` changes, one note per file: lone surrogates as U+FFFD."""
+        return [f"{note} served as U+FFFD" for note in self.unencodable]
 
     def content_hash(self) -> str:
-        """A stable hash of everything that is served, for caches keyed by content."""
+        """A stable hash of everything that is served, for caches keyed by content. A page with unencodable text
+        is marked too: the default `RenderConfig.unencodable_text` refuses it, so it must not share a key
+        with its repaired twin (a page with U+FFFD where it had lone surrogates)."""
         served = self.served
         digest = hashlib.sha256(served["index.html"].body)
         for name in sorted(set(self.files) - {"index.html"}):
             digest.update(b"\0" + utf8(name)[0] + b"\0")
             digest.update(served[name].body)
+        if self.unencodable:
+            digest.update(b"\0unencodable\0" + "\n".join(self.unencodable).encode())
         return digest.hexdigest()
 
     @property
@@ -166,7 +174,8 @@ class RenderResult:
     dialogs: list[str] = field(default_factory=list)
     """alert/confirm/prompt/window.open calls, which are refused."""
     repairs: list[str] = field(default_factory=list)
-    """What serving changed about the page's text (`Page.repairs`): lone surrogates shown as U+FFFD."""
+    """What serving changed about the page's text (`Page.repairs`, with `RenderConfig.unencodable_text=
+    "replace"`): lone surrogates shown as U+FFFD."""
     steps: list[StepResult] = field(default_factory=list)
     """One entry per interaction, in script order."""
     timings: dict[str, float] = field(default_factory=dict)

@@ -220,6 +220,11 @@ class BrowserWorker:
                 f"page is {page.size_bytes} bytes, over the {self.config.max_page_bytes}-byte limit"
             )
             return result
+        if page.unencodable and self.config.unencodable_text == "error":
+            result.status, result.reason = RenderStatus.ERROR, (
+                f"the page's text is not encodable as UTF-8: {'; '.join(page.unencodable)}. Write well-formed "
+                "text, or render with RenderConfig(unencodable_text='replace') to serve such code points as U+FFFD")
+            return result
         result.repairs = page.repairs
         run = _RenderRun(self, page, timestamps, viewport, sorted(interactions, key=lambda s: s.t), result)
         try:
