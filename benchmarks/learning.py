@@ -18,7 +18,9 @@ a few hundred steps on `builtin:animations` (see `v2c.agents.train`).
 
 A second section (`sft_section`, `benchmarks/sft.py`): the SFT warm start on generated code tasks —
 SFT's loss, the share of sampled completions with a parseable clip call and page before and after
-SFT, and multi-turn GRPO from the SFT checkpoint. `--sft-steps 0` leaves it out.
+SFT, and multi-turn GRPO from the SFT checkpoint. `--sft-steps 0` leaves it out. Measured (README, "SFT
+warm start"): loss 6.31 -> 0.01; clip calls 0% -> 44%, pages 0% -> 50%; GRPO rewards not all zero, but their
+mean does not rise in 8 steps.
 """
 from __future__ import annotations
 
