@@ -10,7 +10,10 @@ pages use CSS keyframes: the shortest pages the generator writes, ~700 character
 3. multi-turn GRPO (the TRL tool env) from the SFT checkpoint on the same tasks: the rewards are not all
    zero, and the mean of the last steps vs the first.
 
-    python benchmarks/sft.py [--tasks 4] [--sft-steps 300] [--grpo-steps 8] [--samples 4]
+    python benchmarks/sft.py [--tasks 4] [--sft-steps 250] [--grpo-steps 8] [--samples 4]
+
+Measured with the defaults (2 shared CPU cores, ~7 minutes): loss 6.31 -> 0.01; clip calls 0% -> 44%;
+pages 0% -> 50%; GRPO rewards 0, 0.089, 0, 0.018, 0, 0, 0, 0 (not all zero; the mean does not rise).
 
 `run_sft_benchmark` returns the figures; `benchmarks/learning.py` prints them as its second section.
 """
