@@ -1,51 +1,75 @@
-"""`v2c train` and `v2c eval`: argument parsing only; the work is in `v2c.agents.train` and `v2c.agents.evaluate`.
+"""`v2c train`, `v2c data sft` and `v2c eval`: argument parsing only; the work is in `v2c.agents.train`,
+`v2c.agents.sft`, `v2c.agents.sft_data` and `v2c.agents.evaluate`.
 
-`v2c train` takes every `TrainConfig` field and every `trl.GRPOConfig` field as `--field_name`
-(`trl.TrlParser`; `--config run.yaml` for a file of them). `v2c eval --agent NAME [--agent NAME ...]
+`v2c train` takes every `TrainConfig` field and every `trl.GRPOConfig` field (with `--method sft`, every
+`trl.SFTConfig` field) as `--field_name` (`trl.TrlParser`; `--config run.yaml` for a file of them).
+`v2c data sft SOURCE --out DIR [--seed N --limit N]`. `v2c eval --agent NAME [--agent NAME ...]
 --tasks SOURCE [--limit N] --out DIR [--backend ray --workers N --ray-address ADDRESS]`.
 """
 from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from typing import Any, Sequence
 
 from v2c.render.config import parse_raster_scale
 
 
 def parse_train_args(argv: Sequence[str]) -> tuple[Any, Any]:
-    """`v2c train` flags (and `--config run.yaml`) → (`TrainConfig`, `trl.GRPOConfig`), through `trl.TrlParser`.
+    """`v2c train` flags (and `--config run.yaml`) → (`TrainConfig`, `trl.GRPOConfig` or, with `--method sft`,
+    `trl.SFTConfig`), through `trl.TrlParser`.
 
-    Parsed twice: the defaults v2c sets for TRL (`trainer_defaults`) depend on the model (the tiny one,
-    LoRA), which the first pass reads; flags and the YAML file override them either way."""
+    Parsed twice: the trainer's config class and the defaults v2c sets for TRL (`trainer_defaults`) depend on
+    the method and the model (the tiny one, LoRA), which the first pass reads from v2c's own settings alone;
+    flags and the YAML file override them either way."""
     from v2c.rewards.model_weights import ensure_torchvision_importable
 
     ensure_torchvision_importable()  # trl imports transformers' trainer, which imports torchvision
-    from trl import GRPOConfig, TrlParser
+    from trl import GRPOConfig, SFTConfig, TrlParser
 
     from .train import TrainConfig, trainer_defaults
 
-    def parser(defaults: dict[str, Any]) -> Any:
-        made = TrlParser((TrainConfig, GRPOConfig), prog="v2c train",
-                         description="GRPO-train a VLM on a task source with the v2c rewards. v2c's settings come "
-                                     "first, then every trl.GRPOConfig option.")
-        made.set_defaults(**defaults)
-        return made
-
-    first, _ = parser(trainer_defaults()).parse_args_and_config(list(argv))
-    return tuple(parser(trainer_defaults(first)).parse_args_and_config(list(argv)))
+    argv = list(argv)
+    ours = [a for a in argv if a not in ("-h", "--help")]  # --help belongs to the second pass, which lists both
+    first = TrlParser((TrainConfig,)).parse_args_and_config(ours, return_remaining_strings=True)[0]
+    sft = first.method == "sft"
+    made = TrlParser((TrainConfig, SFTConfig if sft else GRPOConfig), prog="v2c train",
+                     description=("SFT-train a VLM on `v2c data sft` conversations (--method sft)" if sft else
+                                  "GRPO-train a VLM on a task source with the v2c rewards") + ". v2c's settings come "
+                                 f"first, then every trl.{'SFTConfig' if sft else 'GRPOConfig'} option "
+                                 "(`--method sft --help` lists SFTConfig's).")
+    made.set_defaults(**trainer_defaults(first))
+    return tuple(made.parse_args_and_config(argv))
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .train import run_train
+    config, trainer_args = parse_train_args(args.trainer_args)
+    if config.method == "sft":
+        from .sft import run_sft as run
+    else:
+        from .train import run_train as run
+    result = run(config, trainer_args)
+    curve, name = (result.losses, "loss") if config.method == "sft" else (result.rewards, "reward")
+    first, last = (curve[:1] or [0.0])[0], (curve[-1:] or [0.0])[0]
+    print(json.dumps({"method": config.method, "output_dir": str(result.output_dir),
+                      "model_dir": str(result.model_dir) if result.model_dir else None, "steps": len(curve),
+                      "seconds": round(result.seconds, 1), "steps_per_s": round(result.steps_per_s, 3),
+                      f"first_{name}": round(first, 4), f"last_{name}": round(last, 4)}))
+    return 0
 
-    config, grpo = parse_train_args(args.trainer_args)
-    result = run_train(config, grpo)
-    first, last = (result.rewards[:1] or [0.0])[0], (result.rewards[-1:] or [0.0])[0]
-    print(json.dumps({"output_dir": str(result.output_dir), "model_dir": str(result.model_dir) if result.model_dir
-                      else None, "steps": len(result.rewards), "seconds": round(result.seconds, 1),
-                      "steps_per_s": round(result.steps_per_s, 3), "first_reward": round(first, 4),
-                      "last_reward": round(last, 4)}))
+
+def cmd_data_sft(args: argparse.Namespace) -> int:
+    from v2c.render import LocalRendererPool
+
+    from .sft_data import SFTDataConfig, build_sft_dataset, save_sft_dataset
+
+    config = SFTDataConfig(limit=args.limit, seed=args.seed, fps=args.fps, max_frames=args.max_frames)
+    with LocalRendererPool() as pool:
+        dataset = build_sft_dataset(args.source, config, renderer=pool)
+    out = save_sft_dataset(dataset, args.out)
+    kinds = dict(sorted(Counter(dataset["kind"]).items()))
+    print(json.dumps({"out": str(out), "conversations": len(dataset), "by_kind": kinds, "card": str(out / "README.md")}))
     return 0
 
 
@@ -66,9 +90,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def add_agent_parsers(sub: Any) -> None:
     """Register `train` and `eval` on the `v2c` subparsers."""
     # Its flags are TrlParser's (TrainConfig + GRPOConfig): everything after `train` goes there, --help too.
-    train = sub.add_parser("train", add_help=False, help="GRPO-train a VLM on a task source with the v2c rewards "
-                                                         "(TRL; `v2c train --help` lists every GRPOConfig option)")
+    train = sub.add_parser("train", add_help=False, help="GRPO- (or with --method sft, SFT-) train a VLM on a task "
+                                                         "source (TRL; `v2c train --help` lists every GRPOConfig option)")
     train.set_defaults(func=cmd_train, takes_trainer_args=True)
+
+    data = sub.add_parser("data", help="make training data from a task source").add_subparsers(dest="data_command",
+                                                                                               required=True)
+    sft = data.add_parser("sft", help="Video2Code's action-aligned SFT conversations (a HF dataset + its card)")
+    sft.add_argument("source", help="task source: builtin:animations, builtin:interactions, template:pick, a path, ...")
+    sft.add_argument("--out", required=True, help="output folder (datasets.load_from_disk reads it; README.md: the card)")
+    sft.add_argument("--seed", type=int, default=0, help="wording, row order, and generated sources without ?seed=")
+    sft.add_argument("--limit", type=int, default=32, help="tasks taken from the source (default 32)")
+    sft.add_argument("--fps", type=float, default=2.0, help="rate of the coarse pass (default 2, as --fps of train)")
+    sft.add_argument("--max-frames", type=int, default=8, help="frames of the coarse pass and of each clip at most "
+                                                               "(default 8, as --max_frames of train)")
+    sft.set_defaults(func=cmd_data_sft)
 
     evaluate = sub.add_parser("eval", help="run agents on a task source; write results.json/.csv and report.html")
     evaluate.add_argument("--agent", action="append", required=True,

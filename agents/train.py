@@ -50,6 +50,9 @@ from v2c.render import LocalRendererPool, RenderBackend, RenderConfig
 
 TINY_DEFAULTS = {"learning_rate": 1e-2, "max_completion_length": 6}
 """GRPO settings for the tiny model when left unset: it starts random, so it needs a high rate and short answers."""
+TINY_SFT_DEFAULTS = {"learning_rate": 3e-3}
+"""SFT settings for the tiny model when left unset: a small random model memorises the format at a high rate."""
+METHODS = ("grpo", "sft")
 TEXT_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
@@ -58,6 +61,8 @@ class TrainConfig:
     """v2c's settings of one run. Every trainer setting is TRL's own (`GRPOConfig`, `SFTConfig`), parsed
     beside this by `trl.TrlParser` (`v2c train --help` lists both; `--config run.yaml` takes either).
 
+    Method:
+        method
     Model:
         model, use_lora, lora_r, lora_alpha, lora_dropout, lora_target_modules
     Data:
@@ -68,6 +73,8 @@ class TrainConfig:
         frame_format, backend, workers, ray_address, save_model
     """
 
+    method: str = field(default="grpo", metadata={"help": "grpo (TRL's GRPOTrainer on our rewards) or sft (TRL's "
+                                                           "SFTTrainer on `v2c data sft` conversations, v2c.agents.sft)."})
     model: str = field(default="tiny", metadata={"help": "Hub id (Qwen/Qwen3-VL-2B-Instruct, ...), local folder, or "
                                                          "`tiny` (the offline tiny Qwen3-VL, built on first use)."})
     use_lora: bool = field(default=False, metadata={"help": "Train LoRA adapters (peft) instead of all weights."})
@@ -77,7 +84,8 @@ class TrainConfig:
     lora_target_modules: str = field(default=",".join(TEXT_PROJECTIONS),
                                      metadata={"help": "Comma-separated module names to adapt, or `all-linear`."})
     tasks: str = field(default="template:pick", metadata={
-        "help": "Task source spec: template:pick, builtin:animations, builtin:interactions, a dataset path, ..."})
+        "help": "Task source spec: template:pick, builtin:animations, builtin:interactions, a dataset path, ...; "
+                "with --method sft also a folder `v2c data sft` wrote."})
     num_tasks: int = field(default=16, metadata={"help": "Tasks taken from the source (rows of the dataset)."})
     fps: float = field(default=2.0, metadata={"help": "Rate of the coarse pass shown to the model."})
     max_frames: int = field(default=8, metadata={"help": "Frames per prompt at most."})
@@ -104,8 +112,16 @@ class TrainConfig:
                 "none to start one here (or join $RAY_ADDRESS)."})
     save_model: bool = field(default=True, metadata={"help": "Save the final model and processor to OUTPUT_DIR/model."})
 
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+
     def components(self) -> list[str]:
         return [c.strip() for c in self.reward_funcs.split(",") if c.strip()]
+
+    def env_config(self) -> EnvConfig:
+        """The tool env's settings of a multi-turn run (`v2c data sft` makes its conversations with the same)."""
+        return EnvConfig.for_frames(self.fps, self.max_frames, tuple(self.frame_size))
 
 
 @dataclass
@@ -115,27 +131,35 @@ class TrainResult:
     output_dir: Path
     log_history: list[dict[str, Any]]
     rewards: list[float]
-    """Mean reward of each logged step."""
+    """Mean reward of each logged step (GRPO)."""
     seconds: float
     steps_per_s: float
     model_dir: Path | None = None
     trainer: Any = None
+    losses: list[float] = field(default_factory=list)
+    """Training loss of each logged step."""
 
 
 def trainer_defaults(cfg: TrainConfig | None = None) -> dict[str, Any]:
     """The TRL settings v2c changes from TRL's defaults, and why; any of them can be overridden.
 
     CPU machines get `bf16=False` and `use_cpu=True` (TRL's bf16 default fails without a GPU); runs log
-    every step into `runs/train`, and a few steps is the default length (a demo, not a run: set
-    `--max_steps` or `--num_train_epochs`). With `cfg`, also what depends on the model: LoRA's rate, and
-    `TINY_DEFAULTS` for the tiny model."""
+    every step into `runs/train` (`runs/sft`), and a few steps is the default length (a demo, not a run: set
+    `--max_steps` or `--num_train_epochs`). With `cfg`, also what depends on the method and the model: SFT
+    trains on the assistant turns only and never truncates (a cut would split an image's tokens); LoRA's rate,
+    and `TINY_DEFAULTS` / `TINY_SFT_DEFAULTS` for the tiny model."""
     import torch
 
     cuda = torch.cuda.is_available()
-    defaults: dict[str, Any] = {"output_dir": "runs/train", "max_steps": 10, "logging_steps": 1,
-                                "per_device_train_batch_size": 16, "num_generations": 8, "bf16": cuda,
-                                "use_cpu": not cuda, "lr_scheduler_type": "constant", "seed": 0,
-                                "max_completion_length": 4096, "max_tool_calling_iterations": 4}
+    defaults: dict[str, Any] = {"output_dir": "runs/train", "max_steps": 10, "logging_steps": 1, "bf16": cuda,
+                                "use_cpu": not cuda, "lr_scheduler_type": "constant", "seed": 0}
+    sft = cfg is not None and cfg.method == "sft"
+    if sft:
+        defaults.update(output_dir="runs/sft", per_device_train_batch_size=4, assistant_only_loss=True,
+                        max_length=None)
+    else:
+        defaults.update(per_device_train_batch_size=16, num_generations=8, max_completion_length=4096,
+                        max_tool_calling_iterations=4)
     if cfg is None:
         return defaults
     if cfg.use_lora:
@@ -143,7 +167,7 @@ def trainer_defaults(cfg: TrainConfig | None = None) -> dict[str, Any]:
     from .tiny_vlm import is_tiny
 
     if is_tiny(cfg.model):
-        defaults.update(TINY_DEFAULTS)
+        defaults.update(TINY_SFT_DEFAULTS if sft else TINY_DEFAULTS)
     return defaults
 
 
@@ -154,7 +178,7 @@ def grpo_config(cfg: TrainConfig, **overrides: Any) -> Any:
     return GRPOConfig(**{**trainer_defaults(cfg), **overrides})
 
 
-def _peft_config(cfg: TrainConfig) -> Any:
+def peft_config(cfg: TrainConfig) -> Any:
     if not cfg.use_lora:
         return None
     from peft import LoraConfig
@@ -163,6 +187,19 @@ def _peft_config(cfg: TrainConfig) -> Any:
     targets = "all-linear" if targets == "all-linear" else [t.strip() for t in targets.split(",") if t.strip()]
     return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                       target_modules=targets, task_type="CAUSAL_LM")
+
+
+def load_model(cfg: TrainConfig, args: Any) -> tuple[Any, Any]:
+    """The model (bf16 when `args.bf16`) and processor of `cfg.model`: a hub id, a folder (a checkpoint of an earlier
+    run's `model/` included), or `tiny`."""
+    import torch
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    from .tiny_vlm import resolve_model
+
+    path = resolve_model(cfg.model)
+    model = AutoModelForImageTextToText.from_pretrained(path, dtype=torch.bfloat16 if args.bf16 else torch.float32)
+    return model, AutoProcessor.from_pretrained(path)
 
 
 def renderer_for(cfg: TrainConfig) -> RenderBackend | None:
@@ -196,10 +233,8 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
     run's own, and so do their `reward_weights` entries: give a function weight 0 to only log it
     (`rewards/<name>/mean`), as `benchmarks/learning.py` does."""
     import torch
-    from transformers import AutoModelForImageTextToText, AutoProcessor
     from trl import GRPOTrainer
 
-    from .tiny_vlm import resolve_model
     from .trl_dataset import DatasetConfig, build_dataset
     from .trl_env import env_steps, make_tool_env_factory
     from .trl_rewards import make_reward_funcs
@@ -211,7 +246,6 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
     torch.manual_seed(args.seed)
     pool = pool if pool is not None else scoring_pool(cfg)
     renderer = renderer or (pool.render_backend() if pool is not None else renderer_for(cfg))
-    path = resolve_model(cfg.model)
     reward_config = RewardConfig.named(cfg.reward)
     if dataset is None:
         dataset = build_dataset(cfg.tasks, cfg.num_tasks, DatasetConfig(fps=cfg.fps, max_frames=cfg.max_frames,
@@ -219,14 +253,11 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
                                                                         tools=cfg.multi_turn), renderer=renderer)
     if generation_kwargs:
         args.generation_kwargs = {**(args.generation_kwargs or {}), **generation_kwargs}
-    dtype = torch.bfloat16 if args.bf16 else torch.float32
-    model = AutoModelForImageTextToText.from_pretrained(path, dtype=dtype)
-    processor = AutoProcessor.from_pretrained(path)
+    model, processor = load_model(cfg, args)
     extra: dict[str, Any] = {}
     if cfg.multi_turn:
-        env_config = EnvConfig(obs_fps=cfg.fps, max_frames=cfg.max_frames, clip_max_frames=cfg.max_frames,
-                               obs_size=tuple(cfg.frame_size))
-        extra["environment_factory"] = make_tool_env_factory(env_config, renderer=renderer, reward_config=reward_config)
+        extra["environment_factory"] = make_tool_env_factory(cfg.env_config(), renderer=renderer,
+                                                             reward_config=reward_config)
         reward_funcs: list[Any] = [env_steps]
         if args.reward_weights is None:  # env_steps only logs; TRL appends the env's own reward with weight 1
             args.reward_weights = [0.0] + [1.0] * len(extra_reward_funcs)
@@ -236,15 +267,18 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
                                          max_completion_length=args.max_completion_length, **scorer)
     reward_funcs = [*reward_funcs, *extra_reward_funcs]
     return GRPOTrainer(model=model, processing_class=processor, reward_funcs=reward_funcs, args=args,
-                       train_dataset=dataset, peft_config=_peft_config(cfg), **extra)
+                       train_dataset=dataset, peft_config=peft_config(cfg), **extra)
 
 
 def run_train(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None = None, dataset: Any = None,
               generation_kwargs: dict[str, Any] | None = None, extra_reward_funcs: Sequence[Any] = ()) -> TrainResult:
-    """Train, save the model (with `save_model`) and `train_log.json`, and return the reward curve."""
+    """GRPO: train, save the model (with `save_model`) and `train_log.json`, and return the reward curve.
+    (`cfg.method == "sft"` is `v2c.agents.sft.run_sft`'s.)"""
     import os
     import warnings
 
+    if cfg.method != "grpo":
+        raise ValueError(f"run_train runs GRPO; method {cfg.method!r} is v2c.agents.sft.run_sft's")
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is marked experimental
     warnings.filterwarnings("ignore", message=".*experimental.*")
     pool = scoring_pool(cfg)
@@ -259,10 +293,14 @@ def run_train(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None
         for owned in (own_renderer, pool):
             if owned is not None:
                 owned.close()
+    return finish_run(trainer, cfg, seconds)
+
+
+def finish_run(trainer: Any, cfg: TrainConfig, seconds: float) -> TrainResult:
+    """Save the model (LoRA merged; with `save_model`) and processor to OUTPUT_DIR/model, and `train_log.json`."""
     out = Path(trainer.args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     history = [dict(h) for h in trainer.state.log_history]
-    rewards = [float(h["reward"]) for h in history if "reward" in h]
     model_dir = None
     if cfg.save_model:
         model_dir = out / "model"
@@ -274,5 +312,6 @@ def run_train(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None
     (out / "train_log.json").write_text(json.dumps({"config": asdict(cfg), "trainer": trainer.args.to_dict(),
                                                      "log_history": history,
                                                      "seconds": seconds}, indent=1, default=str))
-    return TrainResult(output_dir=out, log_history=history, rewards=rewards, seconds=seconds,
-                       steps_per_s=steps / seconds if seconds > 0 else 0.0, model_dir=model_dir, trainer=trainer)
+    return TrainResult(output_dir=out, log_history=history, rewards=[float(h["reward"]) for h in history if "reward" in h],
+                       seconds=seconds, steps_per_s=steps / seconds if seconds > 0 else 0.0, model_dir=model_dir,
+                       trainer=trainer, losses=[float(h["loss"]) for h in history if "loss" in h])

@@ -32,12 +32,14 @@ or the best (`"improvement"`), 0 when none.
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any, Callable
 
 import numpy as np
 
 from v2c.envs.actions import ClipRequest, Segment
 from v2c.envs.config import EnvConfig
+from v2c.envs.episode import Episode
 from v2c.envs.episode_core import EpisodeCore, Outcome
 from v2c.envs.feedback import coarse_text
 from v2c.rewards import RewardConfig, RewardScorer
@@ -108,6 +110,11 @@ class VideoToCodeToolEnv:
         """The rollout's reward: the last (or best) submitted page's total; 0 when nothing was submitted."""
         return float(self._core.rollout_reward()) if self._core.task is not None else 0.0
 
+    @property
+    def episode(self) -> Episode | None:
+        """The rollout's record (for `EpisodeViewer`); a property, so TRL does not take it for a tool."""
+        return self._core.episode if self._core.task is not None else None
+
     def _candidate_images(self, outcome: Outcome) -> list[dict[str, Any]]:
         if outcome.breakdown is None or self._core.last_candidate is None:
             return []
@@ -129,6 +136,19 @@ def _text(text: str) -> dict[str, Any]:
 
 def _images(frames: np.ndarray) -> list[dict[str, Any]]:
     return [{"type": "image", "image": image} for image in to_pil(frames)]
+
+
+def tool_methods(env: VideoToCodeToolEnv) -> list[Callable[..., Any]]:
+    """The env's tools as TRL lists them: its public methods other than `reset` and `get_reward`, by name."""
+    return [getattr(env, name) for name, _ in inspect.getmembers(type(env), predicate=inspect.isfunction)
+            if name not in ("reset", "get_reward") and not name.startswith("_")]
+
+
+def tool_schemas(env: VideoToCodeToolEnv) -> list[dict[str, Any]]:
+    """The JSON schemas the chat template shows for the env's tools (what TRL renders into the prompt)."""
+    from transformers.utils import get_json_schema
+
+    return [get_json_schema(method) for method in tool_methods(env)]
 
 
 def make_tool_env_factory(config: EnvConfig | None = None, renderer: RenderBackend | None = None,

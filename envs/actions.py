@@ -7,11 +7,13 @@ this order:
    `finish`, `done` or `<finish/>`.
 2. **clip request** (Video2Code's tool) — a JSON object with a `segments` list
    `{"segments": [{"start": s, "end": e}, ...], "fps": N}` (seconds; `fps` optional), bare, inside
-   `<tool>…</tool>` / `<tool_call>…</tool_call>`, or in a fenced block. `{"name": "request_clip",
-   "arguments": {...}}` (a chat template's tool call) is accepted too.
+   `<tool>…</tool>` / `<tool_call>…</tool_call>`, or in a fenced block. A chat template's tool call of
+   the TRL tool env (`v2c.agents.trl_env`) is one too: `{"name": "request_clip", "arguments": {"start":
+   s, "end": e}}` (one segment; `{"segments": [...]}` arguments also work).
 3. **patch** — search/replace blocks (`<<<<<<< SEARCH` / `=======` / `>>>>>>> REPLACE`) or a
    unified diff (`--- a` / `+++ b` / `@@` hunks, in a ```diff block or bare).
-4. **code** — an HTML document: the last fenced ```html block (or any fenced block that contains a
+4. **code** — the tool env's `{"name": "submit_code", "arguments": {"html": "..."}}` tool call, else an
+   HTML document: the last fenced ```html block (or any fenced block that contains a
    tag), else raw text from `<!doctype`/`<html` to `</html>`, else any text that contains an HTML
    element.
 Anything else is **invalid**, with a reason the env puts in `feedback`.
@@ -109,6 +111,9 @@ def parse_action(text: Any) -> Action:
     clip = _clip_request(stripped)
     if clip is not None:
         return clip
+    submitted = _submitted_code(stripped)
+    if submitted is not None:
+        return submitted
     patch = _patch(stripped)
     if patch is not None:
         return patch
@@ -185,11 +190,21 @@ def _json_objects(text: str) -> list[Any]:
     return found
 
 
+def _tool_arguments(obj: Any, name: str) -> dict | None:
+    """The arguments of a chat template's tool call `{"name": name, "arguments": {...}}`, else None."""
+    if isinstance(obj, dict) and obj.get("name") == name and isinstance(obj.get("arguments"), dict):
+        return obj["arguments"]
+    return None
+
+
 def _clip_request(text: str) -> ClipRequest | Invalid | None:
-    if "segments" not in text:
+    if "segments" not in text and "request_clip" not in text:
         return None
     for obj in _json_objects(text):
-        if isinstance(obj, dict) and isinstance(obj.get("arguments"), dict):
+        call = _tool_arguments(obj, "request_clip")
+        if call is not None and "segments" not in call and "start" in call:
+            obj = {"segments": [{"start": call["start"], "end": call.get("end")}], "fps": call.get("fps")}
+        elif isinstance(obj, dict) and isinstance(obj.get("arguments"), dict):
             obj = obj["arguments"]
         if not isinstance(obj, dict) or "segments" not in obj:
             continue
@@ -203,6 +218,17 @@ def _clip_request(text: str) -> ClipRequest | Invalid | None:
         if any(not (0 <= s.start <= s.end) for s in segments) or (fps is not None and not fps > 0):
             return Invalid("clip request: segments need 0 <= start <= end and fps must be positive")
         return ClipRequest(segments, fps)
+    return None
+
+
+def _submitted_code(text: str) -> Code | None:
+    """The page of a `submit_code` tool call (its JSON string holds the HTML escaped, so no other rule reads it)."""
+    if "submit_code" not in text:
+        return None
+    for obj in _json_objects(text):
+        call = _tool_arguments(obj, "submit_code")
+        if call is not None and isinstance(call.get("html"), str) and call["html"].strip():
+            return Code(call["html"].strip())
     return None
 
 

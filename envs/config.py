@@ -44,6 +44,12 @@ class EnvConfig:
     reveal_scores: bool = False
     """Put the reward breakdown into `feedback` (the model sees its scores); otherwise only render errors."""
 
+    @classmethod
+    def for_frames(cls, fps: float, max_frames: int, frame_size: tuple[int, int]) -> "EnvConfig":
+        """A training run's episodes: coarse pass at `fps`, it and every clip at most `max_frames` frames of
+        `frame_size` (`v2c train --multi_turn` and `v2c data sft` alike, so SFT and RL show the same frames)."""
+        return cls(obs_fps=fps, max_frames=max_frames, clip_max_frames=max_frames, obs_size=tuple(frame_size))
+
     def __post_init__(self) -> None:
         if self.reward_shaping not in ("score", "improvement"):
             raise ValueError(f"reward_shaping must be 'score' or 'improvement', got {self.reward_shaping!r}")

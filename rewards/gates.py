@@ -5,6 +5,8 @@ moving reference, and giant outputs (REFERENCE.md, "Peers worth knowing").
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 import cv2
 import numpy as np
 
@@ -39,6 +41,28 @@ def max_changed_pixels(frames: np.ndarray, config: RewardConfig, stop_above: int
 
 def is_static(frames: np.ndarray, config: RewardConfig) -> bool:
     return max_changed_pixels(frames, config, stop_above=config.static_max_pixels) <= config.static_max_pixels
+
+
+def changed_pixels(frames: np.ndarray, config: RewardConfig) -> Iterator[int]:
+    """For each pair of consecutive frames, the number of pixels that change (by more than `change_level`)."""
+    for before, after in zip(frames[:-1], frames[1:]):
+        yield int(np.count_nonzero(cv2.absdiff(before, after).max(axis=2) > config.change_level))
+
+
+def moving_intervals(frames: np.ndarray, fps: float, config: RewardConfig) -> list[tuple[float, float]]:
+    """The time ranges (seconds, frame k at k / fps) in which the video moves, by the static gate's levels: a step
+    from one frame to the next moves when more than `static_max_pixels` pixels change by more than `change_level`.
+    (Only the step: the gate's comparison with the first frame would count every frame after a one-shot motion.)"""
+    intervals: list[tuple[float, float]] = []
+    for k, changed in enumerate(changed_pixels(frames, config)):
+        if changed <= config.static_max_pixels:
+            continue
+        start, end = k / fps, (k + 1) / fps
+        if intervals and intervals[-1][1] >= start:
+            intervals[-1] = (intervals[-1][0], end)
+        else:
+            intervals.append((start, end))
+    return intervals
 
 
 def oversize(code_bytes: int, config: RewardConfig) -> GateHit | None:

@@ -24,6 +24,7 @@ EXPECTED_WIDGETS = {
     "03_train": {"TrainingMonitor"},
     "04_evaluate": {"EpisodeViewer"},
     "05_your_data": {"TaskBrowser"},
+    "06_sft_then_grpo": {"EpisodeViewer", "TrainingMonitor"},
 }
 """The v2c widgets each notebook displays."""
 

@@ -6,6 +6,7 @@ CPU only, no network, no downloaded weights (the tiny Qwen3-VL is built in a tem
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import math
 import subprocess
@@ -21,7 +22,7 @@ from v2c.agents.row_tasks import serialise_task
 from v2c.agents.tiny_vlm import build_tiny_vlm
 from v2c.agents.train import TrainConfig, build_trainer, grpo_config, run_train
 from v2c.agents.trl_dataset import DatasetConfig, build_dataset
-from v2c.agents.trl_env import VideoToCodeToolEnv, _Shared
+from v2c.agents.trl_env import VideoToCodeToolEnv, _Shared, tool_methods
 from v2c.agents.trl_rewards import VideoCodeReward
 from v2c.envs.config import EnvConfig
 from v2c.envs.tasks import take_tasks
@@ -185,8 +186,11 @@ def test_tool_env_contract_by_hand(pool):
     assert "blank" in feedback[0]["text"] and env.get_reward() == 0.0
     env.submit_code(task.page.html)
     assert env.get_reward() > 0.99
-    public = {n for n in dir(VideoToCodeToolEnv) if not n.startswith("_")}
-    assert public == {"reset", "request_clip", "submit_code", "get_reward"}  # TRL exposes public methods as tools
+    # TRL exposes public functions as tools (properties such as `episode` are not functions)
+    public = {n for n, _ in inspect.getmembers(VideoToCodeToolEnv, inspect.isfunction) if not n.startswith("_")}
+    assert public == {"reset", "request_clip", "submit_code", "get_reward"}
+    assert [m.__name__ for m in tool_methods(env)] == ["request_clip", "submit_code"]
+    assert env.episode is not None and [s.action_type for s in env.episode.steps][-1] == "code"
 
 
 def test_tool_env_and_gym_env_share_one_episode_and_one_feedback(pool):
