@@ -154,7 +154,7 @@ def main() -> int:
         print(f"  a2c: full resolution {full['cached']:.3f} s (baseline) -> default {a2c['cached']:.3f} s: "
               f"{full['cached'] / a2c['cached']:.2f}x; target <= 1.0 s {'met' if a2c['cached'] <= 1.0 else 'MISSED'}")
         print(f"  a2c: largest score difference default vs full (raster 1 and 30 fps) over the 8 candidates: {diff:.4f}; "
-              "resolution alone (the 0.02 target) and rate alone, over 60 pages: benchmarks/score_resolution.py")
+              "resolution alone (the 0.02 target) and rate alone, over 88 pages: benchmarks/score_resolution.py")
         if "small" in results:
             ratio = a2c["cached"] / results["small"]["cached"]
             print(f"  a2c / small per candidate: {ratio:.2f} (target <= 3: {'met' if ratio <= 3 else 'MISSED'})")
