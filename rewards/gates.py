@@ -29,10 +29,7 @@ def max_changed_pixels(frames: np.ndarray, config: RewardConfig, stop_above: int
     changed no pixel between consecutive frames at 30 fps (576 against the first frame), so the candidate
     was gated as static and temporal fell from 0.79 at 15 fps to 0 (`benchmarks/score_resolution.py`)."""
     most = 0
-    for before, after in zip(frames[:-1], frames[1:]):
-        step = cv2.absdiff(before, after).max(axis=2)
-        since_first = cv2.absdiff(frames[0], after).max(axis=2)
-        changed = int(np.count_nonzero(np.maximum(step, since_first) > config.change_level))
+    for changed in changed_pixels(frames, config, since_first=True):
         most = max(most, changed)
         if stop_above is not None and most > stop_above:
             break
@@ -43,10 +40,14 @@ def is_static(frames: np.ndarray, config: RewardConfig) -> bool:
     return max_changed_pixels(frames, config, stop_above=config.static_max_pixels) <= config.static_max_pixels
 
 
-def changed_pixels(frames: np.ndarray, config: RewardConfig) -> Iterator[int]:
-    """For each pair of consecutive frames, the number of pixels that change (by more than `change_level`)."""
+def changed_pixels(frames: np.ndarray, config: RewardConfig, since_first: bool = False) -> Iterator[int]:
+    """For each frame after the first, the number of pixels that differ by more than `change_level` from the
+    frame before it (and, with `since_first`, from the first frame)."""
     for before, after in zip(frames[:-1], frames[1:]):
-        yield int(np.count_nonzero(cv2.absdiff(before, after).max(axis=2) > config.change_level))
+        diff = cv2.absdiff(before, after).max(axis=2)
+        if since_first:
+            diff = np.maximum(diff, cv2.absdiff(frames[0], after).max(axis=2))
+        yield int(np.count_nonzero(diff > config.change_level))
 
 
 def moving_intervals(frames: np.ndarray, fps: float, config: RewardConfig) -> list[tuple[float, float]]:
