@@ -1,6 +1,6 @@
 """Appearance score: how alike two animations look, frame by frame, after aligning them in time.
 
-(Over 400 lines: the two frame embedders — weight-free Lab/SSIM and DreamSim with its offline cache checks — and the DTW score they feed; the score is what ties them.)
+(Over 400 lines: the two frame embedders — weight-free Lab/SSIM and DreamSim with its offline cache checks — and the alignment score they feed; the score is what ties them.)
 
 Animation2Code's appearance similarity, on numpy videos:
 
@@ -8,10 +8,21 @@ Animation2Code's appearance similarity, on numpy videos:
    common size (`v2c.rewards.crop`), so page position does not matter;
 2. a `FrameEmbedder` turns every frame into an embedding and gives the (T_ref × T_cand)
    matrix of frame distances, each in [0, 1];
-3. dynamic time warping aligns the two sequences (`v2c.rewards.dtw`), so a candidate that shows
-   the right frames a little early or late is not punished here (that is the temporal
-   score's job);
-4. score = 1 − DTW cost / path length, clipped to [0, 1].
+3. the two sequences are aligned so that a candidate that shows the right frames at other times
+   is not punished here (timing is the temporal score's job), by `AppearanceConfig.alignment`:
+   - `nearest` (default): every frame is matched with its nearest frame of the other video, both
+     ways, and the cost is the worse of the two mean distances: what the reference shows that the
+     candidate never does, or what the candidate shows that the reference never does. It does not
+     depend on order or rate, so a loop played 2.5× slower (1.2 cycles in the window instead of 3)
+     costs only the phases it shows between the reference's samples;
+   - `dtw` (Animation2Code's, and `RewardConfig.paper()`'s): dynamic time warping
+     (`v2c.rewards.dtw`), monotone in time, so it cannot wrap 3 cycles of a loop onto 1.2.
+     Measured on the 12 real loaders (`benchmarks/reward_validity.py`), a timing change of
+     ×1.15–×2.5 moved appearance by up to 0.138 (mean 0.063) with DTW and by up to 0.076 (mean
+     0.037) with `nearest`; recolour, tint, frozen and blank cost the same under both (the
+     worse-direction rule keeps a frozen page's cost equal to DTW's, where the mean of the two
+     directions would halve it);
+4. score = 1 − that cost, clipped to [0, 1].
 
 Backends:
 
@@ -26,8 +37,9 @@ Backends:
   in full however small the element is). Measured on the synthetic card
   (tests/test_rewards_frames.py): identical 1.0 > tint 0.96 > recolour 0.66; on 12 real CSS
   loaders (benchmarks/reward_validity.py) a 165° hue rotation costs 0.33, a 20° one 0.11, and
-  timing ×1.15 / ×1.6 / ×2.5 0.04 / 0.06 / 0.08 (DTW absorbs most of it; what is left is frames
-  of a fast motion sampled at other phases).
+  timing ×1.15 / ×1.6 / ×2.5 about 0.03–0.04 (what is left is frames of a fast motion sampled at
+  other phases than the reference's; the thumbnail sizes were tried smaller, 48/32 px for SSIM and
+  16 px for colour, and each left more, not less).
 - `DreamSimEmbedder`: the paper's metric, through the `dreamsim` package, from a local
   weight cache (never downloads when offline; see its docstring).
 
@@ -63,10 +75,12 @@ __all__ = [
     "LabSSIMEmbedder",
     "DreamSimEmbedder",
     "dreamsim_missing_files",
+    "ALIGNMENTS",
     "AppearanceConfig",
     "AppearanceReference",
     "AppearanceScorer",
     "AppearanceScore",
+    "aligned_cost",
     "appearance_score",
 ]
 
@@ -382,14 +396,18 @@ class DreamSimEmbedder:
 # --------------------------------------------------------------------------- the score
 
 
+ALIGNMENTS = ("nearest", "dtw")
+"""How `AppearanceConfig.alignment` may pair frames."""
+
+
 @dataclass(frozen=True)
 class AppearanceConfig:
     """Appearance score settings.
 
     Cropping:
         crop, max_side
-    Sampling:
-        fps
+    Sampling and alignment:
+        fps, alignment
     """
 
     crop: CropConfig = field(default_factory=CropConfig)
@@ -400,6 +418,14 @@ class AppearanceConfig:
     """Rate both videos are resampled to before embedding; None keeps the reference's rate
     (the candidate is resampled to it). Lower it to bound the cost of a slow embedder:
     DreamSim on 30 fps video embeds 30 frames per second of animation."""
+    alignment: str = "nearest"
+    """How frames are paired before their distances are averaged: `nearest` (each frame with its nearest in
+    the other video, both ways; the worse direction counts) or `dtw` (Animation2Code's monotone warp). See the
+    module docstring for what each measures and the figures that chose `nearest`."""
+
+    def __post_init__(self) -> None:
+        if self.alignment not in ALIGNMENTS:
+            raise ValueError(f"appearance alignment must be one of {ALIGNMENTS}, got {self.alignment!r}")
 
 
 @dataclass(frozen=True)
@@ -418,8 +444,22 @@ class AppearanceReference:
     """The embedder's output for `frames`."""
 
 
+
+def aligned_cost(distances: np.ndarray, alignment: str) -> tuple[float, np.ndarray]:
+    """(cost in [0, 1], per reference frame the mean distance to the candidate frames paired with it) of a
+    (T_ref, T_cand) distance matrix under `alignment` (see `AppearanceConfig.alignment`)."""
+    if alignment == "nearest":
+        per_reference, per_candidate = distances.min(axis=1), distances.min(axis=0)
+        return max(float(per_reference.mean()), float(per_candidate.mean())), per_reference
+    sums, counts = np.zeros(distances.shape[0]), np.zeros(distances.shape[0])
+    for i, j in dtw_path(distances):
+        sums[i] += distances[i, j]
+        counts[i] += 1
+    return float(dtw(distances).normalized), sums / np.maximum(counts, 1)
+
+
 class AppearanceScorer:
-    """1 − normalised DTW cost of per-frame distances between two cropped videos, in [0, 1]."""
+    """1 − the aligned cost of per-frame distances between two cropped videos, in [0, 1]."""
 
     def __init__(self, config: AppearanceConfig | None = None, embedder: FrameEmbedder | None = None) -> None:
         self.config = config or AppearanceConfig()
@@ -450,8 +490,8 @@ class AppearanceScorer:
 
     def score(self, reference: AppearanceReference, frames: np.ndarray, fps: float, box: Box | None = None) -> float:
         """Appearance score of a candidate video (T, H, W, 3) uint8 at `fps` against a prepared reference."""
-        d = self.distances(reference, frames, fps, box)
-        return float(np.clip(1.0 - dtw(d).normalized, 0.0, 1.0))
+        cost, _ = aligned_cost(self.distances(reference, frames, fps, box), self.config.alignment)
+        return float(np.clip(1.0 - cost, 0.0, 1.0))
 
 
 def appearance_score(
@@ -463,7 +503,7 @@ def appearance_score(
 
 
 def _resample(frames: np.ndarray, fps: float, target_fps: float) -> np.ndarray:
-    """Nearest-earlier-frame resampling to `target_fps`, so DTW compares equal time steps."""
+    """Nearest-earlier-frame resampling to `target_fps`, so both videos sample time alike."""
     if abs(fps - target_fps) < 1e-6:
         return frames
     n = max(1, int(round(len(frames) * target_fps / fps)))
@@ -477,9 +517,9 @@ def _resample(frames: np.ndarray, fps: float, target_fps: float) -> np.ndarray:
 class AppearanceScore:
     """`appearance` in the reward (`v2c.rewards.score.Score`): backends `labssim` (default) and `dreamsim`.
 
-    Details: both crop boxes (y0, y1, x0, x1), and per reference frame the mean distance to the
-    candidate frames DTW aligns with it (`aligned`, what the score averages) and the distance to the
-    candidate frame shown at the same time (`same_time`, None past the candidate's end).
+    Details: both crop boxes (y0, y1, x0, x1), the alignment, and per reference frame the mean distance to
+    the candidate frames the alignment pairs with it (`aligned`) and the distance to the candidate frame
+    shown at the same time (`same_time`, None past the candidate's end).
     """
 
     name = "appearance"
@@ -495,7 +535,7 @@ class AppearanceScore:
             self.backend = f"dreamsim:{config.dreamsim_variant}"
         else:
             raise ValueError(f"appearance backend must be 'labssim' or 'dreamsim', got {choice!r}")
-        self.scorer = AppearanceScorer(embedder=embedder)
+        self.scorer = AppearanceScorer(AppearanceConfig(alignment=config.appearance_alignment), embedder=embedder)
 
     def prepare(self, reference: ReferenceClip) -> AppearanceReference:
         return self.scorer.prepare_reference(reference.frames, reference.fps)
@@ -503,15 +543,13 @@ class AppearanceScore:
     def score(self, prepared: AppearanceReference, candidate: CandidateClip) -> ScoreResult:
         box = animated_region(candidate.frames, self.scorer.config.crop)
         distances = self.scorer.distances(prepared, candidate.frames, candidate.fps, box)
-        value = float(np.clip(1.0 - dtw(distances).normalized, 0.0, 1.0))
-        sums, counts = np.zeros(distances.shape[0]), np.zeros(distances.shape[0])
-        for i, j in dtw_path(distances):
-            sums[i] += distances[i, j]
-            counts[i] += 1
+        cost, aligned = aligned_cost(distances, self.scorer.config.alignment)
+        value = float(np.clip(1.0 - cost, 0.0, 1.0))
         same_time = [round(float(distances[i, i]), 5) if i < distances.shape[1] else None
                      for i in range(distances.shape[0])]
         return ScoreResult(value, {
             "reference_box": [int(v) for v in prepared.box], "candidate_box": [int(v) for v in box],
-            "fps": prepared.fps, "aligned": [round(float(v), 5) for v in sums / np.maximum(counts, 1)],
+            "fps": prepared.fps, "alignment": self.scorer.config.alignment,
+            "aligned": [round(float(v), 5) for v in aligned],
             "same_time": same_time,
         })

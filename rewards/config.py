@@ -21,7 +21,7 @@ class RewardConfig:
     """How a candidate page is scored against a reference.
 
     Scores (by name, see `v2c.rewards.registry`):
-        weights, backends, score_fps, dreamsim_variant, model_cache_dir
+        weights, backends, score_fps, appearance_alignment, dreamsim_variant, model_cache_dir
     Gates (anti-hacking):
         blank_std, change_level, static_max_pixels, max_code_bytes, size_penalty
     Functional replay:
@@ -41,6 +41,10 @@ class RewardConfig:
     is scored at 15; None: the task's own rate). Rendering and the per-frame scores cost in proportion, and
     DTW in its square; 15 keeps the scores' meaning (`benchmarks/score.py --setting a2c` prints the scores at
     the task's 30 fps beside these)."""
+    appearance_alignment: str = "nearest"
+    """How appearance pairs frames: `nearest` (timing-free: each frame with its nearest in the other video) or
+    `dtw` (Animation2Code's monotone warp, which charges a loop played at another speed up to 0.14 on real
+    loaders); see `v2c.rewards.appearance`."""
     dreamsim_variant: str = "ensemble"
     """DreamSim variant when appearance uses `dreamsim` (ensemble, dino_vitb16, clip_vitb32, open_clip_vitb32, ...)."""
     model_cache_dir: str = field(default_factory=_default_model_cache)
@@ -83,8 +87,9 @@ class RewardConfig:
 
     @classmethod
     def paper(cls, **overrides: object) -> "RewardConfig":
-        """Animation2Code's metrics: DreamSim appearance and CoTracker3 temporal (weights required)."""
-        return replace(cls(backends={"appearance": "dreamsim", "temporal": "cotracker3"}), **overrides)
+        """Animation2Code's metrics: DreamSim appearance aligned by DTW and CoTracker3 temporal (weights required)."""
+        return replace(cls(backends={"appearance": "dreamsim", "temporal": "cotracker3"}, appearance_alignment="dtw"),
+                       **overrides)
 
     @classmethod
     def named(cls, name: str) -> "RewardConfig":

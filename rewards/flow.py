@@ -1,12 +1,14 @@
 """Dense-flow features of a video's animated crop: what moves where, and what appears or fades.
 
 The input of the flow temporal score (`v2c.rewards.temporal`). For each step between two
-frames, on a `grid`×`grid` partition of the crop, five numbers per cell:
+frames, on a `grid`×`grid` partition of the crop, six numbers per cell:
 
-    u, v      mean optical flow (translation),
-    curl      rotation inside the cell, with its sign (clockwise vs counter-clockwise),
-    div       expansion or contraction (a pulse that scales),
-    ink rate  how fast the cell's "ink" grows or fades (opacity, a colour that pales or darkens).
+    u, v         mean optical flow (translation),
+    curl         rotation inside the cell, with its sign (clockwise vs counter-clockwise),
+    div          expansion or contraction (a pulse that scales),
+    ink rate     how fast the cell's "ink" grows or fades (opacity, a colour that pales or darkens),
+    colour rate  how fast the cell's colour changes in ways its ink does not (a hue that cycles at
+                 the same distance from the background).
 
 All are in thumbnail sides per second (curl and divergence times the cell's side), so they do not
 depend on the page's resolution, the crop's size or the frame rate.
@@ -20,6 +22,13 @@ video. Flow runs on the ink image after a local contrast normalisation (Lucas–
 brightness-constancy problem: a fading edge would otherwise read as motion), and only where the
 normalised image has structure; the ink rate is read from the un-normalised ink, so that fades
 and pulses have a temporal signature.
+
+The colour rate is each pixel's CIELAB change between the two frames less its change of distance
+from the background (never negative, by the triangle inequality), over the same ink scale: a solid
+element moving over the page gives 0 there (its pixels' change is all distance from the
+background, which the ink and the flow see), a colour animation gives its speed in ΔE per second.
+It measures how fast colour changes, not which colour: a recolour scales it like the ink, and the
+same normalisation divides that out.
 """
 
 from __future__ import annotations
@@ -45,7 +54,7 @@ class FlowConfig:
     Flow:
         norm_sigma, norm_floor, noise_floor
     Cells:
-        grid, ink_weight
+        grid, ink_weight, colour_weight
     """
 
     max_side: int = 96
@@ -80,6 +89,8 @@ class FlowConfig:
     """Weight of the ink rate against the flow channels (all in sides, or ink, per second). Lower,
     the noisier flow of fast spinners dominates: at 0.5 the worst ×1.15 temporal fell from 0.85 to
     0.73, at 0.25 to 0.57."""
+    colour_weight: float = 1.0
+    """Weight of the colour rate (ink per second, like the ink rate)."""
 
 
 @dataclass(frozen=True)
@@ -87,13 +98,13 @@ class FlowFeatures:
     """A video's per-step, per-cell features."""
 
     values: np.ndarray
-    """(L, grid, grid, 5) float64: u, v, curl, div, ink rate for each of L steps."""
+    """(L, grid, grid, 6) float64: u, v, curl, div, ink rate, colour rate for each of L steps."""
     rate: float
     """Steps per second."""
 
     @property
     def flat(self) -> np.ndarray:
-        """(L, grid·grid·5): one feature vector per step."""
+        """(L, grid·grid·6): one feature vector per step."""
         return self.values.reshape(len(self.values), -1)
 
 
@@ -126,15 +137,22 @@ def ink_images(thumbs: np.ndarray, config: FlowConfig | None = None) -> np.ndarr
     """(T, h, w) float32 ink of RGB thumbnails: ΔE76 from the border's median colour over the
     video's ink scale, so 1 is "full strength" whatever the colours (0 everywhere for a video
     that draws nothing)."""
-    cfg = config or FlowConfig()
+    return _ink_and_colour_change(thumbs, config or FlowConfig())[0]
+
+
+def _ink_and_colour_change(thumbs: np.ndarray, cfg: FlowConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The ink images (T, h, w) and, per step (T − 1, h, w), the colour change that the ink's change
+    does not explain, both over the video's ink scale (see the module docstring)."""
     lab = np.stack([cv2.cvtColor(t.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab) for t in thumbs])
     border = np.concatenate([lab[:, 0], lab[:, -1], lab[:, :, 0], lab[:, :, -1]], axis=1).reshape(-1, 3)
     background = np.median(border, axis=0).astype(np.float32)
     ink = np.sqrt(((lab - background) ** 2).sum(axis=-1))
     scale = float(np.percentile(ink, cfg.ink_percentile))
     if scale < cfg.ink_min_delta_e:
-        return np.zeros(ink.shape, np.float32)
-    return (ink / np.float32(scale)).astype(np.float32)
+        return np.zeros(ink.shape, np.float32), np.zeros((max(len(ink) - 1, 0), *ink.shape[1:]), np.float32)
+    change = np.sqrt(((lab[1:] - lab[:-1]) ** 2).sum(axis=-1))
+    colour = np.maximum(change - np.abs(ink[1:] - ink[:-1]), 0.0)
+    return (ink / np.float32(scale)).astype(np.float32), (colour / np.float32(scale)).astype(np.float32)
 
 
 def _cell_means(x: np.ndarray, grid: int) -> np.ndarray:
@@ -183,10 +201,10 @@ def flow_features(frames: np.ndarray, fps: float, box: Box, size: tuple[int, int
     rate = fps / step
     size = (max(size[0], cfg.min_side), max(size[1], cfg.min_side))
     thumbs = crop_and_resize(frames, box, size)
-    ink = ink_images(thumbs, cfg)
+    ink, colour = _ink_and_colour_change(thumbs, cfg)
     n, (h, w) = len(ink), size
     if n < 2:
-        return FlowFeatures(values=np.zeros((0, cfg.grid, cfg.grid, 5)), rate=rate)
+        return FlowFeatures(values=np.zeros((0, cfg.grid, cfg.grid, 6)), rate=rate)
     levels = np.clip(ink * 200.0, 0, 255).astype(np.uint8)  # 200 = full strength, headroom above
     floor = max(cfg.norm_floor, cfg.noise_floor * noise_level(levels))
     normed, structure = zip(*(normalise_contrast(g, cfg.norm_sigma, floor) for g in levels))
@@ -195,10 +213,11 @@ def flow_features(frames: np.ndarray, fps: float, box: Box, size: tuple[int, int
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
     side = float(max(h, w))
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
-    out = np.empty((n - 1, cfg.grid, cfg.grid, 5))
+    out = np.empty((n - 1, cfg.grid, cfg.grid, 6))
     for k in range(n - 1):
         flow = dis.calc(normed[k], normed[k + 1], None).astype(np.float64)  # (h, w, 2) px per step
         mask = np.maximum(structure[k], structure[k + 1]).astype(np.float64) / 255.0
         out[k, ..., :4] = _cell_motion(flow[..., 0], flow[..., 1], mask, xs, ys, cfg.grid) * (rate / side)
         out[k, ..., 4] = _cell_means((ink[k + 1] - ink[k]).astype(np.float64), cfg.grid) * (rate * cfg.ink_weight)
+        out[k, ..., 5] = _cell_means(colour[k].astype(np.float64), cfg.grid) * (rate * cfg.colour_weight)
     return FlowFeatures(values=out, rate=rate)

@@ -10,12 +10,15 @@ The flow score
 --------------
 1. Each video is cropped to its own animated region, resized to the reference crop's thumbnail (`FlowConfig.max_side`), and
    described step by step by dense-flow features on a grid (`v2c.rewards.flow`): per cell the
-   mean flow, the rotation (signed) and expansion, and the rate at which ink appears or fades.
-   What it sees: translation, rotation and its direction, scaling, opacity, and any change of
-   how strongly something is drawn (a colour that pales or darkens against the background).
-   What it does not see, by construction: hue. The features are computed on each pixel's colour
-   distance from the background, normalised by the video's own scale, so a hue rotation or a
-   recolour leaves them (nearly) unchanged; colour is the appearance score's job.
+   mean flow, the rotation (signed) and expansion, the rate at which ink appears or fades, and the
+   rate at which colour changes beyond that.
+   What it sees: translation, rotation and its direction, scaling, opacity, any change of how
+   strongly something is drawn (a colour that pales or darkens against the background), and a
+   colour animation's speed (a hue that cycles at one distance from the background).
+   What it does not see, by construction: which colours. The features are computed on each
+   pixel's colour distance from the background and on how fast colour changes, normalised by the
+   video's own scale, so a hue rotation or a recolour leaves them (nearly) unchanged; colour is
+   the appearance score's job.
 2. **Content** = 1 − Σ‖f_i − g_j‖² / Σ(‖f_i‖² + ‖g_j‖²) along the DTW path between the two
    feature sequences, the candidate's first mapped to the reference's speed by the measured
    time scale (step 3), so that content and timing are measured apart; ¾ of it on the signed

@@ -81,9 +81,10 @@ def test_colour_matters_to_appearance_and_timing_barely_does(results):
         assert a["recolour"] < a["timing_x1.6"] - 0.1, (name, a)
         assert a["identical"] > a["tint"] > a["recolour"], (name, a)
         shifts += [a["identical"] - a[v] for v in TIMING_FACTORS]
-    # At 10 fps a timing change shows frames at other phases of a fast motion, which DTW can only
-    # pair with their nearest neighbours: a few hundredths on average, at most 0.15.
-    assert max(shifts) <= 0.15 and np.mean(shifts) <= 0.08, np.round(shifts, 3)
+    # Appearance pairs each frame with its nearest in the other video, so the cycle count does not
+    # matter; what is left is frames of a fast motion sampled at other phases at 10 fps: a few
+    # hundredths (measured: at most 0.076, mean 0.037; DTW alignment gave 0.138 and 0.063).
+    assert max(shifts) <= 0.08 and np.mean(shifts) <= 0.04, np.round(shifts, 3)
 
 
 def test_rotation_direction_counts(results):

@@ -20,8 +20,10 @@ from v2c.rewards.appearance import (
     DreamSimEmbedder,
     FrameEmbedder,
     LabSSIMEmbedder,
+    aligned_cost,
     dreamsim_missing_files,
 )
+from v2c.rewards.config import RewardConfig
 from v2c.rewards.crop import animated_region, comparison_size, crop
 from v2c.rewards.dtw import dtw, normalized_dtw
 from v2c.rewards.temporal import FlowTemporalScorer, make_temporal_scorer
@@ -225,6 +227,21 @@ def test_dtw_aligns_a_time_warped_copy_for_free():
 # --------------------------------------------------------------------------- the scores
 
 
+def test_nearest_alignment_ignores_cycle_count_and_charges_what_is_missing():
+    """Frames of a 10-phase loop: 3 cycles against 1.2 cycles of the same phases (a loop played 2.5× slower)
+    cost nothing under `nearest` while DTW, monotone in time, charges them; a frozen first frame costs the
+    same under both (the worse direction counts: everything the reference shows and the candidate never does)."""
+    phase = lambda k: np.exp(2j * np.pi * (k % 10) / 10)  # noqa: E731
+    def distances(a, b):
+        return np.abs(np.array([[phase(i) - phase(j) for j in b] for i in a])) / 2
+    reference, slower, frozen = range(30), [int(k / 2.5) for k in range(30)], [0] * 30
+    assert aligned_cost(distances(reference, slower), "nearest")[0] == 0.0
+    assert aligned_cost(distances(reference, slower), "dtw")[0] > 0.1
+    d = distances(reference, frozen)
+    assert aligned_cost(d, "nearest")[0] == pytest.approx(aligned_cost(d, "dtw")[0]) == pytest.approx(d[:, 0].mean())
+    assert RewardConfig.paper().appearance_alignment == "dtw" and RewardConfig().appearance_alignment == "nearest"
+
+
 def test_backends_satisfy_the_protocols():
     assert isinstance(LabSSIMEmbedder(), FrameEmbedder)
     assert isinstance(LucasKanadeTracker(), PointTracker)
@@ -278,6 +295,31 @@ def test_timing_errors_are_graded_not_a_cliff():
     assert all(x > y + 0.1 for x, y in zip(delayed, delayed[1:])), delayed
     slower = [scorer.score(prepared, render(replace(card, duration=0.6 * k)), FPS) for k in (1.1, 1.6, 2.5)]
     assert slower[0] > slower[1] > slower[2], slower
+
+
+def _hue_cycle(period_s: float, hue0_deg: float = 0.0, frames: int = 30) -> np.ndarray:
+    """A square whose hue swings by 135° and back with ease-in-out, at one CIELAB distance (40 ΔE) from
+    a background of its own lightness: nothing moves and its ink (distance from the background) stays."""
+    out = []
+    for k in range(frames):
+        tri = 1 - abs(2 * ((k / FPS / period_s) % 1.0) - 1)
+        hue = np.radians(hue0_deg + 135 * tri * tri * (3 - 2 * tri))
+        lab = np.full((96, 128, 3), (60.0, 0.0, 0.0), np.float32)
+        lab[30:66, 40:88] = (60.0, 40 * np.cos(hue), 40 * np.sin(hue))
+        out.append(np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255 + 0.5, 0, 255).astype(np.uint8))
+    return np.stack(out)
+
+
+def test_a_colour_animation_has_a_timing_and_none_of_its_colours():
+    """The flow features' colour rate: a hue that cycles at one distance from the background is graded by
+    its speed (without that channel: 0.50 / 0.34 / 0.47, out of order), and the same cycle in other
+    colours keeps its score (without it: 0.08)."""
+    scorer = FlowTemporalScorer()
+    prepared = scorer.prepare_reference(_hue_cycle(1.0), FPS)
+    ladder = [scorer.score(prepared, _hue_cycle(k), FPS) for k in (1.0, 1.15, 1.6, 2.5)]
+    assert ladder[0] > 0.99 and ladder[1] > 0.85, ladder
+    assert all(x > y + 0.05 for x, y in zip(ladder, ladder[1:])), ladder
+    assert scorer.score(prepared, _hue_cycle(1.0, hue0_deg=160), FPS) > 0.95
 
 
 def test_position_does_not_matter(scores):
