@@ -138,7 +138,7 @@ def build_payload(episode: Episode, max_side: int = 256) -> dict[str, Any]:
         curve = details.get("appearance", {})
         if curve.get("aligned"):
             curve_score = 1.0 - float(np.mean(curve["aligned"]))
-            entry["curve_svg"] = svg.curves({"DTW-aligned": curve["aligned"], "same time": curve["same_time"]},
+            entry["curve_svg"] = svg.curves({"aligned": curve["aligned"], "same time": curve["same_time"]},
                                             1.0 / float(curve.get("fps", fps)),
                                             title=f"appearance distance per frame (mean → {curve_score:.3f})",
                                             dashed=("same time",))
