@@ -1,17 +1,17 @@
-"""Do the papers' setting's defaults keep the scores' meaning? Default vs full resolution, 15 vs 30 fps.
+"""Do the papers' setting's defaults keep the scores' meaning? Default vs full resolution, 10 vs 30 fps.
 
 At Animation2Code's setting (1024×768 CSS px, 30 fps, 5 s) every page below is scored three ways
 in one run, against the same references:
   default   `RenderConfig.raster_scale=None` (longer side ≤ 512 device px: 0.5 here) and
-            `RewardConfig.score_fps=15`
-  full res  every device pixel (`raster_scale=1`) at the same 15 fps: the issue-14 criterion, every
+            `RewardConfig.score_fps=10`
+  full res  every device pixel (`raster_scale=1`) at the same 10 fps: the issue-14 criterion, every
             score within 0.02 of this
   30 fps    the default raster at the task's own 30 fps: what comparing at half the rate changes
 Pages: the 8 candidates of `benchmarks/score.py`; 4 built-in animation tasks generated at this setting,
 each scored with its own oracle and with the next task's (a wrong page); and the 12 real-library
 loaders of tests/real_loaders.py (spinkit, load-awesome, three-dots from npm, nobody here wrote them)
 as reference, each scored with its identical copy, its animations 1.6× slower, recoloured and
-reversed. Prints one row per page and score, the largest differences, and at 15 and at 30 fps how
+reversed. Prints one row per page and score, the largest differences, and at 10 and at 30 fps how
 many steps of each loader's timing ladder identical > ×1.15 > ×1.6 > ×2.5 are out of order.
 `--quick`: 4 loaders and 2 tasks.
 """
@@ -30,7 +30,7 @@ from v2c.envs.tasks import load_tasks  # noqa: E402
 from v2c.render import LocalRendererPool, Page, RenderConfig  # noqa: E402
 from v2c.rewards import Reference, RewardBreakdown, RewardConfig, RewardScorer  # noqa: E402
 
-WAYS = {"default": (None, 15.0), "full res": (1.0, 15.0), "30 fps": (None, None)}
+WAYS = {"default": (None, RewardConfig.score_fps), "full res": (1.0, RewardConfig.score_fps), "30 fps": (None, None)}
 """name → (raster_scale, score_fps)."""
 LOADER_VARIANTS = ("identical", "timing_x1.6", "recolour", "reversed")
 LADDER = ("identical", *TIMING_FACTORS)
@@ -76,7 +76,8 @@ def main() -> int:
     all_cases = cases(args.quick)
     results = {way: score_all(all_cases, *settings) for way, settings in WAYS.items()}
     names = ["appearance", "temporal", "total"]
-    print("scores at 1024x768, 30 fps, 5 s: default (raster 0.5, 15 fps) | full res (raster 1, 15 fps) | "
+    fps = RewardConfig.score_fps
+    print(f"scores at 1024x768, 30 fps, 5 s: default (raster 0.5, {fps:g} fps) | full res (raster 1, {fps:g} fps) | "
           "30 fps (raster 0.5)\n")
     print("| reference | candidate | " + " | ".join(f"{n} default / full res / 30 fps" for n in names) + " |")
     print("|---|---|" + "---|" * len(names))

@@ -541,7 +541,7 @@ class AppearanceScore:
         return self.scorer.prepare_reference(reference.frames, reference.fps)
 
     def score(self, prepared: AppearanceReference, candidate: CandidateClip) -> ScoreResult:
-        box = animated_region(candidate.frames, self.scorer.config.crop)
+        box = candidate.animated_region(self.scorer.config.crop)
         distances = self.scorer.distances(prepared, candidate.frames, candidate.fps, box)
         cost, aligned = aligned_cost(distances, self.scorer.config.alignment)
         value = float(np.clip(1.0 - cost, 0.0, 1.0))

@@ -36,11 +36,13 @@ class RewardConfig:
     metric; needs weights). temporal: `flow` (embedded dense optical flow with an explicit timing measure), `lk`
     (embedded Lucas–Kanade tracks) or `cotracker3` (needs weights); see `rewards/temporal.py`.
     Scores not named use their own default."""
-    score_fps: float | None = 15.0
+    score_fps: float | None = 10.0
     """Frames per second the reference and the candidate are rendered and compared at, at most (a 30 fps task
-    is scored at 15; None: the task's own rate). Rendering and the per-frame scores cost in proportion, and
-    DTW in its square; 15 keeps the scores' meaning (`benchmarks/score.py --setting a2c` prints the scores at
-    the task's 30 fps beside these)."""
+    is scored at 10; None: the task's own rate). Rendering and the per-frame scores cost in proportion. 10
+    because the flow temporal score describes motion at 10 steps per second whatever it is given
+    (`FlowConfig.motion_fps`): at 10 it sees exactly the frames it picks from 30 fps (frame k at k/10 s), while
+    15 fps left it 7.5 steps per second. `benchmarks/score_resolution.py` prints the scores at the task's
+    30 fps beside these, and the timing ladder at both rates."""
     appearance_alignment: str = "nearest"
     """How appearance pairs frames: `nearest` (timing-free: each frame with its nearest in the other video) or
     `dtw` (Animation2Code's monotone warp, which charges a loop played at another speed up to 0.14 on real

@@ -18,8 +18,9 @@ def is_blank(frames: np.ndarray, config: RewardConfig) -> bool:
     """Every frame is (nearly) one flat colour."""
     if frames.shape[0] == 0:
         return True
-    small = frames[:, ::4, ::4].reshape(frames.shape[0], -1, 3).astype(np.float32)
-    return bool((small.std(axis=1).max(axis=1) < config.blank_std).all())
+    # OpenCV's per-channel spread, frame by frame, stopping at the first frame with content: numpy's std
+    # over the whole stack took 90 ms of a 1024×768, 30 fps candidate's scoring (issue 14).
+    return all(float(cv2.meanStdDev(np.ascontiguousarray(f[::4, ::4]))[1].max()) < config.blank_std for f in frames)
 
 
 def max_changed_pixels(frames: np.ndarray, config: RewardConfig, stop_above: int | None = None) -> int:
@@ -44,10 +45,13 @@ def changed_pixels(frames: np.ndarray, config: RewardConfig, since_first: bool =
     """For each frame after the first, the number of pixels that differ by more than `change_level` from the
     frame before it (and, with `since_first`, from the first frame)."""
     for before, after in zip(frames[:-1], frames[1:]):
-        diff = cv2.absdiff(before, after).max(axis=2)
+        diff = cv2.absdiff(before, after)
         if since_first:
-            diff = np.maximum(diff, cv2.absdiff(frames[0], after).max(axis=2))
-        yield int(np.count_nonzero(diff > config.change_level))
+            cv2.max(diff, cv2.absdiff(frames[0], after), dst=diff)
+        # Thresholded per channel by OpenCV, then "any channel" on bytes: numpy's max over the channel axis
+        # made this 16× slower, 0.9 s for a static 1024×768 candidate at 15 fps (issue 14).
+        changed = cv2.threshold(diff, config.change_level, 1, cv2.THRESH_BINARY)[1].reshape(-1, 3)
+        yield int(np.count_nonzero(changed[:, 0] | changed[:, 1] | changed[:, 2]))
 
 
 def moving_intervals(frames: np.ndarray, fps: float, config: RewardConfig) -> list[tuple[float, float]]:

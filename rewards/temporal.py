@@ -30,7 +30,9 @@ The flow score
 3. **Timing** = exp(−|ln ρ| / σ), ρ the measured time-scale ratio (`v2c.rewards.timing`): the
    stretch that best maps the reference's feature sequence onto the candidate's. Smooth, never
    0, monotone in the error; σ and the measurement behind it are in `TimingConfig.sigma`.
-4. score = content × timing.
+4. score = content × timing; where several mappings fit about as well as the best (a page whose
+   parts changed speed by different factors), the weighted mean of content × timing over them
+   (`TimingConfig.peak_tolerance`), so the score does not jump between them.
 
 Measured on 12 loaders from three npm libraries, 512×384, 10 fps, 3 s
 (tests/test_reward_validity_real.py, benchmarks/reward_validity.py): identical and moved by 40 px
@@ -62,7 +64,7 @@ import numpy as np
 from v2c.rewards.crop import Box, CropConfig, animated_region, comparison_size
 from v2c.rewards.dtw import dtw
 from v2c.rewards.flow import FlowConfig, FlowFeatures, flow_features
-from v2c.rewards.timing import TimeScale, TimingConfig, time_scale, timing_score, undo_time_scale
+from v2c.rewards.timing import TimeScale, TimingConfig, time_scales, timing_score, undo_time_scale
 from v2c.rewards.score import CandidateClip, ReferenceClip, ScoreResult
 from v2c.rewards.tracks import CoTrackerTracker, LucasKanadeTracker, TrackTemporalScorer, compare_motion, track_polylines
 
@@ -145,14 +147,16 @@ class FlowTemporalReference:
 
 @dataclass(frozen=True)
 class _Comparison:
+    score: float
+    """Content × timing, averaged over the mappings that fit about as well as the best (`time_scales`)."""
     content: float
+    """The content term, averaged likewise."""
     timing: float
+    """The timing term, averaged likewise."""
     scale: TimeScale
+    """The best mapping."""
+    mappings: int
     cand: FlowFeatures
-
-    @property
-    def score(self) -> float:
-        return float(np.clip(self.content * self.timing, 0.0, 1.0))
 
 
 class FlowTemporalScorer:
@@ -186,7 +190,7 @@ class FlowTemporalScorer:
             return np.round(energy / total if total > 0 else energy, 4).tolist()
 
         return {"backend": "flow", "score": c.score, "content": round(c.content, 4),
-                "timing": round(c.timing, 4), "time_scale": c.scale.to_dict(),
+                "timing": round(c.timing, 4), "time_scale": c.scale.to_dict(), "mappings": c.mappings,
                 "cell_energy_reference": cell_share(reference.features), "cell_energy_candidate": cell_share(c.cand)}
 
     def _compare(self, reference: FlowTemporalReference, frames: np.ndarray, fps: float, box: Box | None) -> _Comparison:
@@ -196,14 +200,23 @@ class FlowTemporalScorer:
         cand = flow_features(frames, fps, box, reference.size, cfg.flow)
         f, g = reference.features.flat, cand.flat
         rate = reference.features.rate
-        scale = time_scale(f, rate, g, cand.rate, cfg.timing)
+        scales = time_scales(f, rate, g, cand.rate, cfg.timing)
+        terms = np.array([(self._content(f, g, cand.rate, rate, scale), timing_score(scale.ratio, cfg.timing.sigma))
+                          for scale, _ in scales])
+        weights = np.array([w for _, w in scales]) / sum(w for _, w in scales)
+        return _Comparison(score=float(np.clip(weights @ (terms[:, 0] * terms[:, 1]), 0.0, 1.0)),
+                           content=float(weights @ terms[:, 0]), timing=float(weights @ terms[:, 1]),
+                           scale=scales[0][0], mappings=len(scales), cand=cand)
+
+    def _content(self, f: np.ndarray, g: np.ndarray, cand_rate: float, rate: float, scale: TimeScale) -> float:
+        """The content term with the candidate mapped onto the reference's timeline by `scale`."""
+        cfg = self.config
         if scale.overlap_s > 0:
-            g, covered = undo_time_scale(g, cand.rate, scale, len(f), rate)
+            g, covered = undo_time_scale(g, cand_rate, scale, len(f), rate)
             f, g = f[covered], g[covered]
         f, g = _smooth(f, cfg.smooth_passes), _smooth(g, cfg.smooth_passes)
-        content = ((1 - cfg.activity_weight) * _content_similarity(f, g, cfg.energy_floor)
-                   + cfg.activity_weight * _content_similarity(np.abs(f), np.abs(g), cfg.energy_floor))
-        return _Comparison(content=content, timing=timing_score(scale.ratio, cfg.timing.sigma), scale=scale, cand=cand)
+        return ((1 - cfg.activity_weight) * _content_similarity(f, g, cfg.energy_floor)
+                + cfg.activity_weight * _content_similarity(np.abs(f), np.abs(g), cfg.energy_floor))
 
 
 def _smooth(x: np.ndarray, passes: int) -> np.ndarray:
@@ -254,7 +267,7 @@ class TemporalScore:
         reference, reference_shape = prepared
         frames = candidate.frames
         if isinstance(self.scorer, FlowTemporalScorer):
-            box = animated_region(frames, self.scorer.config.crop)
+            box = candidate.animated_region(self.scorer.config.crop)
             details = self.scorer.explain(reference, frames, candidate.fps, box)
             details.update(reference_box=[int(v) for v in reference.box], candidate_box=[int(v) for v in box])
             return ScoreResult(details["score"], details)
