@@ -9,8 +9,10 @@ Measured on the same pages in one run, embedded backends:
             cores were (render + scoring seconds summed over the candidates, over the wall time)
   full      at `a2c`, the same candidates rendered at full resolution (`raster_scale=1`) and the task's
             30 fps (`score_fps=None`) against the defaults (`RenderConfig.raster_scale=None`: the longer
-            side at most 512 device pixels; `RewardConfig.score_fps=15`), with the largest score
+            side at most 512 device pixels; `RewardConfig.score_fps=10`), with the largest score
             difference between the two
+  before    at `small`, the cached cost with the embedded scores as issue 13 found them (`lk` temporal,
+            DTW-aligned appearance): the redesign's price, target ≤ 1.25×
   dreamsim  per-frame-pair DreamSim appearance, only where its weights are in the cache
 Targets: issue 7, ≤ 1 s per cached candidate and ≤ 3 s per group of 8 at `small`; issue 14, ≤ 1 s per
 cached candidate at `a2c`, and a2c / small ≤ 3 (every score within 0.02 of full resolution is measured
@@ -62,6 +64,9 @@ class Setting:
     duration_s: float
 
 
+ISSUE_13_BASELINE = RewardConfig(backends={"appearance": "labssim", "temporal": "lk"}, appearance_alignment="dtw")
+"""The embedded scores before issue 13's redesign, kept as backends and options."""
+
 SETTINGS = {"small": Setting("small", (512, 384), 10, 3.0), "a2c": Setting("a2c", (1024, 768), 30, 5.0)}
 
 
@@ -91,13 +96,13 @@ def group(scorer: RewardScorer, reference: Reference, pages: list[str], repeats:
 
 
 def run_setting(setting: Setting, raster_scale: float | None, repeats: int, uncached: bool,
-                score_fps: float | None = RewardConfig.score_fps) -> dict[str, object]:
+                reward: RewardConfig | None = None) -> dict[str, object]:
     """Cached (and optionally uncached) per-candidate cost and the group of 8, with one pool of 2 browsers."""
     reference = Reference(page=Page(REFERENCE), duration_s=setting.duration_s, fps=setting.fps,
                           viewport=setting.viewport)
     pages = candidates()
     with LocalRendererPool(size=2, config=RenderConfig(raster_scale=raster_scale)) as pool:
-        scorer = RewardScorer(RewardConfig(score_fps=score_fps), renderer=pool)
+        scorer = RewardScorer(reward or RewardConfig(), renderer=pool)
         scorer.score(reference, Page(pages[1]))  # warm-up: browsers started, code paths loaded, reference prepared
         runs = [time_each(scorer, reference, pages, cached=True) for _ in range(repeats)]
         out: dict[str, object] = {"cached": statistics.median(t for times, _ in runs for t in times),
@@ -136,7 +141,11 @@ def main() -> int:
     names = ["small", "a2c"] if args.setting == "both" else [args.setting]
     results = {name: run_setting(SETTINGS[name], None, args.repeats, uncached=name == "small") for name in names}
     # "full": what the papers' setting means without our defaults, every device pixel at the task's 30 fps.
-    full = run_setting(SETTINGS["a2c"], 1.0, args.repeats, uncached=False, score_fps=None) if "a2c" in names else None
+    full = (run_setting(SETTINGS["a2c"], 1.0, args.repeats, uncached=False, reward=RewardConfig(score_fps=None))
+            if "a2c" in names else None)
+    # The scores as issue 13 found them (track temporal, DTW-aligned appearance): what the redesign costs.
+    before = run_setting(SETTINGS["small"], None, args.repeats, uncached=False, reward=ISSUE_13_BASELINE) \
+        if "small" in names else None
 
     print("per-candidate scoring, embedded backends, reference cached (median); a pool of 2 browsers")
     for name in names:
@@ -147,6 +156,10 @@ def main() -> int:
               f"{small['uncached'] / small['cached']:.2f}x; targets <= 1.0 s "
               f"{'met' if small['cached'] <= 1.0 else 'MISSED'}, group <= 3.0 s "
               f"{'met' if small['group'] <= 3.0 else 'MISSED'}")
+        ratio = small["cached"] / before["cached"]
+        print(f"  small: the scores as issue 13 found them (lk temporal, DTW appearance) {before['cached']:.3f} s "
+              f"(baseline) -> today's {small['cached']:.3f} s: {ratio:.2f}x (target <= 1.25: "
+              f"{'met' if ratio <= 1.25 else 'MISSED'})")
     if full is not None:
         a2c = results["a2c"]
         print_setting(SETTINGS["a2c"], full, "full")
