@@ -5,8 +5,8 @@ A training row names its task by a serialised task (the `task` column: JSON of
 themselves (a row of `v2c.envs.tasks.to_hf_dataset`, `ROW_COLUMNS`), or by `task_id` + `task_source`
 (a spec `v2c.envs.tasks.load_tasks` reads, looked up with `TaskSource.get`; shorter rows, but the
 source must be readable where training runs). `RowTasks` turns either into `Task`s, and `prepare`
-gives the scorer's `PreparedReference` (rendered once, cached on disk by `render_reference`, in
-memory here).
+gives the scorer's `PreparedReference` for reward functions (rendered once, cached on disk by
+`render_reference`, in memory here; the tool env prepares through its `EpisodeScorer`, by `task_key`).
 """
 from __future__ import annotations
 
