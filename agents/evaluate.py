@@ -83,9 +83,9 @@ class EvalConfig:
     """Device pixels per CSS pixel of every render (`RenderConfig.raster_scale`; None: the automatic scale,
     the longer side at most 512). Used when no renderer is passed to `run_eval`."""
     backend: str = "local"
-    """Where pages render: `local` (browsers in this process) or `ray` (the browsers of a `RayScoringPool`'s
-    actors, `v2c.rewards.ray_pool`; the episodes and their scores run here, the frames come back). Used
-    when no renderer is passed to `run_eval`."""
+    """Where pages render and score: `local` (browsers in this process) or `ray` (a `RayScoringPool`'s actors,
+    `v2c.rewards.ray_pool`: pages go out, scores and frames at `obs_size` come back; the episodes run
+    here). Used when no renderer is passed to `run_eval`."""
     workers: int = 2
     """Scoring actors of the Ray pool (`backend="ray"`)."""
     ray_address: str | None = None
@@ -198,20 +198,21 @@ def run_eval(cfg: EvalConfig, renderer: RenderBackend | None = None) -> list[dic
     options = {"mode": cfg.mode, "max_new_tokens": cfg.max_new_tokens, "temperature": cfg.temperature,
                **cfg.agent_options}
     agents = [AnswerRecorder(make_agent(name, **options)) for name in cfg.agents]
-    own_renderer = None
+    owned = None
+    scoring: dict[str, Any] = {"reward_config": RewardConfig.named(cfg.reward), "renderer": renderer}
     if renderer is None and cfg.backend == "ray":
         from v2c.rewards.ray_pool import RayPoolConfig, RayScoringPool, connect
 
         connect(cfg.ray_address)
-        own_renderer = RayScoringPool(RewardConfig.named(cfg.reward), RayPoolConfig(
+        owned = RayScoringPool(RewardConfig.named(cfg.reward), RayPoolConfig(
             workers=cfg.workers, render=RenderConfig(raster_scale=cfg.raster_scale)))
-        renderer = own_renderer.render_backend()
+        scoring = {"scorer": owned.episode_scorer()}
     elif renderer is None and cfg.backend != "local":
         raise ValueError(f"backend must be local or ray, got {cfg.backend!r}")
     elif renderer is None and cfg.raster_scale != RenderConfig.raster_scale:
-        renderer = own_renderer = LocalRendererPool(config=RenderConfig(raster_scale=cfg.raster_scale))
-    env = gym.make("v2c/VideoToCode-v0", tasks=tasks, reward_config=RewardConfig.named(cfg.reward),
-                   renderer=renderer, max_steps=cfg.max_steps, obs_size=tuple(cfg.obs_size))
+        scoring["renderer"] = owned = LocalRendererPool(config=RenderConfig(raster_scale=cfg.raster_scale))
+    env = gym.make("v2c/VideoToCode-v0", tasks=tasks, max_steps=cfg.max_steps, obs_size=tuple(cfg.obs_size),
+                   **scoring)
     rows: list[dict[str, Any]] = []
     videos: dict[str, dict[str, str]] = {}
     try:
@@ -234,8 +235,8 @@ def run_eval(cfg: EvalConfig, renderer: RenderBackend | None = None) -> list[dic
                     videos[task.id].update(_write_videos(out, task, name, episode, videos[task.id]))
     finally:
         env.close()
-        if own_renderer is not None:
-            own_renderer.close()
+        if owned is not None:
+            owned.close()
     (out / "results.json").write_text(json.dumps(rows, indent=1))
     names = score_names(rows)
     columns = [*ROW_COLUMNS[:3], *names, *ROW_COLUMNS[3:]]
@@ -253,8 +254,7 @@ def run_eval(cfg: EvalConfig, renderer: RenderBackend | None = None) -> list[dic
 
 def _no_page_scores(env: Any) -> dict[str, float | None]:
     """What an episode without a page scores: 0 on every score that applies to its task."""
-    prepared = env.unwrapped.prepared
-    return {name: None if value is None else 0.0 for name, value in prepared.prepared.items()}
+    return {name: 0.0 if applies else None for name, applies in env.unwrapped.reference.applies.items()}
 
 
 def _csv_cell(column: str, value: Any) -> Any:

@@ -5,8 +5,8 @@ A training row names its task by a serialised task (the `task` column: JSON of
 themselves (a row of `v2c.envs.tasks.to_hf_dataset`, `ROW_COLUMNS`), or by `task_id` + `task_source`
 (a spec `v2c.envs.tasks.load_tasks` reads, looked up with `TaskSource.get`; shorter rows, but the
 source must be readable where training runs). `RowTasks` turns either into `Task`s, and `prepare`
-gives the scorer's `PreparedReference` (rendered once, cached on disk by `render_reference`, in
-memory here).
+gives the scorer's `PreparedReference` for reward functions (rendered once, cached on disk by
+`render_reference`, in memory here; the tool env prepares through its `EpisodeScorer`, by `task_key`).
 """
 from __future__ import annotations
 
@@ -41,6 +41,11 @@ def _source(spec: str) -> TaskSource:
     return load_tasks(spec)
 
 
+def task_key(task: Task) -> str:
+    """What identifies a task's reference among rows: its source, id and content."""
+    return f"{task.source}|{task.id}|{task.page.content_hash() if task.page else task.video}"
+
+
 def task_columns(columns: Mapping[str, Any]) -> dict[str, Any]:
     """The task columns (`ROW_COLUMNS`) among `columns` when all are there, else nothing."""
     return {name: columns[name] for name in ROW_COLUMNS} if all(name in columns for name in ROW_COLUMNS) else {}
@@ -49,8 +54,9 @@ def task_columns(columns: Mapping[str, Any]) -> dict[str, Any]:
 class RowTasks:
     """Rows → `Task`s → `PreparedReference`s, memoised (rows repeat across a GRPO group)."""
 
-    def __init__(self, scorer: RewardScorer, cache_size: int = ROWS_CACHED) -> None:
+    def __init__(self, scorer: RewardScorer | None = None, cache_size: int = ROWS_CACHED) -> None:
         self.scorer = scorer
+        """What `prepare` prepares with; None for a lookup of tasks only (the tool env prepares its own)."""
         self._prepared: AsyncMemo[PreparedReference] = AsyncMemo(cache_size)
 
     def task(self, serialised: str | None = None, task_id: str | None = None, source: str | None = None,
@@ -75,7 +81,8 @@ class RowTasks:
 
     async def prepare(self, task: Task) -> PreparedReference:
         """The task's reference, rendered (disk-cached) and prepared for scoring (memoised)."""
-        key = f"{task.source}|{task.id}|{task.page.content_hash() if task.page else task.video}"
+        if self.scorer is None:
+            raise RuntimeError("these RowTasks look up tasks only: give them a scorer to prepare references")
 
         async def compute() -> PreparedReference:
             if hasattr(self.scorer, "renderer"):
@@ -84,4 +91,4 @@ class RowTasks:
                 reference = task.to_reference()
             return await self.scorer.prepare_async(reference)
 
-        return await self._prepared.get(key, compute)
+        return await self._prepared.get(task_key(task), compute)

@@ -228,8 +228,8 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
     """A ready `GRPOTrainer` for `cfg` and `args` (a `GRPOConfig`; default `grpo_config(cfg)`); the dataset
     is built from `cfg.tasks` unless given. Without a `renderer`, a JPEG `cfg.frame_format` gets a pool of
     its own, and `--backend ray` a `scoring_pool`, that live as long as the process (`run_train` closes the
-    ones it makes). With a `pool` (a `RayScoringPool`) the reward functions score on it and everything
-    else renders on its actors' browsers. `extra_reward_funcs` (any TRL reward functions) come after the
+    ones it makes). With a `pool` (a `RayScoringPool`) the reward functions and the tool env's rollouts score
+    on it, and the dataset's prompt frames render on its actors' browsers. `extra_reward_funcs` (any TRL reward functions) come after the
     run's own, and so do their `reward_weights` entries: give a function weight 0 to only log it
     (`rewards/<name>/mean`), as `benchmarks/learning.py` does."""
     import torch
@@ -256,8 +256,10 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
     model, processor = load_model(cfg, args)
     extra: dict[str, Any] = {}
     if cfg.multi_turn:
-        extra["environment_factory"] = make_tool_env_factory(cfg.env_config(), renderer=renderer,
-                                                             reward_config=reward_config)
+        # On a pool the rollouts score on its actors and receive frames at the env's frame size only.
+        scoring = {"scorer": pool.episode_scorer()} if pool is not None else \
+            {"renderer": renderer, "reward_config": reward_config}
+        extra["environment_factory"] = make_tool_env_factory(cfg.env_config(), **scoring)
         reward_funcs: list[Any] = [env_steps]
         if args.reward_weights is None:  # env_steps only logs; TRL appends the env's own reward with weight 1
             args.reward_weights = [0.0] + [1.0] * len(extra_reward_funcs)

@@ -15,8 +15,8 @@ column named after the class.
 Concurrency: TRL 1.16 runs tool calls one rollout after another (`_tool_call_loop` waits for each
 rollout's calls before the next rollout's); only the async tool calls of one rollout's turn are
 gathered together. So making these tools async would not overlap rollouts, and they stay
-synchronous: keep them cheap (clips are slices of the prepared reference; a submission is one
-render, memoised by content in the scorer).
+synchronous: keep them cheap (clips are slices of the prepared reference, memoised per task across
+the factory's instances; a submission is one render).
 
 Tools, after Video2Code's pipeline (each call is one of the episode's `max_steps` actions):
 - `request_clip(start, end)` → the frames of that range at the reference's own rate (as images);
@@ -27,12 +27,14 @@ Tools, after Video2Code's pipeline (each call is one of the episode's `max_steps
 or the best (`"improvement"`), 0 when none.
 
     factory = make_tool_env_factory(EnvConfig(max_frames=8, clip_max_frames=8), renderer=pool)
+    # or scorer=ray_pool.episode_scorer(): references and pages are scored on Ray actors
     GRPOTrainer(..., train_dataset=build_dataset(spec, n, DatasetConfig(tools=True)), environment_factory=factory)
 """
 from __future__ import annotations
 
 import functools
 import inspect
+from collections import OrderedDict
 from typing import Any, Callable
 
 import numpy as np
@@ -41,23 +43,39 @@ from v2c.envs.actions import ClipRequest, Segment
 from v2c.envs.config import EnvConfig
 from v2c.envs.episode import Episode
 from v2c.envs.episode_core import EpisodeCore, Outcome
+from v2c.envs.episode_scorer import LocalEpisodeScorer
 from v2c.envs.feedback import coarse_text
+from v2c.envs.tasks.task import Task
 from v2c.rewards import RewardConfig, RewardScorer
-from v2c.rewards.scorer import run_sync
+from v2c.rewards.episode_scoring import EpisodeReference, EpisodeScorer
 from v2c.render import RenderBackend
 
 from .prompts import to_pil
-from .row_tasks import RowTasks
+from .row_tasks import ROWS_CACHED, RowTasks, task_key
 
 
 class _Shared:
-    """What every pooled env instance of one factory shares: the config, the scorer (and its caches), the task lookup."""
+    """What every pooled env instance of one factory shares: the config, the scorer, the task lookup, and the
+    prepared references (a GRPO group's rollouts share their task's)."""
 
     def __init__(self, config: EnvConfig | None = None, reward_config: RewardConfig | None = None,
-                 renderer: RenderBackend | None = None) -> None:
+                 renderer: RenderBackend | None = None, scorer: EpisodeScorer | None = None) -> None:
+        if scorer is not None and (reward_config is not None or renderer is not None):
+            raise TypeError("a scorer brings its own reward config and renderer: pass scorer= alone")
         self.config = config or EnvConfig()
-        self.scorer = RewardScorer(reward_config or RewardConfig(), renderer=renderer)
-        self.rows = RowTasks(self.scorer)
+        self.scorer = scorer or LocalEpisodeScorer(RewardScorer(reward_config or RewardConfig(), renderer=renderer))
+        self.rows = RowTasks()
+        self._references: OrderedDict[str, EpisodeReference] = OrderedDict()
+
+    def reference(self, task: Task) -> EpisodeReference:
+        """The task's prepared reference, memoised (the rollouts of a group reset on the same task)."""
+        key = task_key(task)
+        if key not in self._references:
+            self._references[key] = self.scorer.prepare(task, self.config.obs_size)
+            while len(self._references) > ROWS_CACHED:
+                self._references.popitem(last=False)
+        self._references.move_to_end(key)
+        return self._references[key]
 
 
 class VideoToCodeToolEnv:
@@ -72,9 +90,9 @@ class VideoToCodeToolEnv:
         """Start a rollout on the row's task; returns the coarse pass (images) and a line about it."""
         rows = self._shared.rows
         task = rows.task(row.get("task"), row.get("task_id"), row.get("task_source"), row)
-        self._core.reset(task, run_sync(rows.prepare(task)))
+        self._core.reset(task, self._shared.reference(task))
         self._calls = []
-        coarse = self._core.coarse(self._core.prepared.frames)
+        coarse = self._core.coarse(self._core.reference.frames)
         return [_text(coarse_text(coarse.timestamps, coarse.fps, task.duration_s))] + _images(coarse.frames)
 
     def request_clip(self, start: float, end: float) -> list:
@@ -152,9 +170,12 @@ def tool_schemas(env: VideoToCodeToolEnv) -> list[dict[str, Any]]:
 
 
 def make_tool_env_factory(config: EnvConfig | None = None, renderer: RenderBackend | None = None,
-                          reward_config: RewardConfig | None = None) -> Callable[[], VideoToCodeToolEnv]:
-    """The `environment_factory` for `GRPOTrainer`: instances share one config, scorer, renderer and caches."""
-    return functools.partial(VideoToCodeToolEnv, _Shared(config, reward_config, renderer))
+                          reward_config: RewardConfig | None = None,
+                          scorer: EpisodeScorer | None = None) -> Callable[[], VideoToCodeToolEnv]:
+    """The `environment_factory` for `GRPOTrainer`: instances share one config, scorer, renderer and caches.
+    `scorer` (in place of `reward_config` and `renderer`): an `EpisodeScorer`, e.g. a Ray pool's
+    `episode_scorer()`, which scores on the pool's actors and sends back frames at the config's `obs_size`."""
+    return functools.partial(VideoToCodeToolEnv, _Shared(config, reward_config, renderer, scorer))
 
 
 def env_steps(prompts: list, completions: list, environments: list | None = None,

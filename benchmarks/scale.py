@@ -6,6 +6,9 @@ paths take turns candidate by candidate after one warm-up candidate each, and me
   ray       `RayScoringPool` with 1 worker of 1 browser, one candidate at a time (reference prepared)
   server    `v2c serve --browsers 1` in a subprocess, one `V2CEnv.step` at a time (the step also encodes frames)
   group     every candidate of the group at once on 1 and on 2 Ray workers: candidates per second
+  bytes     what one candidate of an env's episode sends back over Ray (pickled): a whole render through
+            `pool.render_backend()` (the env scored it itself) against the breakdown and the render at the
+            env's `obs_size` through `pool.episode_scorer()`
   a2c       the local per-candidate cost at Animation2Code's setting (1024×768, 30 fps, 5 s), and from it the
             cores a GRPO step of 64 candidates needs to finish in 10 s
 Goal (issue 15): ray / local and server / local ≤ 1.15 on one machine. Timings from a shared, loaded machine
@@ -20,6 +23,7 @@ import argparse
 import asyncio
 import math
 import os
+import pickle
 import socket
 import statistics
 import subprocess
@@ -30,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from v2c.envs.config import EnvConfig  # noqa: E402
 from v2c.envs.tasks import load_tasks  # noqa: E402
 from v2c.render import LocalRendererPool, RenderConfig  # noqa: E402
 from v2c.rewards import Reference, RewardConfig, RewardScorer  # noqa: E402
@@ -107,6 +112,14 @@ def main() -> int:
                     for name, path in paths.items():
                         rows[name].append(timed(lambda: path(reference, page)))
 
+            page, reference = candidate_pages(tasks[0], 2)[1], tasks[0].to_reference()
+            key = reference.key()
+            sent = {"render_backend": ray.get(remote.actor(0).render.remote(
+                        page, reference.duration_s, reference.fps, reference.viewport, [])),
+                    "episode_scorer": ray.get(remote.actor(0).evaluate_episode.remote(
+                        reference, key, page, EnvConfig().obs_size))}
+            sent_bytes = {name: len(pickle.dumps(result)) for name, result in sent.items()}
+
             a2c = Reference(page=tasks[0].page, duration_s=5.0, fps=30.0, viewport=(1024, 768))
             local.prepare(a2c)
             a2c_s = statistics.median(timed(lambda: local.score(a2c, p)) for p in candidate_pages(tasks[0], n_a2c))
@@ -132,6 +145,9 @@ def main() -> int:
     for name, values in rows.items():
         median = statistics.median(values)
         print(f"  {name:7s} {median * 1000:8.1f} ms (median)   x{median / local_s:.2f} of local")
+    print(f"bytes back per env candidate over Ray: render_backend {sent_bytes['render_backend'] / 1e6:.2f} MB, "
+          f"episode_scorer {sent_bytes['episode_scorer'] / 1e6:.2f} MB at obs_size {EnvConfig().obs_size} "
+          f"(x{sent_bytes['render_backend'] / sent_bytes['episode_scorer']:.1f} less)")
     print(f"group of {n_tasks * n_pages} at once on Ray: 1 worker {throughput[1]:.2f} candidates/s, "
           f"2 workers {throughput[2]:.2f} candidates/s (x{throughput[2] / throughput[1]:.2f})")
     # One candidate keeps about one core busy (a browser rendering, then the scores on a thread), so its

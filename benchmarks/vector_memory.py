@@ -1,8 +1,9 @@
 """Memory of `make_vector_env("v2c/Animation-v0", N, asynchronous=True)` after one step, two ways:
 
   own   each worker process starts its own renderer pool (what happens without a shared backend)
-  ray   every worker renders on one `RayScoringPool` (`--workers` actors of `--browsers` browsers each)
-        through `pool.render_backend()`
+  ray   every worker scores on one `RayScoringPool` (`--workers` actors of `--browsers` browsers each)
+        through `pool.episode_scorer()` (the README's table was measured before it, through
+        `pool.render_backend()`, where each worker also prepared its reference and scored itself)
 
 After `reset` and one step (every copy submits the same built-in page: a real render and score), it
 prints the resident memory of the whole process tree — this process and every descendant: the env
@@ -61,7 +62,7 @@ def main() -> int:
 
         connect(include_dashboard=False, log_to_driver=False)
         pool = RayScoringPool(RewardConfig(), RayPoolConfig(workers=args.workers, browsers_per_worker=args.browsers))
-        kwargs["renderer"] = pool.render_backend()
+        kwargs["scorer"] = pool.episode_scorer()
     vector = make_vector_env("v2c/Animation-v0", args.envs, asynchronous=True, **kwargs)
     try:
         vector.reset(seed=list(range(args.envs)))

@@ -4,9 +4,11 @@ The Gymnasium env (`VideoToCodeEnv`: one string action per step, array observati
 tool env (`v2c.agents.trl_env.VideoToCodeToolEnv`: `request_clip` / `submit_code` tool calls,
 image content blocks) are thin adapters over it, so budgets, clips, scoring and feedback mean the
 same in both. One episode is: the task, its prepared reference, the step and clip budgets, the
-current code, the totals of the pages submitted, and the `Episode` record.
+current code, the totals of the pages submitted, and the `Episode` record. The core renders and scores
+through an `EpisodeScorer` (`v2c.rewards.episode_scoring`): `LocalEpisodeScorer` in this process, or a
+Ray pool's `episode_scorer()`, which sends HTML out and gets scores and `obs_size` frames back.
 
-    core = EpisodeCore(RewardScorer(renderer=pool), EnvConfig())
+    core = EpisodeCore(LocalEpisodeScorer(RewardScorer(renderer=pool)), EnvConfig())   # or pool.episode_scorer()
     core.reset(task)
     core.request_clip(ClipRequest((Segment(0.5, 1.0),)))      # or core.act('{"segments": [...]}')
     outcome = core.submit(task.cheat().html)                  # code, a patch, or a template answer
@@ -20,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from v2c.rewards import RewardBreakdown, RewardScorer
-from v2c.rewards.scorer import PreparedReference
+from v2c.rewards import RewardBreakdown
+from v2c.rewards.episode_scoring import EpisodeReference, EpisodeScorer
 from v2c.heap import return_freed_memory
 from v2c.render import Page, RenderResult
 from v2c.video import Video, clip_sample, resample, resize_frames, subsample
@@ -30,7 +32,7 @@ from . import feedback
 from .actions import Action, ClipRequest, Code, Finish, Invalid, Patch, action_type, apply_patch, parse_answer
 from .config import EnvConfig
 from .episode import Episode, EpisodeStep
-from .tasks import Task, render_reference
+from .tasks import Task
 
 MAX_ACTION_CHARS = 400_000
 """Longest action text kept in the record (and the Gym action space's bound)."""
@@ -56,29 +58,24 @@ class Outcome:
 class EpisodeCore:
     """One episode at a time: `reset(task)`, then `act(text)` or `request_clip` / `submit` / `finish`."""
 
-    def __init__(self, scorer: RewardScorer, config: EnvConfig | None = None) -> None:
+    def __init__(self, scorer: EpisodeScorer, config: EnvConfig | None = None) -> None:
         self.scorer = scorer
         self.config = config or EnvConfig()
         self.task: Task | None = None
-        self.prepared: PreparedReference | None = None
+        self.reference: EpisodeReference | None = None
         self.episode: Episode | None = None
 
     # ------------------------------------------------------------------ state
 
-    def reset(self, task: Task, prepared: PreparedReference | None = None) -> str:
-        """Start an episode on `task` (its reference rendered, cached and prepared unless `prepared` is given);
+    def reset(self, task: Task, reference: EpisodeReference | None = None) -> str:
+        """Start an episode on `task` (its reference prepared by the scorer unless `reference` is given);
         returns the opening feedback."""
-        video = None
-        if prepared is None:
-            video = render_reference(task, self.scorer.renderer)
-            prepared = self.scorer.prepare(task.to_reference(video=video))
-        self.task, self.prepared = task, prepared
+        if reference is None:
+            reference = self.scorer.prepare(task, self.config.obs_size)
+        self.task, self.reference = task, reference
         # Clips come at the source rate: the recording, or the reference rendered at the task's fps. The
         # prepared frames are at the scorer's comparison rate (`RewardConfig.score_fps`), which may be lower.
-        if video is None and task.video is not None:
-            video = task.load_video()
-        self.source_video = video if video is not None else Video(
-            prepared.frames, np.arange(len(prepared.frames)) / prepared.clip.fps, prepared.clip.fps)
+        self.source_video = reference.source
         self.code = ""
         self.best_total = 0.0
         self.submission_totals: list[float] = []
@@ -89,8 +86,8 @@ class EpisodeCore:
         """The last rendered candidate's frames at the comparison rate (`frame_fps`), resized to `obs_size`."""
         self.last_clip: Video | None = None
         self._last_breakdown: RewardBreakdown | None = None
-        self.episode = Episode(task=task.to_dict(), reference_frames=self.resize(prepared.frames),
-                               fps=prepared.clip.fps)
+        self.episode = Episode(task=task.to_dict(), reference_frames=self.resize(reference.frames),
+                               fps=reference.fps)
         # The last episode's frame stacks are free now; without this, RSS keeps their pages (`v2c.heap`).
         return_freed_memory()
         return feedback.intro_text(task, self.config.clip_budget)
@@ -182,7 +179,7 @@ class EpisodeCore:
             self.code = patched.code
         else:
             self.code = action.html
-        breakdown, rendered = self.scorer.evaluate(self.prepared, Page(self.code))
+        breakdown, rendered = self.scorer.evaluate(self.reference, Page(self.code), cfg.obs_size)
         total = float(breakdown.total)
         reward = total if cfg.reward_shaping == "score" else max(0.0, total - self.best_total)
         self.best_total = max(self.best_total, total)
@@ -199,9 +196,9 @@ class EpisodeCore:
     @property
     def frame_fps(self) -> float:
         """The rate of the prepared reference's frames and of every candidate render (`RewardScorer.compare_fps`)."""
-        if self.prepared is None:
+        if self.reference is None:
             raise RuntimeError("no episode: call reset(task) first")
-        return self.prepared.clip.fps
+        return self.reference.fps
 
     def resize(self, frames: np.ndarray) -> np.ndarray:
         """Frames at `obs_size` (area-averaged)."""

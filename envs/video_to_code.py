@@ -11,12 +11,13 @@ import numpy as np
 from gymnasium import spaces
 
 from v2c.rewards import RewardConfig, RewardScorer
-from v2c.rewards.scorer import PreparedReference
+from v2c.rewards.episode_scoring import EpisodeReference, EpisodeScorer
 from v2c.render import RenderBackend
 
 from .config import EnvConfig
 from .episode import Episode
 from .episode_core import MAX_ACTION_CHARS, EpisodeCore
+from .episode_scorer import LocalEpisodeScorer
 from .spaces import Unicode
 from .tasks import Task, TaskSource, load_tasks
 
@@ -84,7 +85,9 @@ class VideoToCodeEnv(gym.Env):
     `config`: an `EnvConfig` (or its fields as keyword arguments; the same config drives the TRL tool
     env, `v2c.agents.trl_env`, over the same `EpisodeCore`). `render_mode`: `rgb_array`
     (reference | candidate side by side) or `ansi`. `renderer`: a `RenderBackend` (default: the
-    process-wide pool, shared by every env in the process).
+    process-wide pool, shared by every env in the process). `scorer`: an `EpisodeScorer` in place of
+    `reward_config` and `renderer` — a Ray pool's `episode_scorer()` prepares references and renders and
+    scores pages on the pool's actors, and only frames at `obs_size` reach the env.
 
     Under `AsyncVectorEnv` pass `shared_memory=False`: text observations cannot live in shared memory
     (`make_vector_env` does this).
@@ -97,17 +100,21 @@ class VideoToCodeEnv(gym.Env):
 
     def __init__(self, tasks: str | Sequence[Task] | TaskSource = "builtin:animations",
                  reward_config: RewardConfig | None = None, config: EnvConfig | None = None,
-                 render_mode: str | None = None, renderer: RenderBackend | None = None, **config_fields: Any) -> None:
+                 render_mode: str | None = None, renderer: RenderBackend | None = None,
+                 scorer: EpisodeScorer | None = None, **config_fields: Any) -> None:
         if config is not None and config_fields:
             raise TypeError("pass either config=EnvConfig(...) or its fields as keyword arguments, not both")
+        if scorer is not None and (reward_config is not None or renderer is not None):
+            raise TypeError("a scorer brings its own reward config and renderer: pass scorer= alone")
         self.config = config or EnvConfig(**config_fields)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
         self.render_mode = render_mode
         self.metadata = {**self.metadata, "render_fps": self.config.obs_fps}
         self.source = load_tasks(tasks)
-        self.core = EpisodeCore(RewardScorer(reward_config or RewardConfig(), renderer=renderer,
-                                              cache_size=REFERENCE_CACHE_SIZE), self.config)
+        scorer = scorer or LocalEpisodeScorer(RewardScorer(reward_config or RewardConfig(), renderer=renderer,
+                                                           cache_size=REFERENCE_CACHE_SIZE))
+        self.core = EpisodeCore(scorer, self.config)
         width, height = self.config.obs_size
         frames = (self.config.max_frames, height, width, 3)
         clip_frames = (self.config.clip_max_frames, height, width, 3)
@@ -134,15 +141,15 @@ class VideoToCodeEnv(gym.Env):
         return self.core.episode
 
     @property
-    def prepared(self) -> PreparedReference | None:
-        return self.core.prepared
+    def reference(self) -> EpisodeReference | None:
+        return self.core.reference
 
     @property
     def code(self) -> str:
         return self.core.code
 
     @property
-    def scorer(self) -> RewardScorer:
+    def scorer(self) -> EpisodeScorer:
         return self.core.scorer
 
     # ------------------------------------------------------------------ gym API
@@ -179,7 +186,7 @@ class VideoToCodeEnv(gym.Env):
 
     def _observation(self, feedback: str) -> dict[str, Any]:
         cfg, core = self.config, self.core
-        video, video_t = _pad_video(core.coarse(core.prepared.frames), cfg.max_frames, cfg.obs_size)
+        video, video_t = _pad_video(core.coarse(core.reference.frames), cfg.max_frames, cfg.obs_size)
         candidate = core.coarse(core.last_candidate) if core.last_candidate is not None else None
         candidate, candidate_t = _pad_video(candidate, cfg.max_frames, cfg.obs_size)
         clip_frames, clip_t = _pad_video(core.last_clip, cfg.clip_max_frames, cfg.obs_size)
@@ -201,9 +208,9 @@ class VideoToCodeEnv(gym.Env):
                     f"best {core.best_total:.3f}" + (f" last {last.action_type} reward {last.reward:.3f}: "
                                                      f"{last.feedback}" if last else ""))
         # rgb_array: reference | candidate at the current time, which advances one frame per call.
-        k = int(round(self.render_t * core.frame_fps)) % len(self.prepared.frames)
+        k = int(round(self.render_t * core.frame_fps)) % len(self.reference.frames)
         self.render_t += 1.0 / self.metadata["render_fps"]
-        reference = core.resize(self.prepared.frames[k:k + 1])[0]
+        reference = core.resize(self.reference.frames[k:k + 1])[0]
         candidate = (core.last_candidate[min(k, len(core.last_candidate) - 1)] if core.last_candidate is not None
                      and len(core.last_candidate) else np.zeros_like(reference))
         return np.concatenate([reference, np.full((reference.shape[0], 4, 3), 255, np.uint8), candidate], axis=1)
@@ -225,14 +232,16 @@ def make_vector_env(env_id: str, num_envs: int, asynchronous: bool = False, **kw
 
     Synchronous copies live in this process and share `renderer=` (default: the process-wide pool).
     Asynchronous copies run in worker processes (`shared_memory=False`: text observations); given
-    `renderer=pool.render_backend()` of a `v2c.rewards.ray_pool.RayScoringPool`, every worker renders on
-    the pool's browsers, so memory grows with the pool's workers, not with `num_envs`. Without a
-    renderer each worker process starts its own pool (up to 3 browsers per copy)."""
+    `scorer=pool.episode_scorer()` of a `v2c.rewards.ray_pool.RayScoringPool`, every worker prepares,
+    renders and scores on the pool's actors and receives only `obs_size` frames, so memory grows with the
+    pool's workers, not with `num_envs`. Without either each worker process starts its own pool (up to 3
+    browsers per copy)."""
     fns = [functools.partial(_make, env_id, kwargs) for _ in range(num_envs)]
     if asynchronous:
         # A shared backend is pickled into spawned workers; a forked one would inherit this process's Ray
         # connection (or a pool's loop thread) in a state it cannot use.
-        context = "spawn" if kwargs.get("renderer") is not None else None
+        shared = kwargs.get("renderer") is not None or kwargs.get("scorer") is not None
+        context = "spawn" if shared else None
         return gym.vector.AsyncVectorEnv(fns, shared_memory=False, context=context)
     return gym.vector.SyncVectorEnv(fns)
 

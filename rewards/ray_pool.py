@@ -15,10 +15,15 @@ pages in a row reported `crashed` — is killed and replaced too, and its reques
 The pool has the async surface of `RewardScorer` that reward functions use (`prepare_async`,
 `score_async`, `score_many_async`, `scores`), so `VideoCodeReward(scorer=pool)` trains against it.
 
-Consumers that need the frames themselves — the Gymnasium env shows the agent its page, `v2c eval`
-writes videos — render on the same actors' browsers through `pool.render_backend()`, a `RenderBackend`
-that pickles into other processes (the workers of an `AsyncVectorEnv`), so N envs share the pool's
-browsers instead of starting N pools. Its frames do cross from the actor to the caller.
+Envs — the Gymnasium env, its vector copies, the TRL tool env, `v2c eval` — show the agent frames, so they
+score through `pool.episode_scorer()`, an `EpisodeScorer` (`v2c.rewards.episode_scoring`): the reference
+is prepared on its worker (rendered there at the task's fps when it is a page) and each candidate
+rendered and scored there; what comes back is the breakdown and the frames at the env's `obs_size` (by
+default 256×192: a quarter of a 512×384 render's bytes, 1/16 of a 1024×768 one's). It pickles by the actors' names and the cluster's address into
+other processes (the workers of an `AsyncVectorEnv`, started with spawn), so N envs share the pool's
+browsers instead of starting N pools. A request whose worker died goes to the next one on the ring.
+`pool.render_backend()` is the `RenderBackend` on the same browsers for consumers that need whole
+renders (a training dataset's prompt frames); its frames do cross from the actor to the caller.
 """
 from __future__ import annotations
 
@@ -29,14 +34,17 @@ import os
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 from v2c.extras import require_extra
+from v2c.memo import AsyncMemo
 from v2c.render import Interaction, LocalRendererPool, Page, RenderConfig, RenderResult, RenderStatus
+from v2c.video import Video
 
 from .breakdown import RewardBreakdown
 from .config import RewardConfig
+from .episode_scoring import EpisodeReference, HasReference, resized_render
 from .scorer import PreparedReference, Reference, RewardScorer, run_sync
 
 
@@ -76,13 +84,19 @@ class RoutedReference:
     key: str
 
 
+WORKER_REFERENCES = 64
+"""Prepared references each worker keeps (the `RewardScorer` default)."""
+
+
 class ScoringWorker:
     """One Ray actor's state: a scorer over a local renderer pool (created through `ray.remote`)."""
 
     def __init__(self, reward_config: RewardConfig, render_config: RenderConfig, browsers: int) -> None:
         self.renderer = LocalRendererPool(browsers, config=render_config)
-        self.scorer = RewardScorer(reward_config, renderer=self.renderer)
+        self.scorer = RewardScorer(reward_config, renderer=self.renderer, cache_size=WORKER_REFERENCES)
         self.scored = 0
+        # Episodes' references with their source videos: the same objects the scorer's cache holds.
+        self._sourced: AsyncMemo[PreparedReference] = AsyncMemo(WORKER_REFERENCES)
 
     async def prepare(self, reference: Reference, key: str) -> None:
         await self.scorer.prepare_async(reference, key)
@@ -97,9 +111,37 @@ class ScoringWorker:
                      interactions: list[Interaction]) -> RenderResult:
         return await self.renderer.render_async(page, duration_s, fps, viewport, interactions)
 
+    async def _prepare_sourced(self, reference: Reference, key: str) -> PreparedReference:
+        """`reference` prepared the way an episode's is (`v2c.envs.episode_scorer.LocalEpisodeScorer`): with
+        its source video, a recording or else its page rendered at its own fps, from which it is prepared."""
+        async def compute() -> PreparedReference:
+            sourced = reference
+            if reference.video is None:
+                rendered = await self.renderer.render_async(reference.page, reference.duration_s, reference.fps,
+                                                            reference.viewport, list(reference.interactions))
+                if not rendered.ok:
+                    raise ValueError(f"the reference page could not be rendered ({rendered.status.value}): "
+                                     f"{rendered.reason}")
+                sourced = replace(reference, video=Video(rendered.frames, rendered.timestamps, reference.fps))
+            # Keyed apart from the page-only reference of the same key: the source changes what is prepared.
+            return await self.scorer.prepare_async(sourced, f"{key}|sourced")
+
+        return await self._sourced.get(key, compute)
+
+    async def prepare_episode(self, reference: Reference, key: str, frame_size: tuple[int, int]) -> EpisodeReference:
+        return EpisodeReference.of(await self._prepare_sourced(reference, key), frame_size)
+
+    async def evaluate_episode(self, reference: Reference, key: str, html: str,
+                               frame_size: tuple[int, int]) -> tuple[dict[str, Any], RenderResult]:
+        breakdown, rendered = await self.scorer.evaluate_async(await self._prepare_sourced(reference, key),
+                                                               Page(html=html))
+        self.scored += 1
+        return breakdown.to_dict(), resized_render(rendered, frame_size)
+
     def stats(self) -> dict[str, Any]:
         renderer = self.renderer.stats()
         return {"pid": os.getpid(), "scored": self.scored, **self.scorer.cache_stats,
+                "episode_hits": self._sourced.hits, "episode_misses": self._sourced.misses,
                 **{k: renderer[k] for k in ("browser_starts", "browser_pids")}}
 
     def close(self) -> None:
@@ -126,6 +168,27 @@ def _ring_hash(text: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
 
 
+class HashRing:
+    """A consistent-hash ring over worker slots: the same key routes the same way in every process."""
+
+    def __init__(self, slots: int, points: int) -> None:
+        self.slots = slots
+        self._ring = sorted((_ring_hash(f"worker-{slot}-{point}"), slot)
+                            for slot in range(slots) for point in range(points))
+
+    def route(self, key: str) -> list[int]:
+        """Worker slots for a reference key: its owner first, then the fallbacks in ring order."""
+        start = bisect.bisect(self._ring, (_ring_hash(key), -1))
+        order: list[int] = []
+        for i in range(len(self._ring)):
+            slot = self._ring[(start + i) % len(self._ring)][1]
+            if slot not in order:
+                order.append(slot)
+                if len(order) == self.slots:
+                    break
+        return order
+
+
 class RayScoringPool:
     """`workers` scoring actors on the connected Ray cluster (call `ray.init` first, or it starts a local one)."""
 
@@ -141,13 +204,12 @@ class RayScoringPool:
         if self.config.crash_loop_renders < 1:
             raise ValueError(f"crash_loop_renders must be at least 1, got {self.config.crash_loop_renders}")
         self._actor_class = self._ray.remote(num_cpus=self.config.cpus_per_worker)(ScoringWorker)
-        # Named, so that processes holding only a `render_backend()` find a slot's replacement.
+        # Named, so that processes holding only an `episode_scorer()` or `render_backend()` find a slot's replacement.
         self._names = tuple(f"v2c-scoring-{uuid.uuid4().hex[:12]}-{slot}" for slot in range(self.config.workers))
         self._actors = [self._start_actor(slot) for slot in range(self.config.workers)]
         self._crashed_pages: list[set[str]] = [set() for _ in range(self.config.workers)]
         self._in_flight = [0] * self.config.workers
-        self._ring = sorted((_ring_hash(f"worker-{slot}-{point}"), slot)
-                            for slot in range(self.config.workers) for point in range(self.config.ring_points))
+        self._ring = HashRing(self.config.workers, self.config.ring_points)
         self._reference_refs: OrderedDict[str, Any] = OrderedDict()
         self._keys: OrderedDict[int, tuple[Reference, str]] = OrderedDict()
         self.counts = {"requests": 0, "completed": 0, "retries": 0, "spilled": 0, "replaced": 0, "crash_loops": 0}
@@ -170,24 +232,27 @@ class RayScoringPool:
                     raise
                 time.sleep(0.1)
 
+    def episode_scorer(self) -> "RayEpisodeScorer":
+        """An `EpisodeScorer` on this pool's actors, for envs (`VideoToCodeEnv(scorer=...)`, the TRL tool env,
+        `v2c eval`): references are prepared and candidates rendered and scored on the actors, and only
+        frames at the episode's frame size come back. It pickles into worker processes (an `AsyncVectorEnv`'s),
+        which join this Ray cluster on first use."""
+        return RayEpisodeScorer(self._names, self._address(), self.config.ring_points)
+
     def render_backend(self) -> "RayRenderer":
-        """A `RenderBackend` on this pool's browsers, for consumers that need frames (the env, `v2c eval`);
-        it pickles into worker processes, which join this Ray cluster on first use."""
-        return RayRenderer(self._names, self._ray.get_runtime_context().gcs_address, self.config.render)
+        """A `RenderBackend` on this pool's browsers, for consumers that need the full frames of a render (a
+        training dataset's prompt frames); it pickles like `episode_scorer()`. Every frame crosses from the
+        actor to the caller: an env scores through `episode_scorer()` instead."""
+        return RayRenderer(self._names, self._address(), self.config.render)
+
+    def _address(self) -> str:
+        return self._ray.get_runtime_context().gcs_address
 
     # ------------------------------------------------------------------ routing
 
     def route(self, key: str) -> list[int]:
         """Worker slots for a reference key: its owner on the ring first, then the fallbacks in ring order."""
-        start = bisect.bisect(self._ring, (_ring_hash(key), -1))
-        order: list[int] = []
-        for i in range(len(self._ring)):
-            slot = self._ring[(start + i) % len(self._ring)][1]
-            if slot not in order:
-                order.append(slot)
-                if len(order) == self.config.workers:
-                    break
-        return order
+        return self._ring.route(key)
 
     def actor(self, slot: int) -> Any:
         """The actor now serving `slot` (tests kill it)."""
@@ -323,30 +388,25 @@ NAMESPACE = "v2c"
 """Ray namespace of the scoring actors: other drivers (vector env workers) look them up by name there."""
 
 
-class RayRenderer:
-    """A `RenderBackend` on a `RayScoringPool`'s actors (`pool.render_backend()`): each render goes to the
-    slot this process has the fewest renders in flight on (ties taken in turn, from a slot that differs
-    between processes, so N env workers spread over the slots), and to the next slot when that actor is dead
-    (a slot's replacement is looked up by its name). Pickles by the slots' names and the cluster's
-    address; a process that unpickles one joins the cluster on its first render. `close` is a no-op:
-    the pool owns the actors."""
+class _NamedActors:
+    """A process's handles on a pool's actors, found by their names (a slot's replacement takes its name),
+    joining the pool's cluster on first use. Pickles by the names and the cluster's address (`_state`)."""
 
-    def __init__(self, names: Sequence[str], address: str, config: RenderConfig) -> None:
+    def __init__(self, names: Sequence[str], address: str) -> None:
         self.names = tuple(names)
         self.address = address
-        self.config = config
-        """The actors' renderer settings (the reference cache keys renders by their pixel recipe)."""
         self._handles: dict[int, Any] = {}
-        self._in_flight = [0] * len(self.names)
-        self._turn = os.getpid()
+
+    def _state(self) -> dict[str, Any]:
+        return {"names": self.names, "address": self.address}
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"names": self.names, "address": self.address, "config": self.config}
+        return self._state()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)
 
-    def __deepcopy__(self, memo: dict) -> "RayRenderer":
+    def __deepcopy__(self, memo: dict) -> "_NamedActors":
         return self  # a shared backend, like `LocalRendererPool` (Gymnasium deep-copies env kwargs)
 
     def _actor(self, slot: int, fresh: bool) -> Any:
@@ -355,29 +415,53 @@ class RayRenderer:
             self._handles[slot] = ray.get_actor(self.names[slot], namespace=NAMESPACE)
         return self._handles[slot]
 
-    def render(self, page: Page | str, duration_s: float, fps: float, viewport: tuple[int, int] = (512, 384),
-               interactions: Sequence[Interaction | dict] | None = None) -> RenderResult:
+    def _call(self, slots: Sequence[int], method: str, *args: Any) -> Any:
+        """`method(*args)` on the first of `slots` whose actor answers: a dead actor's request is retried on
+        the next slot (its result died with it, so nothing is counted twice)."""
         import ray
 
-        page = page if isinstance(page, Page) else Page(html=str(page))
-        steps = [s if isinstance(s, Interaction) else Interaction.from_dict(s) for s in interactions or ()]
         failure: Exception | None = None
-        n, self._turn = len(self.names), self._turn + 1
-        for slot in sorted(range(n), key=lambda s: (self._in_flight[s], (s - self._turn) % n)):
+        for slot in slots:
             for fresh in (False, True):  # a cached handle may be the slot's dead actor: look the name up again
                 try:
                     actor = self._actor(slot, fresh)
                 except ValueError as error:  # no live actor under the name (being replaced)
                     failure = error
                     break
-                self._in_flight[slot] += 1
                 try:
-                    return ray.get(actor.render.remote(page, duration_s, fps, tuple(viewport), steps))
+                    return ray.get(getattr(actor, method).remote(*args))
                 except ray.exceptions.RayActorError as error:
                     failure = error
-                finally:
-                    self._in_flight[slot] -= 1
-        raise RuntimeError(f"no scoring worker of the pool could render the page: {failure}")
+        raise RuntimeError(f"no scoring worker of the pool could {method}: {failure}")
+
+
+class RayRenderer(_NamedActors):
+    """A `RenderBackend` on a `RayScoringPool`'s actors (`pool.render_backend()`): each render goes to the
+    slot this process has the fewest renders in flight on (ties taken in turn, from a slot that differs
+    between processes, so N env workers spread over the slots), and to the next slot when that actor is dead.
+    Its frames come back whole. `close` is a no-op: the pool owns the actors."""
+
+    def __init__(self, names: Sequence[str], address: str, config: RenderConfig) -> None:
+        super().__init__(names, address)
+        self.config = config
+        """The actors' renderer settings (the reference cache keys renders by their pixel recipe)."""
+        self._in_flight = [0] * len(self.names)
+        self._turn = os.getpid()
+
+    def _state(self) -> dict[str, Any]:
+        return {**super()._state(), "config": self.config}
+
+    def render(self, page: Page | str, duration_s: float, fps: float, viewport: tuple[int, int] = (512, 384),
+               interactions: Sequence[Interaction | dict] | None = None) -> RenderResult:
+        page = page if isinstance(page, Page) else Page(html=str(page))
+        steps = [s if isinstance(s, Interaction) else Interaction.from_dict(s) for s in interactions or ()]
+        n, self._turn = len(self.names), self._turn + 1
+        order = sorted(range(n), key=lambda s: (self._in_flight[s], (s - self._turn) % n))
+        self._in_flight[order[0]] += 1
+        try:
+            return self._call(order, "render", page, duration_s, fps, tuple(viewport), steps)
+        finally:
+            self._in_flight[order[0]] -= 1
 
     async def render_async(self, page: Page | str, duration_s: float, fps: float,
                            viewport: tuple[int, int] = (512, 384),
@@ -385,4 +469,35 @@ class RayRenderer:
         return await asyncio.to_thread(self.render, page, duration_s, fps, viewport, interactions)
 
     def close(self) -> None:
-        """Nothing to free here: the pool's `close` stops the actors."""
+        """Nothing to free here: the pool owns the actors."""
+
+
+class RayEpisodeScorer(_NamedActors):
+    """An `EpisodeScorer` (`v2c.rewards.episode_scoring`) on a `RayScoringPool`'s actors
+    (`pool.episode_scorer()`): a task's reference goes out once per episode (into Ray's object store),
+    each candidate's HTML goes out, and what comes back is the `RewardBreakdown` and the render with its
+    frames at the episode's frame size, as is the prepared reference. Requests are routed by the
+    reference's key on the pool's ring, so the episodes of a GRPO group share the worker that prepared
+    their reference, and go to the next worker on the ring when that one is dead."""
+
+    def __init__(self, names: Sequence[str], address: str, ring_points: int) -> None:
+        super().__init__(names, address)
+        self.ring_points = ring_points
+        self._ring = HashRing(len(self.names), ring_points)
+
+    def _state(self) -> dict[str, Any]:
+        return {**super()._state(), "ring_points": self.ring_points}
+
+    def prepare(self, task: HasReference, frame_size: tuple[int, int]) -> EpisodeReference:
+        reference = task.to_reference()
+        key = reference.key()
+        handle = (connect(self.address).put(reference), key)
+        prepared = self._call(self._ring.route(key), "prepare_episode", *handle, tuple(frame_size))
+        return replace(prepared, handle=handle)
+
+    def evaluate(self, reference: EpisodeReference, page: Page,
+                 frame_size: tuple[int, int]) -> tuple[RewardBreakdown, RenderResult]:
+        ref, key = reference.handle
+        breakdown, rendered = self._call(self._ring.route(key), "evaluate_episode", ref, key, page.html,
+                                         tuple(frame_size))
+        return RewardBreakdown.from_dict(breakdown), rendered

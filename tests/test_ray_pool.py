@@ -4,10 +4,13 @@ ray`, and async vector envs sharing the pool's browsers."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import time
 
+import gymnasium as gym
+import numpy as np
 import psutil
 import pytest
 
@@ -182,7 +185,7 @@ def test_async_vector_envs_share_the_pools_browsers(local_ray, tasks):
     with RayScoringPool(RewardConfig(), RayPoolConfig(workers=1, render=RENDER)) as remote:
         counts, pids = {}, set()
         for n in (1, 3):
-            vector = make_vector_env("v2c/Animation-v0", n, asynchronous=True, renderer=remote.render_backend(),
+            vector = make_vector_env("v2c/Animation-v0", n, asynchronous=True, scorer=remote.episode_scorer(),
                                      **settings)
             try:
                 vector.reset(seed=list(range(n)), options={"task_id": task.id})
@@ -195,6 +198,104 @@ def test_async_vector_envs_share_the_pools_browsers(local_ray, tasks):
         rendered = remote.worker_stats()[0]
     assert counts[1] == counts[3]  # three envs, no more browsers than one
     assert rendered["browser_starts"] == 1 and set(rendered["browser_pids"]) <= pids  # the actor's were counted
+
+
+def _arrays(value):
+    """Every numpy array inside a result that came back from Ray (dataclasses, tuples, dicts, lists)."""
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _arrays(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _arrays(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            yield from _arrays(getattr(value, item.name))
+
+
+def test_env_on_the_pools_episode_scorer_gives_the_local_episode_with_obs_size_frames(local_ray, pool, monkeypatch):
+    settings = {"max_steps": 4, "max_frames": 8, "clip_max_frames": 8, "obs_size": (128, 96)}
+    actions = ['{"segments": [{"start": 0.2, "end": 1.2}]}', None, BLANK, "finish"]
+    tasks = [load_tasks("builtin:animations").take(1)[0], load_tasks("builtin:interactions").take(1)[0]]
+
+    def play(env, task):
+        obs, _ = env.reset(seed=0, options={"task_id": task.id})
+        seen = [obs]
+        for action in actions:
+            obs, reward, _, _, info = env.step(task.cheat().html if action is None else action)
+            seen.append((obs, reward, info.get("reward_breakdown")))
+        return seen
+
+    local = [play(gym.make("v2c/VideoToCode-v0", tasks=tasks, renderer=pool, **settings), t) for t in tasks]
+    received = []
+    real_get = ray.get
+
+    def recording_get(*args, **kwargs):  # what reaches this process from the actors
+        result = real_get(*args, **kwargs)
+        received.append(result)
+        return result
+
+    with RayScoringPool(RewardConfig(), RayPoolConfig(workers=2, render=RENDER)) as remote:
+        monkeypatch.setattr(ray, "get", recording_get)
+        env = gym.make("v2c/VideoToCode-v0", tasks=tasks, scorer=remote.episode_scorer(), **settings)
+        remote_runs = [play(env, t) for t in tasks]
+        monkeypatch.setattr(ray, "get", real_get)
+        stats = remote.worker_stats()
+        # A worker killed between an episode's reset and its page: the page is scored on the other worker.
+        env.reset(seed=0, options={"task_id": tasks[0].id})
+        owner, other = remote.route(env.unwrapped.reference.handle[1])
+        ray.kill(remote.actor(owner))
+        *_, info = env.step(tasks[0].cheat().html)
+        survivor = ray.get(remote.actor(other).stats.remote())
+
+    for want, got in zip(local, remote_runs):
+        assert_same_observation(want[0], got[0])
+        for (want_obs, want_reward, want_breakdown), (got_obs, got_reward, got_breakdown) in zip(want[1:], got[1:]):
+            assert got_reward == want_reward  # exact floats
+            assert_same_observation(want_obs, got_obs)
+            if want_breakdown is not None:
+                assert got_breakdown["scores"] == want_breakdown["scores"]
+                assert got_breakdown["gates"] == want_breakdown["gates"]
+    assert local[0][2][1] >= 0.9 and local[0][3][1] <= 0.2  # the oracle, then a blank page
+    assert info["reward_breakdown"]["total"] == local[0][2][2]["total"]
+    # Only frames at obs_size reached this process: no full-size render crossed over.
+    frames = [a for a in _arrays(received) if a.ndim >= 3]
+    assert frames and all(a.shape[-3:-1] == (96, 128) for a in frames), {a.shape for a in frames}
+    # Each task's reference was prepared once, on one worker, and both pages of its episode hit that cache.
+    assert sum(s["episode_misses"] for s in stats) == len(tasks)
+    assert sum(s["episode_hits"] for s in stats) == sum(s["scored"] for s in stats) == 2 * len(tasks)
+    assert survivor["scored"] == stats[other]["scored"] + 1  # the retried page, scored once
+
+
+def assert_same_observation(want, got):
+    assert want.keys() == got.keys()
+    for key in want:
+        assert np.array_equal(want[key], got[key]), key
+
+
+def test_tool_env_on_the_pools_episode_scorer_gives_the_local_rollout(local_ray, pool):
+    from v2c.agents.trl_env import make_tool_env_factory
+    from v2c.envs.config import EnvConfig
+
+    config = EnvConfig(obs_size=(64, 48), max_frames=4, clip_max_frames=5, max_steps=3, reveal_scores=True)
+    task = load_tasks("builtin:interactions").take(1)[0]
+
+    def rollout(factory):
+        env = factory()
+        shown = env.reset(task=serialise_task(task))
+        clip = env.request_clip(0.0, 1.0)
+        submitted = env.submit_code(task.cheat().html)
+        texts = [b["text"] for b in [*shown, *clip, *submitted] if b["type"] == "text"]
+        images = [np.asarray(b["image"]) for b in [*shown, *clip, *submitted] if b["type"] == "image"]
+        return texts, images, env.get_reward()
+
+    want = rollout(make_tool_env_factory(config, renderer=pool))
+    with RayScoringPool(RewardConfig(), RayPoolConfig(workers=1, render=RENDER)) as remote:
+        got = rollout(make_tool_env_factory(config, scorer=remote.episode_scorer()))
+    assert got[0] == want[0] and got[2] == want[2] >= 0.9  # the same feedback and reward, to the last bit
+    assert len(got[1]) == len(want[1]) and all(np.array_equal(a, b) for a, b in zip(got[1], want[1]))
 
 
 def test_train_with_the_ray_backend_scores_on_the_pool(local_ray, tmp_path):

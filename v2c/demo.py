@@ -41,7 +41,8 @@ def run_demo(out: Path) -> int:
                              "gates": [g["name"] for g in b["gates"]]})
                 print(f"{task.id:<28}{name:<13}{b['total']:>7.3f}  {format_scores(b['scores'], sep=' ')}"
                       f"  {','.join(rows[-1]['gates'])}")
-            write_video(out / "references" / f"{task.id}.mp4", env.unwrapped.prepared.frames, task.fps)
+            reference = env.unwrapped.reference
+            write_video(out / "references" / f"{task.id}.mp4", reference.frames, reference.fps)
         env.close()
     (out / "results.json").write_text(json.dumps(rows, indent=1))
     means = {name: sum(r["total"] for r in rows if r["agent"] == name) / max(1, sum(r["agent"] == name for r in rows))
