@@ -49,7 +49,7 @@ What it does not see or only partly:
   which are the same either way: a card rotating 180° in place, reversed, keeps ~0.75 (the
   loaders' spinners, whose parts cross cells, keep 0.15–0.30).
 
-Cost: one DIS flow per step on a ≤96-px thumbnail, a 30×30 DTW and a ratio search over two small
+Cost: one DIS flow per step on a ≤112-px thumbnail, a 30×30 DTW and a ratio search over two small
 Gram matrices; per 30-frame candidate about what the `lk` backend costs (0.91–1.08× of it,
 measured by benchmarks/reward_validity.py on a loaded 2-core machine), whatever the frame size.
 """

@@ -47,15 +47,15 @@ class TimingConfig:
     """A (ρ, τ) whose mapped reference covers less than this many seconds of both videos is not
     considered: too short a stretch correlates well by chance."""
     peak_tolerance: float = 0.1
-    """Other peaks of the ratio profile count when their misfit (1 − correlation) exceeds the best's by less
-    than this fraction of it (see `time_scales`): relative, so a copy that fits exactly has no rival and an
-    identical page measures exactly 1. Measured at 1024×768, 30 fps (`benchmarks/score_resolution.py
-    --quick`): `score.py`'s candidate 1, one of its two boxes 1.3× slower, had two peaks 0.0006 apart
-    (correlation 0.770, ρ 0.90 and 1.05), and which one won depended on the raster scale: temporal 0.831
-    at raster 0.5 vs 0.869 at 1; with the peaks averaged, 0.839 vs 0.837, and every one of the 36 pages
-    within 0.015 of full resolution (0.13 before). At 0.05 or 0.1 the 12 real loaders' timing ladders, colour
-    leak and identical copies (1.000) are as with the plain arg-max; at 0.2 the valley a rival needs is too
-    deep, and candidate 1 jumps again. 0 keeps the plain arg-max."""
+    """Ratios whose misfit (1 − correlation) exceeds the best's by less than this fraction of it count (see
+    `time_scales`): relative, so a copy that fits exactly has no rival and an identical page measures exactly
+    1. Measured at 1024×768, 30 fps (`benchmarks/score_resolution.py --quick`), default raster 0.5 against
+    every device pixel: `score.py`'s candidate 1 (one of two boxes 1.3× slower) had two modes 0.0006 apart
+    (ρ 0.90 and 1.05) and took one or the other with the raster, temporal 0.831 vs 0.869; candidate 5 (a
+    shorter move) had two bumps on one hill (ρ 1.26 and 1.38), 0.600 vs 0.642. With modes averaged and each
+    taken at its centroid: 0.840 vs 0.845 and 0.628 vs 0.610, and every score of the 36 pages within 0.018
+    of full resolution. At 0.05–0.1 the 12 real loaders' timing ladders, colour leak and identical copies
+    (1.000) are as with the plain arg-max (0); at 0.2 two identical copies fell to 0.96–0.98."""
     sigma: float = 2.0
     """Timing score exp(−|ln ρ|/σ). σ = 2 gives 0.93 at ×1.15, 0.79 at ×1.6, 0.63 at ×2.5.
     Measured on the 12 real-library pages (benchmarks/reward_validity.py): the content term
@@ -124,33 +124,40 @@ def time_scales(ref: np.ndarray, ref_rate: float, cand: np.ndarray, cand_rate: f
     if not np.isfinite(corr).any():
         return none
 
-    def at(r: int) -> TimeScale:
-        # The best lag at ratio r; among lags as good (to rounding), the smallest.
+    def at(position: float) -> TimeScale:
+        # The ratio at a fractional grid position (a mode's centroid), with the best lag of the nearest grid
+        # ratio; among lags as good (to rounding), the smallest.
+        r = int(round(position))
         near = np.flatnonzero(corr[r] >= corr[r].max() - 1e-9)
         k = min(near, key=lambda k: abs(k - len(lags) // 2))
-        return TimeScale(ratio=float(ratios[r]), lag_s=float(lags[k]), correlation=float(corr[r, k]),
-                         overlap_s=float(overlap[r, k]))
+        return TimeScale(ratio=float(np.exp((position - len(ratios) // 2) * cfg.ratio_step)), lag_s=float(lags[k]),
+                         correlation=float(corr[r, k]), overlap_s=float(overlap[r, k]))
 
     profile = corr.max(axis=1)
     return [(at(r), w) for r, w in _peaks(profile, cfg.peak_tolerance * (1.0 - profile.max()))]
 
 
-def _peaks(profile: np.ndarray, tolerance: float) -> list[tuple[int, float]]:
-    """(ratio index, weight) of the profile's best peak (among equal ones, the one nearest ρ = 1) at weight 1,
-    then of the other modes within `tolerance` below it, weighted linearly down to 0 there. A mode is a local
-    maximum separated from every higher one kept by a valley deeper than `tolerance`: the wiggles of one
-    broad peak are that peak, not rivals."""
+def _peaks(profile: np.ndarray, tolerance: float) -> list[tuple[float, float]]:
+    """(fractional ratio index, weight) of the profile's modes within `tolerance` of its best: the best mode at
+    weight 1, the others weighted linearly down to 0 at `tolerance` below it. A mode is the run of ratios
+    around a local maximum that stay within `tolerance` of the best, and its position is their centroid
+    (each ratio weighted like a mode): two bumps of one hill then give one position between them that moves
+    smoothly as the page does, where the arg-max would jump from one to the other. The best mode of a
+    profile with no rival within `tolerance` (an exact copy: tolerance 0) is its arg-max, among equal ones
+    the one nearest ρ = 1."""
     centre, best = len(profile) // 2, profile.max()
     top = min(np.flatnonzero(profile >= best - 1e-9), key=lambda r: abs(r - centre))
-    kept: list[tuple[int, float]] = [(int(top), 1.0)]
     if tolerance <= 0:
-        return kept
-    padded = np.concatenate([[-np.inf], profile, [-np.inf]])
-    maxima = np.flatnonzero((profile >= padded[:-2]) & (profile >= padded[2:]) & (profile > best - tolerance))
-    for r in sorted(maxima, key=lambda r: -profile[r]):
-        if all(profile[min(r, k):max(r, k) + 1].min() < profile[r] - tolerance for k, _ in kept):
-            kept.append((int(r), float(1.0 - (best - profile[r]) / tolerance)))
-    return kept
+        return [(float(top), 1.0)]
+    weights = np.clip(1.0 - (best - profile) / tolerance, 0.0, 1.0)
+    inside = np.concatenate([[False], weights > 0, [False]])
+    starts, stops = np.flatnonzero(~inside[:-1] & inside[1:]), np.flatnonzero(inside[:-1] & ~inside[1:])
+    modes = []
+    for a, b in zip(starts, stops):
+        w = weights[a:b]
+        position = float((w * np.arange(a, b)).sum() / w.sum())
+        modes.append((position, 1.0 if a <= top < b else float(w.max())))
+    return sorted(modes, key=lambda m: -m[1])
 
 
 def _sample_positions(n: int, ref_rate: float, cand_rate: float, ratio: np.ndarray, lag: np.ndarray) -> np.ndarray:
