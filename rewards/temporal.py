@@ -36,9 +36,9 @@ The flow score
 
 Measured on 12 loaders from three npm libraries, 512×384, 10 fps, 3 s
 (tests/test_reward_validity_real.py, benchmarks/reward_validity.py): identical and moved by 40 px
-1.00; a hue rotation by 20° or 165° within ±0.01; every duration and delay ×1.15 / ×1.6 / ×2.5
-loses 0.09 / 0.23 / 0.40 on average, in that order on every page (worst ×1.15: 0.15); spinners
-turned the other way 0.15–0.30.
+1.00; a hue rotation by 20° or 165° within ±0.012; every duration and delay ×1.15 / ×1.6 / ×2.5
+loses 0.09 / 0.23 / 0.39 on average, in that order on every page (worst ×1.15: 0.13); spinners
+turned the other way 0.14–0.26.
 
 What it does not see or only partly:
 - a lag alone (see `v2c.rewards.timing`): a loop has no start; a one-shot motion played late
@@ -49,9 +49,12 @@ What it does not see or only partly:
   which are the same either way: a card rotating 180° in place, reversed, keeps ~0.75 (the
   loaders' spinners, whose parts cross cells, keep 0.15–0.30).
 
-Cost: one DIS flow per step on a ≤112-px thumbnail, a 30×30 DTW and a ratio search over two small
-Gram matrices; per 30-frame candidate about what the `lk` backend costs (0.91–1.08× of it,
-measured by benchmarks/reward_validity.py on a loaded 2-core machine), whatever the frame size.
+Cost: one DIS flow per step on a ≤112-px thumbnail, a 30×30 DTW, a ratio search over two small
+Gram matrices and one content comparison per mode of the ratio profile: per 30-frame candidate about
+1.4× what the `lk` backend costs (111 vs 79 ms, benchmarks/reward_validity.py), whatever the frame
+size. The whole candidate costs less than with the scores issue 13 started from (`lk` temporal, DTW
+appearance): 0.81× of it in `benchmarks/score.py`'s same run, appearance's nearest-frame pairing
+being cheaper than DTW.
 """
 
 from __future__ import annotations
