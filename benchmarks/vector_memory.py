@@ -2,8 +2,7 @@
 
   own   each worker process starts its own renderer pool (what happens without a shared backend)
   ray   every worker scores on one `RayScoringPool` (`--workers` actors of `--browsers` browsers each)
-        through `pool.episode_scorer()` (the README's table was measured before it, through
-        `pool.render_backend()`, where each worker also prepared its reference and scored itself)
+        through `pool.episode_scorer()`
 
 After `reset` and one step (every copy submits the same built-in page: a real render and score), it
 prints the resident memory of the whole process tree — this process and every descendant: the env
