@@ -1,6 +1,7 @@
 """Scripted baselines: the floor and ceiling any learned policy is compared with.
 
-- `OracleAgent`: the task's `cheat()` page (the ceiling: ≈ 1 on every built-in task);
+- `OracleAgent`: the task's `cheat()` page, its files inlined (`cheat_html()`; the ceiling: ≈ 1 on every
+  built-in task);
 - `BlankAgent`: an empty page (the floor: gated to 0);
 - `FirstFrameAgent`: a static page showing the first observed frame (Animation2Code's
   "static output" failure, scored by appearance alone);
@@ -45,8 +46,8 @@ class OracleAgent(_OneShot):
 
     def page(self, observation: dict[str, Any], task: Any | None) -> str:
         if task is None:
-            raise ValueError("the oracle needs the task (it submits task.cheat())")
-        return task.cheat().html
+            raise ValueError("the oracle needs the task (it submits task.cheat_html())")
+        return task.cheat_html()
 
 
 class BlankAgent(_OneShot):

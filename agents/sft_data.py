@@ -12,8 +12,8 @@ One row is one conversation of Video2Code's two stages, exactly as the multi-tur
    properties, easings; the script's actions and targets; where the reference moves) — no language model —
    and one `request_clip(start, end)` tool call per action-aligned range;
 3. tool: each call's answer from the tool env itself (its feedback line and the clip frames);
-4. assistant: the page's code (`task.cheat()`: the oracle, or a template family's short page), handed in
-   with the tool env's `submit_code(html)` call.
+4. assistant: the page's code (`task.cheat_html()`: the oracle, or a template family's short page, as one
+   document with a multi-file source's files inlined), handed in with the tool env's `submit_code(html)` call.
 
 Action-aligned ranges: for an interaction, each step of the script from `margin_s` before it to
 `after_s` after it; for an animation, the intervals where the reference render moves by the static
@@ -233,7 +233,7 @@ def sft_row(task: Task, env: VideoToCodeToolEnv, config: SFTDataConfig, spec: st
                          tool_calls=[_call("request_clip", {"start": s, "end": e}) for s, e in ranges])]
     for start, end in ranges:
         messages.append(_message("tool", env.request_clip(start, end), images, name="request_clip"))
-    messages.append(_message("assistant", [], images, tool_calls=[_call("submit_code", {"html": task.cheat().html})]))
+    messages.append(_message("assistant", [], images, tool_calls=[_call("submit_code", {"html": task.cheat_html()})]))
     return {"messages": messages, "images": images, "task": serialised, "task_id": task.id,
             "task_source": spec or task.source, "kind": task.kind, "ranges": [list(r) for r in ranges],
             "range_rule": rule}

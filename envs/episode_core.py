@@ -11,7 +11,7 @@ Ray pool's `episode_scorer()`, which sends HTML out and gets scores and `obs_siz
     core = EpisodeCore(LocalEpisodeScorer(RewardScorer(renderer=pool)), EnvConfig())   # or pool.episode_scorer()
     core.reset(task)
     core.request_clip(ClipRequest((Segment(0.5, 1.0),)))      # or core.act('{"segments": [...]}')
-    outcome = core.submit(task.cheat().html)                  # code, a patch, or a template answer
+    outcome = core.submit(task.cheat_html())                  # code, a patch, or a template answer
     outcome.reward, outcome.feedback, outcome.breakdown
 """
 from __future__ import annotations

@@ -31,8 +31,11 @@ class RewardBreakdown:
     """Seconds spent per score, rendering, and in all."""
     render_status: str = "ok"
     details: dict[str, Any] = field(default_factory=dict)
-    """Explanations for `info` and widgets: `render` (the render's summary) and, per score name, what
-    that score emitted (alignments, per-frame distances, tracks, crop boxes, per-step results)."""
+    """Explanations for `info` and widgets: `render` (the render's summary), `reference` when the
+    reference is a video (`lead_in_frames`, `lead_in_s`: the flat lead-in dropped from a recording's start,
+    `Task.trim_lead_in`; 0 for none)
+    and, per score name, what that score emitted (alignments, per-frame distances, tracks, crop boxes,
+    per-step results)."""
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

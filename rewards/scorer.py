@@ -196,6 +196,9 @@ class RewardScorer:
         """Scores and gates for an already rendered candidate (no browser needed)."""
         breakdown = RewardBreakdown(backends=self.backends, render_status=rendered.status.value)
         breakdown.details["render"] = rendered.summary()
+        if prepared.clip.video is not None:
+            breakdown.details["reference"] = {"lead_in_frames": prepared.clip.video.lead_in_frames,
+                                              "lead_in_s": prepared.clip.video.lead_in_s}
         applies = {name: prepared.prepared.get(name) is not None for name in self.scores}
         breakdown.scores = {name: (0.0 if applies[name] else None) for name in self.scores}
         if not rendered.ok or rendered.frames.shape[0] == 0:

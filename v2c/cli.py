@@ -47,6 +47,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def load_reference(args: argparse.Namespace):
     """REFERENCE as a `rewards.Reference`: an .html page to render, or a video file."""
+    from v2c.envs.tasks.task import Task
     from v2c.rewards.scorer import Reference
     from v2c.render import Interaction
     from v2c.video import VideoError, read_video
@@ -68,9 +69,10 @@ def load_reference(args: argparse.Namespace):
         video = read_video(path)
     except VideoError as error:
         raise SystemExit(f"error: {error}")
-    height, width = video.frames.shape[1:3]
-    return Reference(video=video, interactions=steps, duration_s=args.duration or video.duration, fps=args.fps,
-                     viewport=(width, height))
+    # As a task's recording: its lead-in trimmed the way every recorded reference is (`Task.trim_lead_in`).
+    task = Task(id=path.name, kind="interaction" if steps else "animation", video=path, interactions=steps,
+                duration_s=args.duration or video.duration, fps=args.fps, viewport=video.size)
+    return task.to_reference(video=task.part_of(video))
 
 
 def cmd_score(args: argparse.Namespace) -> int:

@@ -1,6 +1,6 @@
 """Video I/O: decode videos and frame folders into RGB arrays, retime them, encode them back.
 
-(Over 400 lines: reading, retiming, clipping and writing share the `Video` type and its timeline rules; split, each half would re-import the other.)
+(Over 400 lines: reading, retiming, clipping, trimming and writing share the `Video` type and its timeline rules; split, each half would re-import the other.)
 
 Everything goes through PyAV (or Pillow for still images and GIF writing); torchvision.io is not
 used because its decoders do not load under the CPU torch build this project runs on.
@@ -33,6 +33,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 __all__ = [
+    "FLAT_LEVELS",
     "IMAGE_EXTENSIONS",
     "Video",
     "VideoError",
@@ -43,11 +44,15 @@ __all__ = [
     "read_video",
     "resample",
     "subsample",
+    "trim_lead_in",
     "write_video",
 ]
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp"})
 DEFAULT_SEQUENCE_FPS = 30.0
+FLAT_LEVELS = 8
+"""A frame is flat when no RGB channel spans this many levels over its pixels. H.264 yuv420p leaves a
+uniform frame within a level or two; anything drawn to be seen stands further from its background."""
 
 # Timestamps that differ by less than this are treated as equal: k/fps computed in floating point
 # lands a hair before the frame time it should hit (e.g. 3 * (1/30) < 0.1).
@@ -70,6 +75,10 @@ class Video:
     """float64 presentation time of each frame in seconds, shape (T,), non-decreasing."""
     fps: float
     """Nominal frame rate; for variable-rate sources (GIF) the average rate."""
+    lead_in_frames: int = 0
+    """Frames of a flat lead-in dropped from the start of the recording (`trim_lead_in`); 0 when none were."""
+    lead_in_s: float = 0.0
+    """Seconds of the recording those frames covered: where its first kept frame was, now t = 0."""
 
     def __post_init__(self) -> None:
         if self.frames.dtype != np.uint8 or self.frames.ndim != 4 or self.frames.shape[-1] != 3:
@@ -207,6 +216,37 @@ def _read_av(path: Path) -> Video:
         frames = [frames[i] for i in order]
         timestamps = timestamps[order]
     return Video(np.stack(frames), timestamps, fps)
+
+
+def trim_lead_in(video: Video, levels: int = FLAT_LEVELS) -> Video:
+    """The video without its lead-in, timestamps rebased so its first kept frame is at 0; the same video
+    when it has none.
+
+    The lead-in is the run of leading frames that together are one flat colour (every channel within
+    `levels` over all their pixels): the blank page a recorder started at navigation captures before the
+    page first paints. It is dropped only when some later frame is not flat, so a video of flat colours
+    throughout (a blank reference, a fading background) is kept whole.
+    """
+    count = _flat_run(video.frames, levels)
+    if count == 0 or all(_flat(frame, levels) for frame in video.frames[count:]):
+        return video
+    start = float(video.timestamps[count])
+    return Video(video.frames[count:], video.timestamps[count:] - start, video.fps, lead_in_frames=count,
+                 lead_in_s=start - float(video.timestamps[0]))
+
+
+def _flat(frame: np.ndarray, levels: int) -> bool:
+    return int((frame.max(axis=(0, 1)).astype(np.int16) - frame.min(axis=(0, 1))).max()) < levels
+
+
+def _flat_run(frames: np.ndarray, levels: int) -> int:
+    """How many leading frames are together one flat colour."""
+    low, high = np.full(3, 255, np.int16), np.zeros(3, np.int16)
+    for i, frame in enumerate(frames):
+        low, high = np.minimum(low, frame.min(axis=(0, 1))), np.maximum(high, frame.max(axis=(0, 1)))
+        if int((high - low).max()) >= levels:
+            return i
+    return len(frames)
 
 
 def _rate_from_timestamps(timestamps: np.ndarray) -> float:

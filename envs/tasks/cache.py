@@ -25,10 +25,11 @@ from .task import Task
 
 log = logging.getLogger("v2c.tasks")
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 """Bumped when the renderer changes what pixels a page gives; old entries are then never looked up.
 2: pages are served as UTF-8 with `charset=utf-8`, so non-ASCII text without `<meta charset>` is no
-longer decoded as windows-1252."""
+longer decoded as windows-1252. 3: rAF at a 60 Hz virtual display, seeded randomness, shadow-root and
+iframe animations and `document.timeline` on the virtual clock."""
 
 
 class ReferenceRenderError(RuntimeError):

@@ -3,19 +3,20 @@
 A task is a reference (a source page, a recorded video, or both) plus the recording settings the
 candidate is rendered with (duration, fps, viewport), the user's actions for interactive pages,
 and bookkeeping (difficulty, metadata). `to_reference()` turns it into what `RewardScorer` takes;
-`cheat()` returns a page that reproduces it — the oracle tests and baselines rely on.
+`cheat()` returns a page that reproduces it — the oracle tests and baselines rely on — and `cheat_html()` that
+page as the one document an agent would submit.
 """
 from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
 from v2c.rewards.scorer import Reference
-from v2c.render import Interaction, Page
-from v2c.video import Video, VideoError, clip, read_video
+from v2c.render import Interaction, Page, inline_page
+from v2c.video import Video, VideoError, clip, read_video, trim_lead_in
 
 TaskKind = Literal["animation", "interaction"]
 KINDS: tuple[str, ...] = ("animation", "interaction")
@@ -32,7 +33,7 @@ class Task:
     Identity:
         id, kind, source
     Reference:
-        page, video, video_fps, video_start_s
+        page, video, video_fps, video_start_s, trim_lead_in
     Recording:
         duration_s, fps, viewport, interactions
     Bookkeeping:
@@ -52,6 +53,14 @@ class Task:
     video_start_s: float = 0.0
     """Where this task starts in `video`, in seconds: the reference is the video's [start, start + duration_s),
     rebased to 0 (one segment of a longer recording, such as a Video2Code timeline entry)."""
+    trim_lead_in: bool = True
+    """Drop the recording's lead-in (`v2c.video.trim_lead_in`): the blank frames of one flat colour that a
+    recording started at navigation holds before the page first paints, which would charge the source itself
+    (0.99 → 0.42 for a CSS loader's source after 3 white frames, `tests/test_lead_in.py`). The first painted frame becomes t = 0 and the reference keeps `duration_s`
+    from the rest of the recording (it is only shorter when the recording is); `Video.lead_in_frames` says what
+    was dropped. Applied when the task's range starts at the recording's start and it has no interaction
+    script: step times are on the recording's clock (Video2Code's are), which trimming alone would move the
+    reference's responses away from."""
     duration_s: float = 3.0
     """Seconds compared."""
     fps: float = 10.0
@@ -90,11 +99,17 @@ class Task:
     # ------------------------------------------------------------------ reference
 
     def load_video(self) -> Video:
-        """The recorded reference, decoded: its [video_start_s, video_start_s + duration_s) range, timestamps from
-        0; `VideoError` names the file when it is missing, corrupt or has no frames in the range."""
+        """The recorded reference, decoded: `part_of` the recording; `VideoError` names the file when it is
+        missing, corrupt or has no frames in the range."""
         if self.video is None:
             raise VideoError(f"task {self.id} has no reference video")
-        video = read_video(self.video)
+        return self.part_of(read_video(self.video))
+
+    def part_of(self, video: Video) -> Video:
+        """What this task compares of a decoded recording: its [video_start_s, video_start_s + duration_s) range
+        after its lead-in (`trim_lead_in`), timestamps from 0."""
+        if self.trim_lead_in and self.video_start_s == 0 and not self.interactions:
+            video = trim_lead_in(video)
         if self.video_start_s == 0 and video.duration <= self.duration_s + 0.5 / video.fps:
             return video  # the whole recording (the usual case): no copy
         # Half-open range: the frame at start + duration belongs to the next segment.
@@ -102,7 +117,7 @@ class Task:
         if len(part) == 0:
             raise VideoError(f"{self.video}: no frames from {self.video_start_s:g} s (task {self.id}; the video "
                              f"lasts {video.duration:.2f} s)")
-        return Video(part.frames, part.timestamps - self.video_start_s, part.fps)
+        return replace(video, frames=part.frames, timestamps=part.timestamps - self.video_start_s)
 
     def to_reference(self, video: Video | None = None) -> Reference:
         """What `RewardScorer` compares candidates with.
@@ -125,6 +140,11 @@ class Task:
         raise NoOracleError(f"task {self.id}: no page is known to reproduce it (the reference is only a video, "
                             f"{self.video})")
 
+    def cheat_html(self) -> str:
+        """`cheat()` as the one document an agent answers with: a multi-file source's local files inlined
+        (`v2c.render.inline_page`), so it renders as the page served with its files does."""
+        return inline_page(self.cheat())
+
     @property
     def has_oracle(self) -> bool:
         return self.oracle is not None or self.page is not None
@@ -146,6 +166,7 @@ class Task:
             **self.summary(),
             "video_fps": self.video_fps,
             "video_start_s": self.video_start_s,
+            "trim_lead_in": self.trim_lead_in,
             "page": _page_dict(self.page),
             "oracle": _page_dict(self.oracle),
             "interactions": [s.to_dict() for s in self.interactions],

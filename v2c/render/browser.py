@@ -71,6 +71,9 @@ COMMON_FLAGS = (
     "--disable-image-animation-resync",
     "--disable-features=PaintHolding,Translate,MediaRouter,OptimizationHints,AutofillServerCommunication",
     "--block-new-web-contents",
+    # Pages are served at an https origin (worker.ORIGIN), as datasets' pages ran; an http:// library URL
+    # in them is still served (network.py) rather than blocked as mixed content.
+    "--allow-running-insecure-content",
     "--remote-debugging-port=0",
 )
 # Only the headless shell supports CDP HeadlessExperimental.beginFrame: frames are produced on

@@ -57,6 +57,15 @@ class RenderConfig:
     prepare_next_tab: bool = True
     """Open the next render's context and tab as soon as a render ends, so its ~50 ms start overlaps
     with the caller's scoring; costs one idle renderer process (~40 MB) per browser."""
+    display_hz: float = 60.0
+    """Refresh rate of the virtual display: requestAnimationFrame callbacks run at every tick of it between
+    two captured frames (script only, no capture), as a browser on such a display runs them, so a page that
+    steps per callback (frame-counted durations, particle steps, most canvas demos) moves the same whatever
+    the capture fps. Real-time recordings come from 60 Hz displays."""
+    seed: int = 0
+    """Seed of the page's randomness (`Math.random`, `crypto.getRandomValues`, `crypto.randomUUID`): the same
+    page and seed give byte-identical frames. Reference and candidate share it unless a caller renders
+    them with different configs."""
     extra_flags: tuple[str, ...] = field(default_factory=tuple)
     """More Chromium command-line flags."""
 
@@ -69,6 +78,10 @@ class RenderConfig:
             raise ValueError(f"unencodable_text must be 'error' or 'replace', got {self.unencodable_text!r}")
         if self.raster_scale is not None and not 0.05 <= self.raster_scale <= 4:
             raise ValueError(f"raster_scale must be within 0.05-4 (or None for automatic), got {self.raster_scale!r}")
+        if not 1 <= self.display_hz <= 1000:
+            raise ValueError(f"display_hz must be within 1-1000, got {self.display_hz!r}")
+        if not 0 <= self.seed < 2**32:
+            raise ValueError(f"seed must be an integer within 0-2**32-1, got {self.seed!r}")
         if self.max_raster_side < 16:
             raise ValueError(f"max_raster_side must be at least 16, got {self.max_raster_side!r}")
 
@@ -91,11 +104,19 @@ class RenderConfig:
         return {"format": "png", "optimizeForSpeed": True}
 
     def pixel_recipe(self, viewport: tuple[int, int]) -> str:
-        """The settings that change the pixels of a render of `viewport`, e.g. "png", "jpeg:90" or "png@0.5"
+        """The settings that change the pixels of a render of `viewport`, e.g. "png", "jpeg:90", "png@0.5" or
+        "png/seed7"
         (caches of frames key on it)."""
         recipe = "png" if self.frame_format == "png" else f"jpeg:{self.jpeg_quality}"
         scale = self.scale_for(viewport)
-        return recipe if scale == 1.0 else f"{recipe}@{scale:g}"
+        if scale != 1.0:
+            recipe = f"{recipe}@{scale:g}"
+        # Only settings away from the defaults are spelled out, so the default recipe stays short.
+        if self.display_hz != 60.0:
+            recipe += f"/{self.display_hz:g}Hz"
+        if self.seed != 0:
+            recipe += f"/seed{self.seed}"
+        return recipe
 
 
 def parse_raster_scale(text: str) -> float | None:

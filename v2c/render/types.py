@@ -180,6 +180,12 @@ class RenderResult:
     """One entry per interaction, in script order."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent in each phase (launch, load, frames, total)."""
+    real_time_sources: list[str] = field(default_factory=list)
+    """Time sources the page used that the virtual clock does not drive, so its frames may depend on real
+    time: `Worker`/`SharedWorker` (a worker's timers run on its own thread), `video`/`audio` (media decode
+    and play in real time), `cross-origin iframe`, `SMIL in an SVG image` (an `<img>` or CSS image whose SVG
+    animates: Chromium plays it on the image's own real-time timer). Empty for a page whose frames are a pure function of
+    the page, the seed and the frame times."""
     repeated_frames: int = 0
     """Frames that repeat the previous one without a screenshot: Chromium reported no damage."""
     fps: float = 0.0
@@ -211,4 +217,5 @@ class RenderResult:
             ],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "repeated_frames": self.repeated_frames,
+            "real_time_sources": self.real_time_sources,
         }

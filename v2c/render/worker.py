@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import mimetypes
+import re
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -29,20 +31,33 @@ from .cdp import CdpError, PageConnection
 from .config import RenderConfig
 from .types import Interaction, Page, RenderResult, RenderStatus, StepResult
 
-ORIGIN = "http://v2c.local/"
-_SCRIPTS = "\n".join(
-    resources.files("v2c.render").joinpath(name).read_text() for name in ("virtual_clock.js", "targets.js")
-)
+# https, as the pages datasets record ran: secure-context APIs (crypto.randomUUID, clipboard) exist there.
+ORIGIN = "https://v2c.local/"
+_CLOCK_SCRIPT = resources.files("v2c.render").joinpath("virtual_clock.js").read_text()
 # A blinking caret and smooth scrolling are the browser's own clocks, which we do not control.
-_INIT_SCRIPT = _SCRIPTS + """
+_PAGE_SCRIPT = resources.files("v2c.render").joinpath("targets.js").read_text() + """
 document.addEventListener('DOMContentLoaded', () => {
   const s = document.createElement('style');
   s.textContent = '*{caret-color:transparent!important;scroll-behavior:auto!important}';
   (document.head || document.documentElement).appendChild(s);
 });
 """
+
+
+def init_script(config: RenderConfig) -> str:
+    """The script every frame runs before its own: the virtual clock with `config`'s display rate and seed,
+    and element targeting."""
+    settings = json.dumps({"displayHz": config.display_hz, "seed": config.seed})
+    return _CLOCK_SCRIPT.replace("})(SETTINGS);", f"}})({settings});") + "\n" + _PAGE_SCRIPT
+
+
 _DOCUMENT_LOADED = """() => document.readyState === 'complete' ? null
   : new Promise(loaded => window.addEventListener('load', () => loaded(null), {once: true}))"""
+# Images decode off the main thread in real time; an animated one starts playing at its first drawn
+# frame, so every image is decoded before frame 0 or a slow decode would delay its animation.
+_FONTS_AND_IMAGES_READY = """Promise.all([document.fonts.ready,
+  ...Array.from(document.images, (image) => image.decode().catch(() => null))]).then(() => window.__v2c.settle())"""
+_SMIL = re.compile(rb"<(?:animate|animateTransform|animateMotion|animateColor|set)\b")
 _CAPTURE_RETRIES = 5
 _FALSE_DAMAGE_LIMIT = 3
 _NETWORK_WAIT_S = 2.0
@@ -50,6 +65,9 @@ _NETWORK_WAIT_S = 2.0
 (`_RenderRun._wait_for_requests`): routes answer at once (vendored files, generated images, refusals),
 so an honest page waits milliseconds."""
 _LOCAL_REFUSAL = "Not allowed to load local resource:"
+_TICK_NUDGE_MS = 0.01
+"""How much later than the last a begin-frame at the same virtual time is stamped (a probe for damage and
+its screenshot): far below any image's frame delay (10 ms at least)."""
 
 
 class RenderAborted(Exception):
@@ -143,7 +161,7 @@ class BrowserWorker:
         )
         tab = _Tab(browser, context, viewport)
         try:
-            await context.add_init_script(script=_INIT_SCRIPT)
+            await context.add_init_script(script=init_script(self.config))
             await context.route("**/*", tab.route)
             await context.route_web_socket("**/*", tab.refuse_websocket)
             tab.page = await context.new_page()
@@ -267,6 +285,8 @@ class _RenderRun:
         self.result = result
         self.frames: list[asyncio.Future[np.ndarray]] = []
         self.now_ms = 0.0
+        self.ticks_origin_ms: float | None = None
+        self.last_ticks_ms = 0.0
         self.context: BrowserContext | None = None
         self.tab: _Tab | None = None
         self.cdp: PageConnection | None = None
@@ -287,6 +307,8 @@ class _RenderRun:
         self.network_at_last_shot: tuple[int, int] = (-1, -1)
         self.listeners: dict[str, Any] = {}
         """The page's event listeners, removed by `release`."""
+        self.real_time_sources: set[str] = set()
+        """What the page loaded that plays in real time, seen while serving it (`RenderResult.real_time_sources`)."""
 
     async def frames_array(self) -> np.ndarray:
         width, height = self.config.frame_size(self.viewport)
@@ -355,6 +377,9 @@ class _RenderRun:
                 await route.fulfill(status=404, body=f"{path} is not part of this page")
                 return
             content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            if content_type == "image/svg+xml" and request.resource_type == "image" and _SMIL.search(file.body):
+                # An SVG image's SMIL runs on the image's own real-time timer, which no page clock reaches.
+                self.real_time_sources.add("SMIL in an SVG image")
             # Text was encoded as UTF-8 (Page.served): saying so keeps a page without <meta charset>
             # from being decoded as windows-1252, the default for an en-US browser.
             await route.fulfill(status=200, body=file.body,
@@ -401,7 +426,7 @@ class _RenderRun:
         await self._bounded(page.goto(ORIGIN + "index.html", wait_until="commit"), self.config.load_timeout_s,
                             "loading the page")
         await self._bounded(page.evaluate(_DOCUMENT_LOADED), self.config.load_timeout_s, "loading the page")
-        await self._bounded(page.evaluate("document.fonts.ready.then(() => window.__v2c.settle())"),
+        await self._bounded(page.evaluate(_FONTS_AND_IMAGES_READY),
                             self.config.load_timeout_s, "waiting for fonts and start-up scripts")
         timings["load"] = time.perf_counter() - clock
 
@@ -512,8 +537,23 @@ class _RenderRun:
                 return data
         raise RenderAborted(RenderStatus.ERROR, "the browser produced no frame")
 
+    def _frame_time_ticks(self) -> float:
+        """The compositor's time for the next begin-frame: the virtual time on the browser's monotonic clock.
+
+        Chromium animates images (GIF, APNG, animated WebP) by the begin-frames' times, so these make them
+        play by their own delays in virtual time. Virtual time 0 is put at the first begin-frame's moment
+        on the machine's monotonic clock (the one Chromium's TimeTicks read): an image registered while
+        the page loaded is then not already behind, however long loading took. Whole milliseconds, so
+        a frame time is the same sum in every render. Each call is strictly later than the last."""
+        if self.ticks_origin_ms is None:
+            self.ticks_origin_ms = float(round(time.monotonic() * 1000.0)) - self.now_ms
+        ticks = self.ticks_origin_ms + self.now_ms
+        self.last_ticks_ms = max(ticks, self.last_ticks_ms + _TICK_NUDGE_MS)
+        return self.last_ticks_ms
+
     async def _send_frame(self, params: dict[str, Any], what: str) -> dict[str, Any]:
         assert self.cdp is not None
+        params = {**params, "frameTimeTicks": self._frame_time_ticks()}
         return await self._bounded(self.cdp.send("HeadlessExperimental.beginFrame", params),
                                    self.config.frame_timeout_s, what)
 
@@ -596,14 +636,17 @@ class _RenderRun:
             done, _ = await asyncio.wait({pending}, timeout=0.05)
             if done or not self.worker.build.begin_frame_control:
                 break
-            await self.cdp.send("HeadlessExperimental.beginFrame", {"noDisplayUpdates": True})
+            await self.cdp.send("HeadlessExperimental.beginFrame",
+                                {"noDisplayUpdates": True, "frameTimeTicks": self._frame_time_ticks()})
         await pending
 
     async def _collect_page_notes(self) -> None:
         notes = await self._bounded(self.page.evaluate(
-            "() => ({dialogs: window.__v2c.drainDialogs(), errors: window.__v2c.drainErrors()})"),
+            "() => ({dialogs: window.__v2c.drainDialogs(), errors: window.__v2c.drainErrors(),"
+            " realTime: window.__v2c.realTimeSources()})"),
             self.config.frame_timeout_s, "collecting page notes")
         self.result.dialogs.extend(notes["dialogs"])
+        self.result.real_time_sources = sorted(self.real_time_sources.union(notes["realTime"]))
         for error in notes["errors"]:
             if error[:500] not in self.result.page_errors:
                 self.result.page_errors.append(error[:500])

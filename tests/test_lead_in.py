@@ -1,0 +1,124 @@
+"""Recorded references as datasets ship them: a recording started at navigation opens on blank pre-paint
+frames, which `Task.load_video` trims (`v2c.video.trim_lead_in`) so that the source page still scores what
+it scores against a recording without them; the trim is reported in the score's details.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from v2c.envs.tasks.task import Task
+from v2c.render import Page
+from v2c.rewards import RewardConfig, RewardScorer
+from v2c.video import Video, trim_lead_in, write_video
+
+LOADER = """<!doctype html><html><head><style>
+body{margin:0;background:#20232a;display:flex;align-items:center;justify-content:center;height:100vh}
+.ring{width:60px;height:60px;border:8px solid #3a3f4b;border-top-color:#61dafb;border-radius:50%;
+  animation:spin 1s linear infinite}
+.dots{display:flex;gap:8px;margin-left:24px}
+.dots i{width:12px;height:12px;border-radius:50%;background:#f5a623;animation:pulse .9s ease-in-out infinite}
+.dots i:nth-child(2){animation-delay:.15s}.dots i:nth-child(3){animation-delay:.3s}
+@keyframes spin{to{transform:rotate(360deg)}}@keyframes pulse{50%{transform:scale(.3);opacity:.4}}
+</style></head><body><div class="ring"></div><div class="dots"><i></i><i></i><i></i></div></body></html>"""
+"""A CSS loader: the kind of page whose own source a lead-in charged most."""
+FPS, DURATION, VIEWPORT = 30.0, 2.0, (320, 240)
+
+
+def flat(count: int, level: int, noise: int = 0, size: tuple[int, int] = (24, 32)) -> np.ndarray:
+    rng = np.random.default_rng(level)
+    frames = np.full((count, *size, 3), level, np.int16) + rng.integers(-noise, noise + 1, (count, *size, 3))
+    return frames.clip(0, 255).astype(np.uint8)
+
+
+def drawn(count: int) -> np.ndarray:
+    frames = flat(count, 40)
+    for i in range(count):
+        frames[i, 8:16, i:i + 8] = (220, 60, 60)
+    return frames
+
+
+def video(*parts: np.ndarray, fps: float = 10.0) -> Video:
+    frames = np.concatenate(parts)
+    return Video(frames, np.arange(len(frames)) / fps, fps)
+
+
+# ------------------------------------------------------------------ what counts as a lead-in
+
+
+def test_leading_frames_of_one_flat_colour_are_dropped_and_the_first_painted_frame_is_t0():
+    trimmed = trim_lead_in(video(flat(3, 255, noise=2), drawn(5)))
+    assert (trimmed.lead_in_frames, trimmed.lead_in_s) == (3, pytest.approx(0.3))
+    assert np.array_equal(trimmed.frames, drawn(5)) and np.allclose(trimmed.timestamps, np.arange(5) / 10)
+
+
+def test_only_the_blank_colour_goes_when_the_page_paints_its_own_flat_background_first():
+    trimmed = trim_lead_in(video(flat(2, 255), flat(2, 40), drawn(3)))
+    assert trimmed.lead_in_frames == 2 and np.array_equal(trimmed.frames[:2], flat(2, 40))
+
+
+@pytest.mark.parametrize("frames", [flat(6, 255), np.concatenate([flat(3, 255), flat(3, 0)]), drawn(4)],
+                         ids=["blank throughout", "flat colours throughout", "painted from the start"])
+def test_a_video_without_a_lead_in_is_kept_whole(frames):
+    whole = video(frames)
+    assert trim_lead_in(whole) is whole and whole.lead_in_frames == 0
+
+
+def test_a_task_keeps_its_duration_from_the_rest_of_the_recording_and_can_opt_out(tmp_path):
+    path = write_video(tmp_path / "recording.npz", np.concatenate([flat(4, 255), drawn(24)]), 10.0)
+    task = Task(id="rec", kind="animation", video=path, duration_s=2.0, fps=10.0, viewport=(32, 24))
+    loaded = task.load_video()
+    assert (len(loaded), loaded.lead_in_frames, loaded.timestamps[0]) == (20, 4, 0.0)
+    assert np.array_equal(loaded.frames, drawn(20))
+    kept = replace(task, trim_lead_in=False)
+    assert kept.load_video().lead_in_frames == 0 and np.array_equal(kept.load_video().frames[:4], flat(4, 255))
+    # A script's step times are on the recording's clock: its video is not shifted under them.
+    scripted = replace(task, kind="interaction", interactions=({"action": "wait", "t": 0.5},))
+    assert scripted.load_video().lead_in_frames == 0
+
+
+def test_v2c_score_trims_its_video_reference_as_a_task_does(tmp_path):
+    from argparse import Namespace
+
+    from v2c.cli import load_reference
+
+    path = write_video(tmp_path / "recording.npz", np.concatenate([flat(4, 255), drawn(24)]), 10.0)
+    reference = load_reference(Namespace(reference=str(path), interactions=None, duration=None, fps=10.0,
+                                         size=(512, 384)))
+    assert (reference.video.lead_in_frames, len(reference.video), reference.viewport) == (4, 24, (32, 24))
+
+
+# ------------------------------------------------------------------ scored end to end, through H.264 yuv420p
+
+
+@pytest.fixture(scope="module")
+def loader_frames(pool):
+    result = pool.render(Page(LOADER), DURATION, FPS, VIEWPORT)
+    assert result.ok, result.reason
+    return result.frames
+
+
+def recorded(tmp_path, frames: np.ndarray, lead_in: int, trim: bool = True) -> Task:
+    """The loader's task with its recording as a dataset ships it: H.264 yuv420p, after `lead_in` white frames."""
+    white = np.full((lead_in, *frames.shape[1:]), 255, np.uint8)
+    path = write_video(tmp_path / f"lead-in-{lead_in}.mp4", np.concatenate([white, frames]), FPS)
+    return Task(id=f"loader-{lead_in}", kind="animation", page=Page(LOADER), video=path, duration_s=DURATION, fps=FPS,
+                viewport=VIEWPORT, trim_lead_in=trim)
+
+
+@pytest.mark.parametrize("lead_in", [3, 6])
+def test_the_source_scores_against_a_recording_with_a_lead_in_as_against_one_without(pool, loader_frames, tmp_path,
+                                                                                   lead_in):
+    scorer = RewardScorer(RewardConfig(), renderer=pool)
+    clean = scorer.score(recorded(tmp_path, loader_frames, 0).to_reference(), Page(LOADER))
+    # Chroma subsampling alone costs little (0.986 measured): far from what a recolour costs.
+    assert clean.total >= 0.95, clean.score_dict()
+    assert clean.details["reference"] == {"lead_in_frames": 0, "lead_in_s": 0.0}
+    trimmed = scorer.score(recorded(tmp_path, loader_frames, lead_in).to_reference(), Page(LOADER))
+    assert abs(trimmed.total - clean.total) <= 0.02, (trimmed.score_dict(), clean.score_dict())
+    assert trimmed.details["reference"] == {"lead_in_frames": lead_in, "lead_in_s": pytest.approx(lead_in / FPS)}
+    # Without the trim the blank start is charged to the page (0.42 and 0.40 measured with 3 and 6 frames).
+    untrimmed = scorer.score(recorded(tmp_path, loader_frames, lead_in, trim=False).to_reference(), Page(LOADER))
+    assert untrimmed.total < clean.total - 0.2 and untrimmed.details["reference"]["lead_in_frames"] == 0

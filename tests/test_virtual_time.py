@@ -1,0 +1,166 @@
+"""Every time and randomness source a page can use is virtual, on small probe pages.
+
+Each probe moves a red box by one time source; its position at a virtual time is checked against
+what a real browser on a 60 Hz display shows, and against the same time captured at another rate.
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from v2c.render import LocalRendererPool, Page, RenderConfig, RenderStatus
+
+from v2c.envs.examples import page
+from tests.test_render import red_box_left
+
+VIEWPORT = (512, 384)
+BOX = "position:absolute;left:0;top:40px;width:40px;height:40px;background:rgb(255,0,0)"
+
+
+def at(result, t: float) -> np.ndarray:
+    """The frame of `result` at virtual time `t` (seconds)."""
+    k = int(round(t * result.fps))
+    assert result.status is RenderStatus.OK, result.reason
+    assert abs(result.timestamps[k] - t) < 1e-9
+    return result.frames[k]
+
+
+def test_raf_runs_at_the_display_rate_whatever_the_capture_rate(pool):
+    # Steps by call, as frame-counting libraries do: a browser on a 60 Hz display makes 55 calls by t = 0.9 s.
+    html = page(f"<div id=b style='{BOX}'></div><script>let x = 0; const b = document.getElementById('b');"
+                "(function step() { b.style.left = x + 'px'; x += 2; requestAnimationFrame(step); })();</script>")
+    slow = pool.render(html, duration_s=1.0, fps=10, viewport=VIEWPORT)
+    fast = pool.render(html, duration_s=1.0, fps=30, viewport=VIEWPORT)
+    assert np.array_equal(at(slow, 0.9), at(fast, 0.9)), "the capture rate changed the page's motion"
+    # The inline call draws x = 0; rAF tick k (at k / 60 s) draws 2 (k + 1): 110 at tick 54, t = 0.9 s.
+    assert red_box_left(at(slow, 0.9)) == pytest.approx(110, abs=1)
+    assert red_box_left(at(slow, 0.5)) == pytest.approx(62, abs=1)
+
+
+def test_raf_timestamps_are_the_ticks_virtual_times(pool):
+    html = page(f"<div id=b style='{BOX}'></div><script>const b = document.getElementById('b'); let last = -1;"
+                "(function step(ts) { if (ts !== undefined) { b.style.left = (ts / 10) + 'px';"
+                " if (ts !== performance.now() || ts <= last) b.style.background = 'blue'; last = ts; }"
+                " requestAnimationFrame(step); })();</script>")
+    result = pool.render(html, duration_s=1.0, fps=10, viewport=VIEWPORT)
+    assert red_box_left(at(result, 0.9)) == pytest.approx(90, abs=1)
+
+
+@pytest.mark.parametrize("mode", ["open", "closed"])
+def test_css_animations_in_shadow_roots_run_on_the_virtual_clock(pool, mode):
+    html = page(
+        "<slide-box></slide-box><script>customElements.define('slide-box', class extends HTMLElement {"
+        f" constructor() {{ super(); const root = this.attachShadow({{mode: '{mode}'}});"
+        "  root.innerHTML = `<style>@keyframes s { from { transform: translateX(0) } to { transform: translateX(400px) } }"
+        f"  div {{ {BOX}; animation: s 4s linear both }}</style><div></div>`; }} }});</script>")
+    slow = pool.render(html, duration_s=1.0, fps=10, viewport=VIEWPORT)
+    fast = pool.render(html, duration_s=1.0, fps=30, viewport=VIEWPORT)
+    assert red_box_left(at(slow, 0.8)) == pytest.approx(80, abs=1)
+    assert np.array_equal(at(slow, 0.8), at(fast, 0.8))
+
+
+def test_declarative_shadow_roots_run_on_the_virtual_clock(pool):
+    html = page(
+        "<div><template shadowrootmode=open><style>@keyframes s { to { transform: translateX(400px) } }"
+        f" div {{ {BOX}; animation: s 4s linear both }}</style><div></div></template></div>")
+    result = pool.render(html, duration_s=1.0, fps=10, viewport=VIEWPORT)
+    assert red_box_left(at(result, 0.8)) == pytest.approx(80, abs=1)
+
+
+def test_same_origin_iframes_run_on_the_virtual_clock(pool):
+    inner = page("<style>@keyframes s { to { transform: translateX(400px) } }"
+                 f" #b {{ {BOX}; animation: s 4s linear both }}</style><div id=b></div>"
+                 "<div id=c style='position:absolute;left:0;top:120px;width:40px;height:40px;background:rgb(255,0,0)'></div>"
+                 "<script>const c = document.getElementById('c'); let x = 0;"
+                 "(function step() { c.style.left = x + 'px'; x += 1; requestAnimationFrame(step); })();</script>")
+    html = page("<iframe src='frame.html' style='border:0;position:absolute;left:0;top:0;width:512px;height:384px'></iframe>")
+    slow = pool.render(Page(html, {"frame.html": inner}), duration_s=1.0, fps=10, viewport=VIEWPORT)
+    fast = pool.render(Page(html, {"frame.html": inner}), duration_s=1.0, fps=30, viewport=VIEWPORT)
+    frame = at(slow, 0.8)
+    assert red_box_left(frame[40:80]) == pytest.approx(80, abs=1)
+    assert np.array_equal(frame, at(fast, 0.8))
+    assert slow.real_time_sources == []
+
+
+def test_document_timeline_reads_virtual_time(pool):
+    html = page(f"<div id=b style='{BOX}'></div><script>const b = document.getElementById('b');"
+                "(function step() { b.style.left = (document.timeline.currentTime / 10) + 'px';"
+                " requestAnimationFrame(step); })();</script>")
+    result = pool.render(html, duration_s=1.0, fps=10, viewport=VIEWPORT)
+    assert red_box_left(at(result, 0.9)) == pytest.approx(90, abs=1)
+
+
+RANDOM_SQUARES = page(
+    "<canvas id=c width=512 height=384></canvas><script>const g = document.getElementById('c').getContext('2d');"
+    "const bytes = crypto.getRandomValues(new Uint8Array(64)); const id = crypto.randomUUID();"
+    "document.title = id; setInterval(() => { for (let i = 0; i < 40; i++) {"
+    " g.fillStyle = `rgb(${Math.random() * 255 | 0},${bytes[i] },${id.charCodeAt(i % 36) * 2})`;"
+    " g.fillRect(Math.random() * 480, Math.random() * 350, 30, 30); } }, 100);</script>")
+
+
+def test_random_pages_render_byte_identically_and_the_seed_changes_them(pool):
+    first = pool.render(RANDOM_SQUARES, duration_s=1.0, fps=10, viewport=VIEWPORT)
+    with LocalRendererPool(size=1) as fresh:
+        second = fresh.render(RANDOM_SQUARES, duration_s=1.0, fps=10, viewport=VIEWPORT)
+    with LocalRendererPool(size=1, config=RenderConfig(seed=7)) as other:
+        reseeded = other.render(RANDOM_SQUARES, duration_s=1.0, fps=10, viewport=VIEWPORT)
+    assert first.status is RenderStatus.OK and reseeded.status is RenderStatus.OK
+    assert np.array_equal(first.frames, second.frames), "two renders of a random page differ"
+    assert not np.array_equal(first.frames[-1], reseeded.frames[-1]), "the seed does not reach the page"
+
+
+def test_random_values_keep_the_web_apis_contracts(pool):
+    html = page("<div id=out></div><script>const out = [];"
+                "const r = Array.from({length: 1000}, Math.random);"
+                "out.push(r.every(x => x >= 0 && x < 1) && new Set(r).size === 1000);"
+                "out.push(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(crypto.randomUUID()));"
+                "try { crypto.getRandomValues(new Float32Array(4)); out.push(false); } catch (e) { out.push(e.name === 'TypeMismatchError'); }"
+                "const a = new Uint32Array(3); out.push(crypto.getRandomValues(a) === a && a.some(x => x !== 0));"
+                "document.getElementById('out').textContent = out.join(',');</script>")
+    with LocalRendererPool(size=1) as fresh:
+        result = fresh.render(html, duration_s=0.1, fps=10, viewport=VIEWPORT,
+                              interactions=[{"action": "wait", "t": 0.0}])
+    assert result.steps[0].text_after == "true,true,true,true"
+
+
+def _gif(delays_ms: list[int]) -> bytes:
+    colours = [(255, 0, 0), (0, 0, 255), (0, 160, 0), (240, 200, 0)]
+    frames = [Image.new("RGB", (64, 64), colours[i % len(colours)]) for i in range(len(delays_ms))]
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:], duration=delays_ms, loop=0)
+    return out.getvalue()
+
+
+def test_animated_gifs_play_by_their_own_delays_in_virtual_time(pool):
+    # Eight frames of 250 ms: two seconds show 8 pictures, 7 changes, at the same times in every render.
+    html = page("<img src='spin.gif' style='position:absolute;left:0;top:0;width:64px;height:64px'>")
+    files = {"spin.gif": _gif([250] * 8)}
+    first = pool.render(Page(html, files), duration_s=2.0, fps=10, viewport=VIEWPORT)
+    with LocalRendererPool(size=1) as fresh:
+        second = fresh.render(Page(html, files), duration_s=2.0, fps=10, viewport=VIEWPORT)
+    assert first.status is RenderStatus.OK, first.reason
+    colours = [tuple(int(c) for c in f[32, 32]) for f in first.frames]
+    changes = sum(a != b for a, b in zip(colours, colours[1:]))
+    assert changes == 7, colours
+    assert np.array_equal(first.frames, second.frames)
+
+
+def test_workers_are_reported_as_real_time(pool):
+    html = page("<script>const w = new Worker(URL.createObjectURL(new Blob(['postMessage(1)'],"
+                " {type: 'text/javascript'})));</script>")
+    result = pool.render(html, duration_s=0.2, fps=10, viewport=VIEWPORT)
+    assert result.status is RenderStatus.OK, result.reason
+    assert result.real_time_sources == ["Worker"]
+    assert pool.render(page("<p>still</p>"), duration_s=0.2, fps=10, viewport=VIEWPORT).real_time_sources == []
+
+
+def test_smil_inside_an_svg_image_is_reported_as_real_time(pool):
+    svg = ("<svg xmlns='http://www.w3.org/2000/svg' width='200' height='50'><rect width='40' height='40' fill='red'>"
+           "<animate attributeName='x' from='0' to='160' dur='2s' repeatCount='indefinite'/></rect></svg>")
+    result = pool.render(Page("<img src='a.svg'>", {"a.svg": svg}), duration_s=0.2, fps=10, viewport=VIEWPORT)
+    assert result.real_time_sources == ["SMIL in an SVG image"]
+    inline = pool.render(page(svg), duration_s=0.2, fps=10, viewport=VIEWPORT)
+    assert inline.real_time_sources == []
