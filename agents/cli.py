@@ -35,12 +35,21 @@ def parse_train_args(argv: Sequence[str]) -> tuple[Any, Any]:
     first = TrlParser((TrainConfig,)).parse_args_and_config(ours, return_remaining_strings=True)[0]
     sft = first.method == "sft"
     made = TrlParser((TrainConfig, SFTConfig if sft else GRPOConfig), prog="v2c train",
+                     usage="%(prog)s [-h] [--method {grpo,sft}] [--config run.yaml] [--OPTION VALUE ...]",
                      description=("SFT-train a VLM on `v2c data sft` conversations (--method sft)" if sft else
                                   "GRPO-train a VLM on a task source with the v2c rewards") + ". v2c's settings come "
                                  f"first, then every trl.{'SFTConfig' if sft else 'GRPOConfig'} option "
                                  "(`--method sft --help` lists SFTConfig's).")
     made.set_defaults(**trainer_defaults(first))
-    return tuple(made.parse_args_and_config(argv))
+    *configs, from_file, from_flags = made.parse_args_and_config(argv, return_remaining_strings=True,
+                                                                 separate_remaining_strings=True)
+    # Unknown options end in one line naming them, not in TRL's ValueError traceback.
+    if from_file:  # TRL hands back each key of the file it has no field for as `--key value`
+        made.error(f"unknown key(s) in {argv[argv.index('--config') + 1]}: "
+                   f"{', '.join(key[2:] for key in from_file[::2])}; `v2c train --help` lists the valid options")
+    if from_flags:
+        made.error(f"unrecognized arguments: {' '.join(from_flags)}; `v2c train --help` lists the valid options")
+    return tuple(configs)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -88,14 +97,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def add_agent_parsers(sub: Any) -> None:
-    """Register `train` and `eval` on the `v2c` subparsers."""
+    """Register `train`, `data` and `eval` on the `v2c` subparsers (their lines in `v2c --help` are in
+    `v2c.cli.COMMANDS`)."""
     # Its flags are TrlParser's (TrainConfig + GRPOConfig): everything after `train` goes there, --help too.
-    train = sub.add_parser("train", add_help=False, help="GRPO- (or with --method sft, SFT-) train a VLM on a task "
-                                                         "source (TRL; `v2c train --help` lists every GRPOConfig option)")
+    train = sub.add_parser("train", add_help=False)
     train.set_defaults(func=cmd_train, takes_trainer_args=True)
 
-    data = sub.add_parser("data", help="make training data from a task source").add_subparsers(dest="data_command",
-                                                                                               required=True)
+    data = sub.add_parser("data").add_subparsers(dest="data_command", required=True)
     sft = data.add_parser("sft", help="Video2Code's action-aligned SFT conversations (a HF dataset + its card)")
     sft.add_argument("source", help="task source: builtin:animations, builtin:interactions, template:pick, a path, ...")
     sft.add_argument("--out", required=True, help="output folder (datasets.load_from_disk reads it; README.md: the card)")
@@ -106,7 +114,7 @@ def add_agent_parsers(sub: Any) -> None:
                                                                "(default 8, as --max_frames of train)")
     sft.set_defaults(func=cmd_data_sft)
 
-    evaluate = sub.add_parser("eval", help="run agents on a task source; write results.json/.csv and report.html")
+    evaluate = sub.add_parser("eval")
     evaluate.add_argument("--agent", action="append", required=True,
                           help="oracle, blank, first-frame, random, tiny, hf:MODEL, openai:MODEL "
                                "(repeat the flag or comma-separate)")

@@ -16,8 +16,7 @@ import io
 import os
 from typing import Any
 
-from v2c.server.client import V2CEnv
-from v2c.server.models import V2CAction
+from v2c.server import V2CAction, V2CEnv
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 

@@ -85,3 +85,30 @@ def test_static_and_blank_pages_are_gated(scores):
     assert scores["blank"].total == 0 and scores["blank"].gates[0].name == "blank"
     assert scores["blank"].total == min(b.total for b in scores.values())
     assert scores["static"].total < scores["slower_x2.5"].total
+
+
+def changing_text(slower: float = 1.0) -> str:
+    """Text that changes over time, as counters and typing effects do: an eased number counter timed by rAF
+    timestamps, one counted in rAF calls (countUp-style frame budgets), and a line typed by a timer."""
+    return f"""<!doctype html><html><body style='margin:0;background:#fff;font:bold 48px sans-serif;color:#264653'>
+<div id=a style='position:absolute;left:60px;top:30px'>0</div><div id=b style='position:absolute;left:60px;top:120px'>0</div>
+<div id=t style='position:absolute;left:40px;top:240px;font-size:30px'></div><script>
+const a = document.getElementById('a'), b = document.getElementById('b'), t = document.getElementById('t');
+let t0 = null;
+(function eased(now) {{ if (now !== undefined) {{ t0 = t0 === null ? now : t0;
+  const p = Math.min(1, (now - t0) / (2000 * {slower})); a.textContent = Math.round((1 - (1 - p) ** 2) * 12345).toLocaleString('en-US');
+  if (p === 1) return; }} requestAnimationFrame(eased); }})();
+let f = 0; const frames = Math.round(120 * {slower});
+(function counted() {{ f++; b.textContent = Math.round((1 - (1 - Math.min(1, f / frames)) ** 3) * 98765).toLocaleString('en-US');
+  if (f < frames) requestAnimationFrame(counted); }})();
+const line = 'Hello, video to code!'; let i = 0;
+(function type() {{ t.textContent = line.slice(0, ++i); if (i < line.length) setTimeout(type, 90 * {slower}); }})();
+</script></body></html>"""
+
+
+def test_text_that_changes_over_time_has_a_monotone_timing_ladder(pool):
+    scorer = RewardScorer(RewardConfig(), renderer=pool)
+    reference = scorer.prepare(Reference(page=Page(changing_text()), duration_s=3.0, fps=10, viewport=(512, 384)))
+    temporal = [scorer.score(reference, changing_text(k)).scores["temporal"] for k in (1.0, 1.15, 1.6, 2.5)]
+    assert temporal[0] > 0.99 and temporal[0] > temporal[1] > temporal[2] > temporal[3], temporal
+    assert temporal[0] - temporal[1] < temporal[0] - temporal[3] - 0.2, temporal  # ×1.15 costs far less than ×2.5

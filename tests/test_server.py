@@ -50,6 +50,14 @@ def _wait(condition, timeout_s: float, what: str) -> None:
         time.sleep(0.5)
 
 
+def test_the_package_exports_its_client_and_models_as_openenv_environments_do():
+    """`from echo_env import EchoAction, EchoEnv` in OpenEnv; here `from v2c.server import ...` (lazily: `v2c --help`
+    imports `v2c.server` without OpenEnv, see tests/test_cli.py)."""
+    from v2c.server import V2CAction, V2CEnv, V2CObservation, client, models
+
+    assert (V2CEnv, V2CAction, V2CObservation) == (client.V2CEnv, models.V2CAction, models.V2CObservation)
+
+
 @pytest.fixture(scope="module")
 def server():
     port = _free_port()

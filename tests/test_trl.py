@@ -145,6 +145,20 @@ def test_train_help_lists_trl_options():
         assert flag in result.stdout
 
 
+@pytest.mark.parametrize("source", ["file", "flag"])
+def test_an_unknown_option_ends_train_in_one_line_naming_it(source, tmp_path, capsys):
+    from v2c.cli import main
+
+    (tmp_path / "run.yaml").write_text("model: tiny\nlearnig_rate: 0.003\nmax_steps: 2\n")
+    argv, named = ((["--config", str(tmp_path / "run.yaml")], "learnig_rate") if source == "file" else
+                   (["--model", "tiny", "--max_stepz", "2"], "--max_stepz 2"))
+    with pytest.raises(SystemExit) as exit:
+        main(["train", *argv])
+    err = capsys.readouterr().err
+    assert exit.value.code == 2 and "Traceback" not in err
+    assert err.splitlines()[-1].startswith("v2c train: error: ") and named in err and "`v2c train --help`" in err
+
+
 def test_tool_env_rollouts_over_two_grpo_steps_log_finite_env_metrics_and_their_reward(tiny_vlm, pool):
 
     from transformers import AutoTokenizer

@@ -91,8 +91,9 @@ def download(config: RewardConfig) -> None:
         CoTrackerTracker(cache_dir=config.model_cache_dir, offline=False).track(np.zeros((2, 64, 64, 3), np.uint8))
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """`v2c weights`'s arguments, on the subparser the CLI made for it."""
+def add_weights_parser(sub: argparse._SubParsersAction) -> None:
+    """Register `weights` on the `v2c` subparsers (its line in `v2c --help` is in `v2c.cli.COMMANDS`)."""
+    parser = sub.add_parser("weights")
     parser.add_argument("action", choices=("check", "download"), help="check: report what is missing (offline); "
                         "download: fetch it (needs GitHub and Hugging Face)")
     parser.add_argument("config", nargs="?", choices=("default", "paper"), default="paper",

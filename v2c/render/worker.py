@@ -215,7 +215,14 @@ class BrowserWorker:
                 pass
 
     async def close(self) -> None:
+        spare = self._spare
         await self._discard()
+        # The cancelled spare, then the context it leaves closing, must finish before the pool stops this loop:
+        # a task still pending then is reported at exit ("Task was destroyed but it is pending!", and its
+        # TargetClosedError as never retrieved).
+        if spare is not None:
+            await asyncio.gather(spare, return_exceptions=True)
+        await asyncio.gather(*self._closing, return_exceptions=True)
 
     def rss_mb(self) -> float:
         return self.process.rss_mb() if self.process else 0.0

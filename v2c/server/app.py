@@ -12,7 +12,7 @@ import hmac
 import ipaddress
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qs
 
@@ -22,32 +22,11 @@ from openenv.core.env_server.types import ConcurrencyConfig
 from v2c.envs.tasks import TaskLoadError, load_tasks
 from v2c.render import LocalRendererPool, RenderBackend
 
+from .config import ServeConfig
 from .environment import V2CEnvironment
 from .models import V2CAction, V2CObservation
 
 TOKEN_ENV = "V2C_SERVER_TOKEN"
-
-
-@dataclass(frozen=True)
-class ServeConfig:
-    """`v2c serve`'s settings."""
-
-    tasks: str = "builtin:animations"
-    """The task source spec every session draws from."""
-    host: str = "127.0.0.1"
-    """Interface to bind; anything but loopback needs `token`."""
-    port: int = 8000
-    max_sessions: int = 8
-    """Concurrent WebSocket sessions (episodes); one more is refused with a clear error."""
-    idle_timeout_s: float = 300.0
-    """A session with no message for this long is closed by OpenEnv's reaper (checked every ≥ 5 s)."""
-    max_message_bytes: int = 2 * 1024 * 1024
-    """Largest WebSocket message accepted (the env caps an action at 400k characters); a bigger one closes that
-    connection with code 1009 and the server keeps serving."""
-    browsers: int | None = None
-    """Browsers in the shared renderer pool (None: the pool's default, 1–3 by cores)."""
-    token: str | None = None
-    """Required on every request when set (`Authorization: Bearer …` or `?token=…`)."""
 
 
 def is_loopback(host: str) -> bool:

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import argparse
 
+from .config import ServeConfig
+
 
 def add_serve_parser(sub: argparse._SubParsersAction) -> None:
-    from .app import ServeConfig
-
+    """Register `serve` on the `v2c` subparsers (its line in `v2c --help` is in `v2c.cli.COMMANDS`)."""
     defaults = ServeConfig()
-    serve = sub.add_parser("serve", help="serve the env over OpenEnv's HTTP/WebSocket API (needs the [serve] extra)")
+    serve = sub.add_parser("serve")
     serve.add_argument("--host", default=defaults.host, help="interface to bind (default 127.0.0.1; others need a token)")
     serve.add_argument("--port", type=int, default=defaults.port, help="port (default 8000)")
     serve.add_argument("--tasks", default=defaults.tasks, help="task source spec (default builtin:animations)")
@@ -24,7 +25,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from v2c.extras import require_extra
 
     require_extra("serve")
-    from .app import ServeConfig, serve
+    from .app import serve
 
     serve(ServeConfig(tasks=args.tasks, host=args.host, port=args.port, max_sessions=args.max_sessions,
                       idle_timeout_s=args.idle_timeout, browsers=args.browsers, token=args.token))
