@@ -164,3 +164,10 @@ def test_smil_inside_an_svg_image_is_reported_as_real_time(pool):
     assert result.real_time_sources == ["SMIL in an SVG image"]
     inline = pool.render(page(svg), duration_s=0.2, fps=10, viewport=VIEWPORT)
     assert inline.real_time_sources == []
+
+
+def test_autoplaying_media_is_reported_as_real_time(pool):
+    result = pool.render(page("<video autoplay muted loop width=64 height=48></video>"), duration_s=0.2, fps=10,
+                         viewport=VIEWPORT)
+    assert result.status is RenderStatus.OK, result.reason
+    assert result.real_time_sources == ["video"]

@@ -342,6 +342,8 @@
       drainErrors: () => errors.splice(0),
       realTimeSources: () => {
         const all = new Set(realTimeSources);
+        // Autoplay starts media without a play() call.
+        for (const media of document.querySelectorAll('video[autoplay], audio[autoplay]')) all.add(media.localName);
         for (let i = 0; i < window.frames.length; i++) {
           try { for (const s of window.frames[i].__v2c.realTimeSources()) all.add(s); } catch (_) { /* cross-origin: counted when advanced */ }
         }
