@@ -49,6 +49,10 @@ def parse_train_args(argv: Sequence[str]) -> tuple[Any, Any]:
                    f"{', '.join(key[2:] for key in from_file[::2])}; `v2c train --help` lists the valid options")
     if from_flags:
         made.error(f"unrecognized arguments: {' '.join(from_flags)}; `v2c train --help` lists the valid options")
+    try:
+        configs[0].reward_config()
+    except (ValueError, TypeError) as error:  # json.JSONDecodeError is a ValueError
+        made.error(f"--reward_options: {error}")
     return tuple(configs)
 
 
@@ -69,13 +73,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_data_sft(args: argparse.Namespace) -> int:
-    from v2c.render import LocalRendererPool
+    from v2c.rewards.backend import make_backend
 
     from .sft_data import SFTDataConfig, build_sft_dataset, save_sft_dataset
 
     config = SFTDataConfig(limit=args.limit, seed=args.seed, fps=args.fps, max_frames=args.max_frames)
-    with LocalRendererPool() as pool:
-        dataset = build_sft_dataset(args.source, config, renderer=pool)
+    with make_backend("local", browsers=3) as backend:
+        dataset = build_sft_dataset(args.source, config, backend=backend)
     out = save_sft_dataset(dataset, args.out)
     kinds = dict(sorted(Counter(dataset["kind"]).items()))
     print(json.dumps({"out": str(out), "conversations": len(dataset), "by_kind": kinds, "card": str(out / "README.md")}))

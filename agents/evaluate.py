@@ -28,7 +28,8 @@ import numpy as np
 import v2c.envs  # noqa: F401  (registers the env ids)
 from v2c.envs.tasks import take_tasks
 from v2c.rewards import RewardConfig
-from v2c.render import LocalRendererPool, RenderBackend, RenderConfig
+from v2c.rewards.backend import ScoringBackend, make_backend
+from v2c.render import RenderConfig
 from v2c.video import write_video
 
 from .registry import make_agent
@@ -81,11 +82,11 @@ class EvalConfig:
     """Episode seed."""
     raster_scale: float | None = None
     """Device pixels per CSS pixel of every render (`RenderConfig.raster_scale`; None: the automatic scale,
-    the longer side at most 512). Used when no renderer is passed to `run_eval`."""
+    the longer side at most 512). Used when no backend is passed to `run_eval`."""
     backend: str = "local"
-    """Where pages render and score: `local` (browsers in this process) or `ray` (a `RayScoringPool`'s actors,
+    """Where pages render and score: `local` (browsers in this process) or `ray` (a Ray backend's actors,
     `v2c.rewards.ray_pool`: pages go out, scores and frames at `obs_size` come back; the episodes run
-    here). Used when no renderer is passed to `run_eval`."""
+    here). Used when no backend is passed to `run_eval`."""
     workers: int = 2
     """Scoring actors of the Ray pool (`backend="ray"`)."""
     ray_address: str | None = None
@@ -130,17 +131,17 @@ def slug(text: str) -> str:
 def episode_row(task_id: str, agent: str, episode: Any, seconds: float, answer: str = "",
                 no_page_scores: dict[str, float | None] | None = None) -> dict[str, Any]:
     """The row of one episode: its final page's scores (`no_page_scores` when it submitted none)."""
-    scored = [s for s in episode.steps if s.breakdown]
+    scored = [s for s in episode.steps if s.breakdown is not None]
     final = scored[-1].breakdown if scored else None
-    gates = [g["name"] for g in final["gates"]] if final else []
-    status = final.get("render_status", "ok") if final else "no_page"
+    gates = [g.name for g in final.gates] if final else []
+    status = (final.render_status or "ok") if final else "no_page"
     return {
         "task_id": task_id, "agent": agent,
-        "total": float(final["total"]) if final else 0.0,
-        "scores": dict(final["scores"]) if final else dict(no_page_scores or {}),
-        "static": bool(final) and status == "ok" and bool({"static", "blank"} & set(gates)),
+        "total": float(final.total) if final else 0.0,
+        "scores": dict(final.scores) if final else dict(no_page_scores or {}),
+        "static": final is not None and status == "ok" and bool({"static", "blank"} & set(gates)),
         "render_status": status, "gates": gates,
-        "best_total": max((float(s.breakdown["total"]) for s in scored), default=0.0),
+        "best_total": max((float(s.breakdown.total) for s in scored), default=0.0),
         "steps": len(episode.steps), "clips": sum(s.action_type == "clip" for s in episode.steps),
         "seconds": round(seconds, 3), "answer": answer[:ANSWER_CHARS], "error": "",
     }
@@ -186,7 +187,14 @@ def _mean(values: list[float | None]) -> float | None:
     return float(np.mean(present)) if present else None
 
 
-def run_eval(cfg: EvalConfig, renderer: RenderBackend | None = None) -> list[dict[str, Any]]:
+def backend_for(cfg: EvalConfig) -> ScoringBackend:
+    """The scoring backend of `cfg`: `backend` local or ray, `reward`'s scores, renders at `raster_scale`."""
+    render = None if cfg.raster_scale == RenderConfig.raster_scale else RenderConfig(raster_scale=cfg.raster_scale)
+    return make_backend(cfg.backend, RewardConfig.named(cfg.reward), render, workers=cfg.workers,
+                        address=cfg.ray_address)
+
+
+def run_eval(cfg: EvalConfig, backend: ScoringBackend | None = None) -> list[dict[str, Any]]:
     """Play every agent on every task; write results.json, results.csv, summary.json, report.html under `cfg.out`."""
     from .report import write_report
 
@@ -198,21 +206,9 @@ def run_eval(cfg: EvalConfig, renderer: RenderBackend | None = None) -> list[dic
     options = {"mode": cfg.mode, "max_new_tokens": cfg.max_new_tokens, "temperature": cfg.temperature,
                **cfg.agent_options}
     agents = [AnswerRecorder(make_agent(name, **options)) for name in cfg.agents]
-    owned = None
-    scoring: dict[str, Any] = {"reward_config": RewardConfig.named(cfg.reward), "renderer": renderer}
-    if renderer is None and cfg.backend == "ray":
-        from v2c.rewards.ray_pool import RayPoolConfig, RayScoringPool, connect
-
-        connect(cfg.ray_address)
-        owned = RayScoringPool(RewardConfig.named(cfg.reward), RayPoolConfig(
-            workers=cfg.workers, render=RenderConfig(raster_scale=cfg.raster_scale)))
-        scoring = {"scorer": owned.episode_scorer()}
-    elif renderer is None and cfg.backend != "local":
-        raise ValueError(f"backend must be local or ray, got {cfg.backend!r}")
-    elif renderer is None and cfg.raster_scale != RenderConfig.raster_scale:
-        scoring["renderer"] = owned = LocalRendererPool(config=RenderConfig(raster_scale=cfg.raster_scale))
+    owned = backend_for(cfg) if backend is None else None
     env = gym.make("v2c/VideoToCode-v0", tasks=tasks, max_steps=cfg.max_steps, obs_size=tuple(cfg.obs_size),
-                   **scoring)
+                   backend=backend or owned)
     rows: list[dict[str, Any]] = []
     videos: dict[str, dict[str, str]] = {}
     try:
@@ -271,12 +267,12 @@ def _write_videos(out: Path, task: Any, agent: str, episode: Any, known: dict[st
     written = {}
     if "reference" not in known and len(episode.reference_frames):
         path = Path("videos") / f"{slug(task.id)}.reference.mp4"
-        write_video(out / path, episode.reference_frames, task.fps)
+        write_video(out / path, episode.reference_frames, episode.fps)
         written["reference"] = str(path)
-    scored = [s for s in episode.steps if s.breakdown]
+    scored = [s for s in episode.steps if s.breakdown is not None]
     final = scored[-1].candidate_frames if scored else None  # the page the row's scores are about
     if final is not None and len(final):
         path = Path("videos") / f"{slug(task.id)}.{slug(agent)}.mp4"
-        write_video(out / path, final, task.fps)
+        write_video(out / path, final, episode.fps)  # frames at the comparison rate, like the reference's
         written[agent] = str(path)
     return written

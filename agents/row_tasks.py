@@ -4,26 +4,24 @@ A training row names its task by a serialised task (the `task` column: JSON of
 `v2c.envs.tasks.hf.task_to_row`, self-contained, works for any source), by the flat task columns
 themselves (a row of `v2c.envs.tasks.to_hf_dataset`, `ROW_COLUMNS`), or by `task_id` + `task_source`
 (a spec `v2c.envs.tasks.load_tasks` reads, looked up with `TaskSource.get`; shorter rows, but the
-source must be readable where training runs). `RowTasks` turns either into `Task`s, and `prepare`
-gives the scorer's `PreparedReference` for reward functions (rendered once, cached on disk by
-`render_reference`, in memory here; the tool env prepares through its `EpisodeScorer`, by `task_key`).
+source must be readable where training runs). `RowTasks` turns either into `Task`s, and `reference`
+into their `Reference`s, one object per task while it is in use (a recording is loaded once, and the
+reference's key is hashed once); the backend's scorer prepares and memoises them (`v2c.rewards.reference`).
 """
 from __future__ import annotations
 
 import functools
 import json
+from collections import OrderedDict
 from typing import Any, Mapping, Sequence
 
 from v2c.envs.tasks import TaskSource, load_tasks
-from v2c.envs.tasks.cache import render_reference_async
 from v2c.envs.tasks.hf import ROW_COLUMNS, task_from_row, task_to_row
 from v2c.envs.tasks.task import Task
-from v2c.memo import AsyncMemo
-from v2c.rewards import RewardScorer
-from v2c.rewards.scorer import PreparedReference
+from v2c.rewards import Reference
 
 ROWS_CACHED = 256
-"""Tasks (and prepared references) kept in memory: a GRPO batch repeats each row `num_generations` times."""
+"""Tasks (and their references) kept in memory: a GRPO batch repeats each row `num_generations` times."""
 
 
 def serialise_task(task: Task) -> str:
@@ -52,12 +50,11 @@ def task_columns(columns: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class RowTasks:
-    """Rows → `Task`s → `PreparedReference`s, memoised (rows repeat across a GRPO group)."""
+    """Rows → `Task`s → `Reference`s, memoised (rows repeat across a GRPO group)."""
 
-    def __init__(self, scorer: RewardScorer | None = None, cache_size: int = ROWS_CACHED) -> None:
-        self.scorer = scorer
-        """What `prepare` prepares with; None for a lookup of tasks only (the tool env prepares its own)."""
-        self._prepared: AsyncMemo[PreparedReference] = AsyncMemo(cache_size)
+    def __init__(self, cache_size: int = ROWS_CACHED) -> None:
+        self.cache_size = cache_size
+        self._references: OrderedDict[str, Reference] = OrderedDict()
 
     def task(self, serialised: str | None = None, task_id: str | None = None, source: str | None = None,
              row: Mapping[str, Any] | None = None) -> Task:
@@ -79,16 +76,12 @@ class RowTasks:
                           task_source[i] if task_source else None,
                           {name: values[i] for name, values in flat.items()} if flat else None) for i in range(n)]
 
-    async def prepare(self, task: Task) -> PreparedReference:
-        """The task's reference, rendered (disk-cached) and prepared for scoring (memoised)."""
-        if self.scorer is None:
-            raise RuntimeError("these RowTasks look up tasks only: give them a scorer to prepare references")
-
-        async def compute() -> PreparedReference:
-            if hasattr(self.scorer, "renderer"):
-                reference = task.to_reference(video=await render_reference_async(task, self.scorer.renderer))
-            else:  # a remote scorer (`RayScoringPool`) renders the reference where it scores, next to its cache
-                reference = task.to_reference()
-            return await self.scorer.prepare_async(reference)
-
-        return await self._prepared.get(task_key(task), compute)
+    def reference(self, task: Task) -> Reference:
+        """The task's `Reference`: the same object while the task is among the last `cache_size` seen."""
+        key = task_key(task)
+        if key not in self._references:
+            self._references[key] = task.to_reference()
+            while len(self._references) > self.cache_size:
+                self._references.popitem(last=False)
+        self._references.move_to_end(key)
+        return self._references[key]

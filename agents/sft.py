@@ -32,9 +32,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from v2c.render import RenderBackend
+from v2c.rewards.backend import ScoringBackend
 
-from .train import TrainConfig, TrainResult, finish_run, load_model, peft_config, renderer_for, trainer_defaults
+from .train import TrainConfig, TrainResult, backend_for, finish_run, load_model, peft_config, trainer_defaults
 
 
 def sft_config(cfg: TrainConfig, **overrides: Any) -> Any:
@@ -99,7 +99,7 @@ def is_sft_data(path: str | Path) -> bool:
     return (path / "dataset_info.json").is_file() and (path / "state.json").is_file()
 
 
-def sft_dataset(cfg: TrainConfig, renderer: RenderBackend | None = None) -> Any:
+def sft_dataset(cfg: TrainConfig, backend: ScoringBackend | None = None) -> Any:
     """`cfg.tasks` as SFT conversations: loaded when it is a saved dataset, else built (`cfg.num_tasks` tasks)."""
     if is_sft_data(cfg.tasks):
         from datasets import load_from_disk
@@ -108,33 +108,34 @@ def sft_dataset(cfg: TrainConfig, renderer: RenderBackend | None = None) -> Any:
     from .sft_data import SFTDataConfig, build_sft_dataset
 
     return build_sft_dataset(cfg.tasks, SFTDataConfig(limit=cfg.num_tasks, fps=cfg.fps, max_frames=cfg.max_frames,
-                                                      frame_size=tuple(cfg.frame_size)), renderer=renderer)
+                                                      frame_size=tuple(cfg.frame_size)), backend=backend)
 
 
 def build_sft_trainer(cfg: TrainConfig, args: Any = None, dataset: Any = None,
-                      renderer: RenderBackend | None = None) -> Any:
+                      backend: ScoringBackend | None = None) -> Any:
     """A ready `SFTTrainer` for `cfg` and `args` (an `SFTConfig`; default `sft_config(cfg)`)."""
     import torch
     from trl import SFTTrainer
 
     args = args if args is not None else sft_config(cfg)
     torch.manual_seed(args.seed)
-    dataset = dataset if dataset is not None else sft_dataset(cfg, renderer)
+    dataset = dataset if dataset is not None else sft_dataset(cfg, backend)
     model, processor = load_model(cfg, args)
     tools = json.loads(dataset[0]["tools"]) if "tools" in dataset.column_names and dataset[0]["tools"] else None
     return SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=processor,
                       data_collator=ToolFramesCollator(processor, tools, args), peft_config=peft_config(cfg))
 
 
-def run_sft(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None = None,
+def run_sft(cfg: TrainConfig, args: Any = None, backend: ScoringBackend | None = None,
             dataset: Any = None) -> TrainResult:
-    """SFT, then the model saved to OUTPUT_DIR/model (a checkpoint `--model` takes) and `train_log.json`."""
-    own_renderer = None if renderer is not None or dataset is not None else renderer_for(cfg)
+    """SFT, then the model saved to OUTPUT_DIR/model (a checkpoint `--model` takes) and `train_log.json`.
+    The data's episodes render and score on `backend` (default `backend_for(cfg)`, closed here)."""
+    owned = None if backend is not None or dataset is not None else backend_for(cfg)
     try:
-        trainer = build_sft_trainer(cfg, args, dataset, renderer or own_renderer)
+        trainer = build_sft_trainer(cfg, args, dataset, backend or owned)
     finally:
-        if own_renderer is not None:
-            own_renderer.close()
+        if owned is not None:
+            owned.close()
     started = time.perf_counter()
     trainer.train()
     return finish_run(trainer, cfg, time.perf_counter() - started)

@@ -1,6 +1,6 @@
 """Video2Code's action-aligned supervision as an SFT dataset, from any task source (`v2c data sft`).
 
-    dataset = build_sft_dataset("builtin:interactions", SFTDataConfig(limit=64, seed=0), renderer=pool)
+    dataset = build_sft_dataset("builtin:interactions", SFTDataConfig(limit=64, seed=0), backend=make_backend())
     save_sft_dataset(dataset, "runs/sft-data")           # save_to_disk + README.md (the dataset card)
 
 One row is one conversation of Video2Code's two stages, exactly as the multi-turn GRPO run sees them
@@ -50,11 +50,12 @@ from typing import Any, Sequence
 
 from v2c.envs.config import EnvConfig
 from v2c.envs.tasks import TaskSource, instructions_for, load_tasks, render_reference
-from v2c.envs.tasks.load import GENERATORS
+from v2c.envs.tasks.specs import GENERATORS
 from v2c.envs.tasks.task import Task
 from v2c.rewards import RewardConfig
 from v2c.rewards.gates import moving_intervals
 from v2c.render import RenderBackend
+from v2c.rewards.backend import ScoringBackend, resolve_backend
 
 from .prompts import PROMPTS, task_text
 from .row_tasks import serialise_task
@@ -263,15 +264,17 @@ def features() -> Any:
 
 
 def build_sft_dataset(source: str | Path | Sequence[Task] | TaskSource, config: SFTDataConfig | None = None,
-                      renderer: RenderBackend | None = None) -> Any:
-    """A `datasets.Dataset` of one conversation per task of `source` that has a known page (see the module doc)."""
+                      backend: ScoringBackend | None = None) -> Any:
+    """A `datasets.Dataset` of one conversation per task of `source` that has a known page (see the module doc),
+    its episodes played on `backend` (default: a `LocalBackend` on the process-wide pool)."""
     from datasets import Dataset
 
     cfg = config or SFTDataConfig()
     tasks, spec = _tasks(source, cfg)
-    env = make_tool_env_factory(cfg.env_config(), renderer=renderer)()
+    backend = resolve_backend(backend)
+    env = make_tool_env_factory(cfg.env_config(), backend=backend)()
     schemas = json.dumps(tool_schemas(env))
-    rows = [{**sft_row(t, env, cfg, spec, renderer), "tools": schemas} for t in tasks if t.has_oracle]
+    rows = [{**sft_row(t, env, cfg, spec, backend.renderer()), "tools": schemas} for t in tasks if t.has_oracle]
     if not rows:
         raise ValueError(f"no task of {source!r} has a known page to learn from")
     random.Random(cfg.seed).shuffle(rows)

@@ -1,7 +1,7 @@
 """One episode of a transformers VLM through the TRL tool env, outside a trainer: what a multi-turn GRPO rollout
 does (the same prompt, tools, tool calls and tool answers), recorded as an `Episode` for `EpisodeViewer`.
 
-    episode = play_tool_episode(model, processor, task, EnvConfig.for_frames(2.0, 8, (256, 192)), renderer=pool)
+    episode = play_tool_episode(model, processor, task, EnvConfig.for_frames(2.0, 8, (256, 192)), backend=make_backend())
     EpisodeViewer(episode)
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from v2c.envs.config import EnvConfig
 from v2c.envs.episode import Episode
 from v2c.envs.tasks.task import Task
-from v2c.render import RenderBackend
+from v2c.rewards.backend import ScoringBackend, resolve_backend
 
 from .row_tasks import serialise_task
 from .trl_dataset import DatasetConfig, task_row
@@ -36,15 +36,16 @@ def tool_calls(text: str) -> list[dict[str, Any]]:
 
 
 def play_tool_episode(model: Any, processor: Any, task: Task, config: EnvConfig | None = None,
-                      renderer: RenderBackend | None = None, max_turns: int = 4, max_new_tokens: int = 1024,
+                      backend: ScoringBackend | None = None, max_turns: int = 4, max_new_tokens: int = 1024,
                       temperature: float = 0.0) -> Episode:
     """Let the model call `request_clip` / `submit_code` until it stops calling tools (or `max_turns` turns)."""
     import torch
 
-    env = make_tool_env_factory(config, renderer=renderer)()
+    backend = resolve_backend(backend)
+    env = make_tool_env_factory(config, backend=backend)()
     tools = tool_schemas(env)
     methods = {m.__name__: m for m in tool_methods(env)}
-    prompt = task_row(task, DatasetConfig(tools=True), renderer)["prompt"]
+    prompt = task_row(task, DatasetConfig(tools=True), backend.renderer())["prompt"]
     messages = prompt[:-1] + [{"role": "user", "content": [{"type": "text", "text": prompt[-1]["content"]}]
                                + env.reset(task=serialise_task(task))}]
     for _ in range(max_turns):

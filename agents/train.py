@@ -46,7 +46,8 @@ from typing import Any, Sequence
 
 from v2c.envs.config import EnvConfig
 from v2c.rewards import RewardConfig
-from v2c.render import LocalRendererPool, RenderBackend, RenderConfig
+from v2c.rewards.backend import ScoringBackend, make_backend
+from v2c.render import RenderConfig
 
 TINY_DEFAULTS = {"learning_rate": 1e-2, "max_completion_length": 6}
 """GRPO settings for the tiny model when left unset: it starts random, so it needs a high rate and short answers."""
@@ -68,7 +69,7 @@ class TrainConfig:
     Data:
         tasks, num_tasks, fps, max_frames, frame_size
     Reward:
-        reward, reward_funcs, multi_turn
+        reward, reward_options, reward_funcs, multi_turn
     Rendering and output:
         frame_format, backend, workers, ray_address, save_model
     """
@@ -93,6 +94,10 @@ class TrainConfig:
                                   metadata={"help": "Frame width and height in prompts (two numbers)."})
     reward: str = field(default="default", metadata={"help": "RewardConfig: `default` (weight-free) or `paper` "
                                                               "(DreamSim + CoTracker3; weights needed)."})
+    reward_options: str = field(default="{}", metadata={
+        "help": "Each score's options, by score name, as JSON (a mapping in a --config YAML): "
+                '\'{"appearance": {"alignment": "dtw"}, "temporal": {"flow": {"timing": {"sigma": 0.3}}}}\'; '
+                "the fields are those of the score's options dataclass (RewardConfig.options)."})
     reward_funcs: str = field(default="v2c", metadata={
         "help": "Comma-separated reward functions, one TRL reward column each (weight them with --reward_weights, "
                 "in this order): v2c (the combined total), a score name (appearance, temporal, functional), format "
@@ -101,9 +106,9 @@ class TrainConfig:
                                                                "submit_code) instead of single answers."})
     frame_format: str = field(default="png", metadata={
         "help": "Frames of the reward renderer: png (lossless) or jpeg (1.3-4x faster renders, JPEG artefacts); "
-                "used when no renderer is passed in."})
+                "used when no backend is passed in."})
     backend: str = field(default="local", metadata={
-        "help": "Where rewards are computed: local (browsers in this process) or ray (a RayScoringPool of "
+        "help": "Where rewards are computed: local (browsers in this process) or ray (a Ray backend of "
                 "--workers actors, v2c.rewards.ray_pool: completions go out, breakdowns come back; the prompts' "
                 "reference frames and the multi-turn env render on the same actors)."})
     workers: int = field(default=2, metadata={"help": "Scoring actors of the Ray pool (--backend ray)."})
@@ -115,6 +120,14 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+
+    def reward_config(self) -> RewardConfig:
+        """`reward` with `reward_options` applied (a bad option names the fields it could have been)."""
+        options = json.loads(self.reward_options) if isinstance(self.reward_options, str) else self.reward_options
+        config = RewardConfig.named(self.reward).with_options(**options)
+        for name in options:
+            config.score_options(name)
+        return config
 
     def components(self) -> list[str]:
         return [c.strip() for c in self.reward_funcs.split(",") if c.strip()]
@@ -202,36 +215,23 @@ def load_model(cfg: TrainConfig, args: Any) -> tuple[Any, Any]:
     return model, AutoProcessor.from_pretrained(path)
 
 
-def renderer_for(cfg: TrainConfig) -> RenderBackend | None:
-    """A pool rendering `cfg.frame_format` frames; None (the process-wide default pool) for PNG."""
-    if cfg.frame_format == RenderConfig.frame_format:
-        return None
-    return LocalRendererPool(config=RenderConfig(frame_format=cfg.frame_format))  # type: ignore[arg-type]
+def backend_for(cfg: TrainConfig) -> ScoringBackend:
+    """The scoring backend of `cfg`: `--backend local` or `ray` (`--workers` actors on `--ray_address`), with
+    `cfg.reward`'s scores and renderers producing `cfg.frame_format` frames."""
+    render = None if cfg.frame_format == RenderConfig.frame_format else \
+        RenderConfig(frame_format=cfg.frame_format)  # type: ignore[arg-type]
+    return make_backend(cfg.backend, cfg.reward_config(), render, workers=cfg.workers,
+                        address=cfg.ray_address)
 
 
-def scoring_pool(cfg: TrainConfig) -> Any:
-    """The Ray scoring pool of `--backend ray` (joining `cfg.ray_address`), or None for `local`."""
-    if cfg.backend == "local":
-        return None
-    if cfg.backend != "ray":
-        raise ValueError(f"backend must be local or ray, got {cfg.backend!r}")
-    from v2c.rewards.ray_pool import RayPoolConfig, RayScoringPool, connect
-
-    connect(cfg.ray_address)
-    render = RenderConfig(frame_format=cfg.frame_format)  # type: ignore[arg-type]
-    return RayScoringPool(RewardConfig.named(cfg.reward), RayPoolConfig(workers=cfg.workers, render=render))
-
-
-def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None = None, dataset: Any = None,
-                  generation_kwargs: dict[str, Any] | None = None, pool: Any = None,
-                  extra_reward_funcs: Sequence[Any] = ()) -> Any:
+def build_trainer(cfg: TrainConfig, args: Any = None, backend: ScoringBackend | None = None, dataset: Any = None,
+                  generation_kwargs: dict[str, Any] | None = None, extra_reward_funcs: Sequence[Any] = ()) -> Any:
     """A ready `GRPOTrainer` for `cfg` and `args` (a `GRPOConfig`; default `grpo_config(cfg)`); the dataset
-    is built from `cfg.tasks` unless given. Without a `renderer`, a JPEG `cfg.frame_format` gets a pool of
-    its own, and `--backend ray` a `scoring_pool`, that live as long as the process (`run_train` closes the
-    ones it makes). With a `pool` (a `RayScoringPool`) the reward functions and the tool env's rollouts score
-    on it, and the dataset's prompt frames render on its actors' browsers. `extra_reward_funcs` (any TRL reward functions) come after the
-    run's own, and so do their `reward_weights` entries: give a function weight 0 to only log it
-    (`rewards/<name>/mean`), as `benchmarks/learning.py` does."""
+    is built from `cfg.tasks` unless given. Rewards, rollouts and the dataset's prompt frames all go through
+    `backend` (default `backend_for(cfg)`, which then lives as long as the process; `run_train` closes the
+    one it makes); a given backend brings its own reward config. `extra_reward_funcs` (any TRL reward
+    functions) come after the run's own, and so do their `reward_weights` entries: give a function weight 0
+    to only log it (`rewards/<name>/mean`), as `benchmarks/learning.py` does."""
     import torch
     from trl import GRPOTrainer
 
@@ -244,35 +244,29 @@ def build_trainer(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | 
         raise ValueError("per_device_train_batch_size × gradient_accumulation_steps must be a multiple of "
                          "num_generations")
     torch.manual_seed(args.seed)
-    pool = pool if pool is not None else scoring_pool(cfg)
-    renderer = renderer or (pool.render_backend() if pool is not None else renderer_for(cfg))
-    reward_config = RewardConfig.named(cfg.reward)
+    backend = backend if backend is not None else backend_for(cfg)
     if dataset is None:
         dataset = build_dataset(cfg.tasks, cfg.num_tasks, DatasetConfig(fps=cfg.fps, max_frames=cfg.max_frames,
                                                                         frame_size=tuple(cfg.frame_size),
-                                                                        tools=cfg.multi_turn), renderer=renderer)
+                                                                        tools=cfg.multi_turn), backend=backend)
     if generation_kwargs:
         args.generation_kwargs = {**(args.generation_kwargs or {}), **generation_kwargs}
     model, processor = load_model(cfg, args)
     extra: dict[str, Any] = {}
     if cfg.multi_turn:
-        # On a pool the rollouts score on its actors and receive frames at the env's frame size only.
-        scoring = {"scorer": pool.episode_scorer()} if pool is not None else \
-            {"renderer": renderer, "reward_config": reward_config}
-        extra["environment_factory"] = make_tool_env_factory(cfg.env_config(), **scoring)
+        extra["environment_factory"] = make_tool_env_factory(cfg.env_config(), backend=backend)
         reward_funcs: list[Any] = [env_steps]
         if args.reward_weights is None:  # env_steps only logs; TRL appends the env's own reward with weight 1
             args.reward_weights = [0.0] + [1.0] * len(extra_reward_funcs)
     else:
-        scorer = {"scorer": pool} if pool is not None else {}
-        reward_funcs = make_reward_funcs(reward_config, renderer=renderer, components=cfg.components(),
-                                         max_completion_length=args.max_completion_length, **scorer)
+        reward_funcs = make_reward_funcs(backend=backend, components=cfg.components(),
+                                         max_completion_length=args.max_completion_length)
     reward_funcs = [*reward_funcs, *extra_reward_funcs]
     return GRPOTrainer(model=model, processing_class=processor, reward_funcs=reward_funcs, args=args,
                        train_dataset=dataset, peft_config=peft_config(cfg), **extra)
 
 
-def run_train(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None = None, dataset: Any = None,
+def run_train(cfg: TrainConfig, args: Any = None, backend: ScoringBackend | None = None, dataset: Any = None,
               generation_kwargs: dict[str, Any] | None = None, extra_reward_funcs: Sequence[Any] = ()) -> TrainResult:
     """GRPO: train, save the model (with `save_model`) and `train_log.json`, and return the reward curve.
     (`cfg.method == "sft"` is `v2c.agents.sft.run_sft`'s.)"""
@@ -283,18 +277,16 @@ def run_train(cfg: TrainConfig, args: Any = None, renderer: RenderBackend | None
         raise ValueError(f"run_train runs GRPO; method {cfg.method!r} is v2c.agents.sft.run_sft's")
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is marked experimental
     warnings.filterwarnings("ignore", message=".*experimental.*")
-    pool = scoring_pool(cfg)
-    own_renderer = None if renderer is not None or pool is not None else renderer_for(cfg)
+    owned = backend_for(cfg) if backend is None else None
     try:
-        trainer = build_trainer(cfg, args, renderer or own_renderer, dataset, generation_kwargs, pool=pool,
+        trainer = build_trainer(cfg, args, backend or owned, dataset, generation_kwargs,
                                 extra_reward_funcs=extra_reward_funcs)
         started = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - started
     finally:
-        for owned in (own_renderer, pool):
-            if owned is not None:
-                owned.close()
+        if owned is not None:
+            owned.close()
     return finish_run(trainer, cfg, seconds)
 
 

@@ -34,6 +34,7 @@ from v2c.envs.tasks import TaskSource, instructions_for, take_tasks
 from v2c.envs.tasks.cache import render_reference
 from v2c.envs.tasks.task import Task
 from v2c.render import RenderBackend
+from v2c.rewards.backend import ScoringBackend
 from v2c.video import resample, subsample
 
 from .prompts import PROMPTS, build_prompt, task_text
@@ -81,12 +82,14 @@ def task_row(task: Task, config: DatasetConfig | None = None, renderer: RenderBa
 
 
 def build_dataset(tasks: str | Path | Sequence[Task] | TaskSource, limit: int | None = None, config: DatasetConfig | None = None,
-                  renderer: RenderBackend | None = None):
-    """A `datasets.Dataset` of the first `limit` tasks of `tasks` (a spec, a path, a source, or a list of `Task`s)."""
+                  backend: ScoringBackend | None = None):
+    """A `datasets.Dataset` of the first `limit` tasks of `tasks` (a spec, a path, a source, or a list of `Task`s);
+    the prompts' frames are rendered by `backend`'s renderer (default: the process-wide pool)."""
     from datasets import Dataset, Features, Image, Sequence as Seq, Value
 
     cfg = config or DatasetConfig()
     spec = str(tasks) if isinstance(tasks, (str, Path)) else None
+    renderer = backend.renderer() if backend is not None else None
     rows = [task_row(t, cfg, renderer, spec) for t in take_tasks(tasks, limit)]
     if not rows:
         raise ValueError(f"no tasks in {tasks!r}")

@@ -26,15 +26,14 @@ Tools, after Video2Code's pipeline (each call is one of the episode's `max_steps
 `get_reward()` → `EpisodeCore.rollout_reward()`: the last submission's total (`reward_shaping="score"`)
 or the best (`"improvement"`), 0 when none.
 
-    factory = make_tool_env_factory(EnvConfig(max_frames=8, clip_max_frames=8), renderer=pool)
-    # or scorer=ray_pool.episode_scorer(): references and pages are scored on Ray actors
+    factory = make_tool_env_factory(EnvConfig(max_frames=8, clip_max_frames=8), backend=make_backend("local"))
+    # or make_backend("ray", workers=4): references and pages are scored on Ray actors
     GRPOTrainer(..., train_dataset=build_dataset(spec, n, DatasetConfig(tools=True)), environment_factory=factory)
 """
 from __future__ import annotations
 
 import functools
 import inspect
-from collections import OrderedDict
 from typing import Any, Callable
 
 import numpy as np
@@ -43,39 +42,25 @@ from v2c.envs.actions import ClipRequest, Segment
 from v2c.envs.config import EnvConfig
 from v2c.envs.episode import Episode
 from v2c.envs.episode_core import EpisodeCore, Outcome
-from v2c.envs.episode_scorer import LocalEpisodeScorer
 from v2c.envs.feedback import coarse_text
 from v2c.envs.tasks.task import Task
-from v2c.rewards import RewardConfig, RewardScorer
-from v2c.rewards.episode_scoring import EpisodeReference, EpisodeScorer
-from v2c.render import RenderBackend
+from v2c.rewards import RewardConfig
+from v2c.rewards.backend import ScoringBackend, resolve_backend
 
 from .prompts import to_pil
-from .row_tasks import ROWS_CACHED, RowTasks, task_key
+from .row_tasks import RowTasks
 
 
 class _Shared:
-    """What every pooled env instance of one factory shares: the config, the scorer, the task lookup, and the
-    prepared references (a GRPO group's rollouts share their task's)."""
+    """What every pooled env instance of one factory shares: the config, the episode scorer (its memo holds the
+    prepared references, so a GRPO group's rollouts prepare their task's once) and the task lookup."""
 
-    def __init__(self, config: EnvConfig | None = None, reward_config: RewardConfig | None = None,
-                 renderer: RenderBackend | None = None, scorer: EpisodeScorer | None = None) -> None:
-        if scorer is not None and (reward_config is not None or renderer is not None):
-            raise TypeError("a scorer brings its own reward config and renderer: pass scorer= alone")
+    def __init__(self, config: EnvConfig | None = None, backend: ScoringBackend | None = None,
+                 reward_config: RewardConfig | None = None) -> None:
         self.config = config or EnvConfig()
-        self.scorer = scorer or LocalEpisodeScorer(RewardScorer(reward_config or RewardConfig(), renderer=renderer))
+        self.backend = resolve_backend(backend, reward_config)
+        self.scorer = self.backend.episode_scorer()
         self.rows = RowTasks()
-        self._references: OrderedDict[str, EpisodeReference] = OrderedDict()
-
-    def reference(self, task: Task) -> EpisodeReference:
-        """The task's prepared reference, memoised (the rollouts of a group reset on the same task)."""
-        key = task_key(task)
-        if key not in self._references:
-            self._references[key] = self.scorer.prepare(task, self.config.obs_size)
-            while len(self._references) > ROWS_CACHED:
-                self._references.popitem(last=False)
-        self._references.move_to_end(key)
-        return self._references[key]
 
 
 class VideoToCodeToolEnv:
@@ -90,7 +75,7 @@ class VideoToCodeToolEnv:
         """Start a rollout on the row's task; returns the coarse pass (images) and a line about it."""
         rows = self._shared.rows
         task = rows.task(row.get("task"), row.get("task_id"), row.get("task_source"), row)
-        self._core.reset(task, self._shared.reference(task))
+        self._core.reset(task)
         self._calls = []
         coarse = self._core.coarse(self._core.reference.frames)
         return [_text(coarse_text(coarse.timestamps, coarse.fps, task.duration_s))] + _images(coarse.frames)
@@ -169,13 +154,12 @@ def tool_schemas(env: VideoToCodeToolEnv) -> list[dict[str, Any]]:
     return [get_json_schema(method) for method in tool_methods(env)]
 
 
-def make_tool_env_factory(config: EnvConfig | None = None, renderer: RenderBackend | None = None,
-                          reward_config: RewardConfig | None = None,
-                          scorer: EpisodeScorer | None = None) -> Callable[[], VideoToCodeToolEnv]:
-    """The `environment_factory` for `GRPOTrainer`: instances share one config, scorer, renderer and caches.
-    `scorer` (in place of `reward_config` and `renderer`): an `EpisodeScorer`, e.g. a Ray pool's
-    `episode_scorer()`, which scores on the pool's actors and sends back frames at the config's `obs_size`."""
-    return functools.partial(VideoToCodeToolEnv, _Shared(config, reward_config, renderer, scorer))
+def make_tool_env_factory(config: EnvConfig | None = None, backend: ScoringBackend | None = None,
+                          reward_config: RewardConfig | None = None) -> Callable[[], VideoToCodeToolEnv]:
+    """The `environment_factory` for `GRPOTrainer`: instances share one config, episode scorer and caches.
+    `backend` (`v2c.rewards.backend.make_backend`; default a `LocalBackend` with `reward_config`): a Ray
+    backend scores on its actors and sends back frames at the config's `obs_size`."""
+    return functools.partial(VideoToCodeToolEnv, _Shared(config, backend, reward_config))
 
 
 def env_steps(prompts: list, completions: list, environments: list | None = None,

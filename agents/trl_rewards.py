@@ -41,8 +41,9 @@ import numpy as np
 from v2c.envs.actions import page_for_answer
 from v2c.envs.tasks.task import Task
 from v2c.memo import AsyncMemo
-from v2c.rewards import RewardBreakdown, RewardConfig, RewardScorer
-from v2c.render import Page, RenderBackend
+from v2c.rewards import RewardBreakdown, RewardConfig
+from v2c.rewards.backend import ScoringBackend, resolve_backend
+from v2c.render import Page
 
 from .row_tasks import RowTasks, task_columns
 
@@ -65,10 +66,10 @@ class VideoCodeReward:
 
     __name__ = TOTAL  # TRL names reward columns after `__name__` (rewards/v2c/mean in the logs)
 
-    def __init__(self, reward_config: RewardConfig | None = None, renderer: RenderBackend | None = None,
-                 invalid_reward: float = 0.0, cache_size: int = 4096, scorer: RewardScorer | None = None) -> None:
-        self.scorer = scorer or RewardScorer(reward_config or RewardConfig(), renderer=renderer)
-        self.rows = RowTasks(self.scorer)
+    def __init__(self, reward_config: RewardConfig | None = None, backend: ScoringBackend | None = None,
+                 invalid_reward: float = 0.0, cache_size: int = 4096) -> None:
+        self.scorer = resolve_backend(backend, reward_config).reward_scorer()
+        self.rows = RowTasks()
         self.invalid_reward = float(invalid_reward)
         """Reward of a completion with no page in it (no HTML, or a template answer without its slots)."""
         self._scores: AsyncMemo[RewardBreakdown] = AsyncMemo(cache_size)
@@ -106,10 +107,10 @@ class VideoCodeReward:
         """The breakdown of `page` on `task` (None when there is no page), memoised by content."""
         if page is None:
             return None
-        prepared = await self.rows.prepare(task)
+        reference = self.rows.reference(task)
         self.calls += 1
-        return await self._scores.get((prepared.reference.key(), page.content_hash()),
-                                      lambda: self.scorer.score_async(prepared, page))
+        return await self._scores.get((reference.key(), page.content_hash()),
+                                      lambda: self.scorer.score_async(reference, page))
 
     @property
     def cache_hits(self) -> int:
@@ -167,14 +168,14 @@ class ComponentReward:
         return breakdown.scores.get(self.component)
 
 
-def make_reward_funcs(reward_config: RewardConfig | None = None, renderer: RenderBackend | None = None,
+def make_reward_funcs(reward_config: RewardConfig | None = None, backend: ScoringBackend | None = None,
                       components: Sequence[str] = (TOTAL,), max_completion_length: int | None = None,
                       overlong_cache: int | None = None, **options: Any) -> list[Callable[..., Any]]:
     """The reward functions of a GRPO run, one per component and in that order (match `reward_weights`).
 
     `overlong` needs `max_completion_length` (the run's); it starts punishing `overlong_cache` tokens
     (default a quarter of the length) before the limit, linearly down to −1 at it."""
-    engine = VideoCodeReward(reward_config, renderer=renderer, **options)
+    engine = VideoCodeReward(reward_config, backend=backend, **options)
     funcs: list[Callable[..., Any]] = []
     for component in components:
         if component == TOTAL:

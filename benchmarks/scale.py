@@ -11,7 +11,7 @@ paths take turns candidate by candidate after one warm-up candidate each, and me
             env's `obs_size` through `pool.episode_scorer()`
   a2c       the local per-candidate cost at Animation2Code's setting (1024×768, 30 fps, 5 s), and from it the
             cores a GRPO step of 64 candidates needs to finish in 10 s
-Goal (issue 15): ray / local and server / local ≤ 1.15 on one machine. Timings from a shared, loaded machine
+Goal: ray / local and server / local ≤ 1.15 on one machine. Timings from a shared, loaded machine
 vary run to run; the ratios are measured side by side.
 
     python benchmarks/scale.py --quick     # 1 task, 3 candidates, 1 a2c candidate (~3 min on 2 loaded cores)

@@ -42,7 +42,7 @@ from v2c.agents.tiny_vlm import build_tiny_vlm, default_tiny_vlm_dir  # noqa: E4
 from v2c.agents.trl_dataset import DatasetConfig, build_dataset  # noqa: E402
 from v2c.envs.actions import ClipRequest, Code, parse_action  # noqa: E402
 from v2c.envs.tasks.generator_animations import AnimationConfig, AnimationTaskSource  # noqa: E402
-from v2c.render import LocalRendererPool  # noqa: E402
+from v2c.rewards.backend import make_backend  # noqa: E402
 
 
 @dataclass
@@ -174,11 +174,11 @@ def run_sft_benchmark(config: SFTBenchmarkConfig | None = None, out: str | Path 
     torch.set_num_threads(cfg.threads)
     tasks = code_tasks(cfg.tasks, cfg.seed)
     seconds: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="v2c-sft-bench-") as tmp, LocalRendererPool(size=2) as pool:
+    with tempfile.TemporaryDirectory(prefix="v2c-sft-bench-") as tmp, make_backend("local", browsers=2) as backend:
         root = Path(out or tmp)
         base = build_tiny_vlm(default_tiny_vlm_dir())
         started = time.perf_counter()
-        dataset = build_sft_dataset(tasks, SFTDataConfig(limit=None, seed=cfg.seed), renderer=pool)
+        dataset = build_sft_dataset(tasks, SFTDataConfig(limit=None, seed=cfg.seed), backend=backend)
         seconds["data"] = time.perf_counter() - started
         before, _ = sampled_shares(base, dataset, cfg)
         train = TrainConfig(method="sft", model=str(base))
@@ -190,7 +190,7 @@ def run_sft_benchmark(config: SFTBenchmarkConfig | None = None, out: str | Path 
         grpo_rewards: list[float] = []
         if cfg.grpo_steps:
             rl = TrainConfig(model=str(sft.model_dir), multi_turn=True, num_tasks=cfg.tasks, save_model=False)
-            rows = build_dataset(tasks, config=DatasetConfig(tools=True), renderer=pool)
+            rows = build_dataset(tasks, config=DatasetConfig(tools=True), backend=backend)
             page_tokens = max(len(json.dumps(t.cheat().html)) for t in tasks)  # characters bound the tokens
             result = run_train(rl, grpo_config(rl, max_steps=cfg.grpo_steps, learning_rate=cfg.grpo_learning_rate,
                                                per_device_train_batch_size=cfg.grpo_generations,
@@ -198,7 +198,7 @@ def run_sft_benchmark(config: SFTBenchmarkConfig | None = None, out: str | Path 
                                                max_completion_length=page_tokens + 1024, max_tool_calling_iterations=4,
                                                temperature=cfg.temperature, output_dir=str(root / "grpo"),
                                                save_strategy="no", disable_tqdm=True, report_to="none"),
-                               renderer=pool, dataset=rows)
+                               backend=backend, dataset=rows)
             grpo_rewards, seconds["grpo"] = result.rewards, result.seconds
     return SFTBenchmarkResult(losses=sft.losses, before=before, after=after, grpo_rewards=grpo_rewards,
                               seconds=seconds, window=cfg.window, examples=examples)

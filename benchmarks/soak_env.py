@@ -31,6 +31,7 @@ import psutil  # noqa: E402
 import v2c.envs  # noqa: E402,F401  (registers the ids)
 from v2c.heap import return_freed_memory  # noqa: E402
 from v2c.render import LocalRendererPool  # noqa: E402
+from v2c.rewards.backend import LocalBackend  # noqa: E402
 from v2c.render.browser import chromium_processes  # noqa: E402
 
 TASKS = 4
@@ -83,7 +84,7 @@ def main() -> int:
 
     baseline_chromium = len(chromium_processes())
     pool = LocalRendererPool(size=1)
-    env = gym.make("v2c/Animation-v0", renderer=pool, **SETTINGS)
+    env = gym.make("v2c/Animation-v0", backend=LocalBackend(renderer=pool), **SETTINGS)
     task_ids = [env.unwrapped.source[i].id for i in range(TASKS)]  # a generated source is endless
     hostile_order = sorted(HOSTILE)
     started = time.perf_counter()

@@ -1,8 +1,8 @@
 """Memory of `make_vector_env("v2c/Animation-v0", N, asynchronous=True)` after one step, two ways:
 
   own   each worker process starts its own renderer pool (what happens without a shared backend)
-  ray   every worker scores on one `RayScoringPool` (`--workers` actors of `--browsers` browsers each)
-        through `pool.episode_scorer()`
+  ray   every worker scores on one Ray backend (`make_backend("ray")`: `--workers` actors of `--browsers`
+        browsers each), through its `episode_scorer()`
 
 After `reset` and one step (every copy submits the same built-in page: a real render and score), it
 prints the resident memory of the whole process tree — this process and every descendant: the env
@@ -54,14 +54,14 @@ def main() -> int:
     parser.add_argument("--browsers", type=int, default=1, help="browsers per actor (--mode ray)")
     args = parser.parse_args()
     page = load_tasks("builtin:animations").take(1)[0].cheat().html
-    pool, kwargs = None, dict(SETTINGS)
+    backend, kwargs = None, dict(SETTINGS)
     if args.mode == "ray":
-        from v2c.rewards import RewardConfig
-        from v2c.rewards.ray_pool import RayPoolConfig, RayScoringPool, connect
+        from v2c.rewards.backend import make_backend
+        from v2c.rewards.ray_pool import connect
 
         connect(include_dashboard=False, log_to_driver=False)
-        pool = RayScoringPool(RewardConfig(), RayPoolConfig(workers=args.workers, browsers_per_worker=args.browsers))
-        kwargs["scorer"] = pool.episode_scorer()
+        backend = make_backend("ray", workers=args.workers, browsers=args.browsers)
+        kwargs["backend"] = backend
     vector = make_vector_env("v2c/Animation-v0", args.envs, asynchronous=True, **kwargs)
     try:
         vector.reset(seed=list(range(args.envs)))
@@ -69,10 +69,10 @@ def main() -> int:
         m, by_name = tree_rss_mb()
     finally:
         vector.close()
-        if pool is not None:
-            pool.close()
+        if backend is not None:
+            backend.close()
     total = m["chromium_mb"] + m["other_mb"]
-    shape = f"{args.workers} worker(s) x {args.browsers} browser(s)" if pool else "a pool per env worker"
+    shape = f"{args.workers} worker(s) x {args.browsers} browser(s)" if backend else "a pool per env worker"
     print(f"{args.envs} async envs, {args.mode} ({shape}), after one step: {total:.0f} MB in "
           f"{m['chromium_n'] + m['other_n']} processes = chromium {m['chromium_mb']:.0f} MB ({m['chromium_n']}) + "
           f"python/ray {m['other_mb']:.0f} MB ({m['other_n']}); rewards {[round(float(r), 3) for r in rewards]}")

@@ -31,7 +31,7 @@ from typing import Any, Union
 
 from v2c.render import Page
 
-from .tasks.answers import template_page
+from .tasks.answers import answer_page
 from .tasks.task import Task
 
 _FENCE = re.compile(r"```([\w+-]*)[ \t]*\n(.*?)```", re.DOTALL)
@@ -128,7 +128,7 @@ def parse_answer(text: Any, task: Task) -> Action:
     """`parse_action`, and where that finds nothing, the task's template answer (e.g. `teal 1.5`) as its page."""
     action = parse_action(text)
     if isinstance(action, Invalid) and isinstance(text, str):
-        page = template_page(task, text)
+        page = answer_page(task, text)
         if page is not None:
             return Code(page.html)
     return action

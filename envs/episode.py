@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from v2c.rewards import RewardBreakdown
+
 
 @dataclass
 class EpisodeStep:
@@ -27,10 +29,10 @@ class EpisodeStep:
     feedback: str = ""
     code: str | None = None
     """The page after this step (code and patch steps)."""
-    breakdown: dict[str, Any] | None = None
-    """`RewardBreakdown.to_dict()` of the candidate rendered at this step."""
+    breakdown: RewardBreakdown | None = None
+    """The scores of the candidate rendered at this step (a dict only in `episode.json`)."""
     candidate_frames: np.ndarray | None = None
-    """The candidate's frames at the task's fps, resized like the observation."""
+    """The candidate's frames at the comparison rate (`Episode.fps`), resized like the observation."""
     clip_frames: np.ndarray | None = None
     clip_timestamps: np.ndarray | None = None
     clip_segments: list[tuple[float, float]] | None = None
@@ -43,8 +45,9 @@ class Episode:
     task: dict[str, Any]
     """`Task.to_dict()`."""
     reference_frames: np.ndarray
-    """The reference at the task's fps, resized like the observation."""
+    """The prepared reference at the comparison rate (`fps`), resized like the observation."""
     fps: float
+    """The comparison rate (`RewardScorer.compare_fps`: the task's, at most `RewardConfig.score_fps`)."""
     steps: list[EpisodeStep] = field(default_factory=list)
 
     @property
@@ -57,7 +60,7 @@ class Episode:
 
     @property
     def best_total(self) -> float:
-        totals = [s.breakdown["total"] for s in self.steps if s.breakdown]
+        totals = [s.breakdown.total for s in self.steps if s.breakdown is not None]
         return max(totals, default=0.0)
 
     def code_steps(self) -> list[EpisodeStep]:
@@ -70,6 +73,7 @@ class Episode:
         steps = []
         for step in self.steps:
             record = asdict(step)
+            record["breakdown"] = step.breakdown.to_dict() if step.breakdown is not None else None
             for name in ("candidate_frames", "clip_frames", "clip_timestamps"):
                 value = record.pop(name)
                 if value is not None:
@@ -95,6 +99,8 @@ class Episode:
             i = record["index"]
             if record.get("clip_segments") is not None:
                 record["clip_segments"] = [tuple(s) for s in record["clip_segments"]]
+            if record.get("breakdown") is not None:
+                record["breakdown"] = RewardBreakdown.from_dict(record["breakdown"])
             steps.append(EpisodeStep(**record, **{n: data.get(f"step{i}_{n}") for n in
                                                   ("candidate_frames", "clip_frames", "clip_timestamps")}))
         return cls(task=meta["task"], reference_frames=data["reference_frames"], fps=meta["fps"], steps=steps)

@@ -5,10 +5,10 @@ tool env (`v2c.agents.trl_env.VideoToCodeToolEnv`: `request_clip` / `submit_code
 image content blocks) are thin adapters over it, so budgets, clips, scoring and feedback mean the
 same in both. One episode is: the task, its prepared reference, the step and clip budgets, the
 current code, the totals of the pages submitted, and the `Episode` record. The core renders and scores
-through an `EpisodeScorer` (`v2c.rewards.episode_scoring`): `LocalEpisodeScorer` in this process, or a
-Ray pool's `episode_scorer()`, which sends HTML out and gets scores and `obs_size` frames back.
+through an `EpisodeScorer` (`v2c.rewards.episode_scoring`), a backend's `episode_scorer()`: local, in
+this process, or on Ray actors, which get HTML and send back scores and `obs_size` frames.
 
-    core = EpisodeCore(LocalEpisodeScorer(RewardScorer(renderer=pool)), EnvConfig())   # or pool.episode_scorer()
+    core = EpisodeCore(make_backend("local").episode_scorer(), EnvConfig())   # or make_backend("ray")
     core.reset(task)
     core.request_clip(ClipRequest((Segment(0.5, 1.0),)))      # or core.act('{"segments": [...]}')
     outcome = core.submit(task.cheat_html())                  # code, a patch, or a template answer
@@ -53,6 +53,22 @@ class Outcome:
     rendered: RenderResult | None = None
     clip: Video | None = None
     """A clip step's frames (resized to `obs_size`) and their times on the reference's timeline."""
+
+
+@dataclass
+class Observation:
+    """What the agent is shown after an action: unpadded videos at `EnvConfig.obs_size` (the Gym adapter pads
+    them into fixed-size arrays; the server and the tool env send them as they are)."""
+
+    video: Video
+    """The reference as the coarse pass: `obs_fps`, at most `max_frames`."""
+    clip: Video | None
+    """The latest clip request's frames at their times on the reference's timeline; None before any."""
+    candidate: Video | None
+    """The last rendered candidate, sampled like `video`; None before any."""
+    feedback: str
+    step: int
+    """Actions taken so far."""
 
 
 class EpisodeCore:
@@ -188,10 +204,17 @@ class EpisodeCore:
         self.last_candidate = self.resize(rendered.frames) if len(rendered.frames) else None
         words = feedback.submission_text(breakdown, rendered, cfg.reveal_scores)
         outcome = Outcome(action_type(action), reward, words, breakdown=breakdown, rendered=rendered)
-        return self._record(text, outcome, code=self.code, breakdown=breakdown.to_dict(),
+        return self._record(text, outcome, code=self.code, breakdown=breakdown,
                             candidate_frames=self.last_candidate)
 
     # ------------------------------------------------------------------ frames
+
+    def observation(self, feedback: str) -> Observation:
+        """What the agent sees now, with `feedback` (the last action's)."""
+        if self.reference is None:
+            raise RuntimeError("no episode: call reset(task) first")
+        candidate = self.coarse(self.last_candidate) if self.last_candidate is not None else None
+        return Observation(self.coarse(self.reference.frames), self.last_clip, candidate, feedback, self.steps_taken)
 
     @property
     def frame_fps(self) -> float:
@@ -246,4 +269,4 @@ def _request_text(request: ClipRequest) -> str:
     return json.dumps({"segments": segments, **({"fps": request.fps} if request.fps else {})})
 
 
-__all__ = ["EpisodeCore", "MAX_ACTION_CHARS", "Outcome"]
+__all__ = ["EpisodeCore", "MAX_ACTION_CHARS", "Observation", "Outcome"]

@@ -10,14 +10,13 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from v2c.rewards import RewardConfig, RewardScorer
+from v2c.rewards import RewardConfig
+from v2c.rewards.backend import ScoringBackend, resolve_backend
 from v2c.rewards.episode_scoring import EpisodeReference, EpisodeScorer
-from v2c.render import RenderBackend
 
 from .config import EnvConfig
 from .episode import Episode
-from .episode_core import MAX_ACTION_CHARS, EpisodeCore
-from .episode_scorer import LocalEpisodeScorer
+from .episode_core import MAX_ACTION_CHARS, EpisodeCore, Observation
 from .spaces import Unicode
 from .tasks import Task, TaskSource, load_tasks
 
@@ -81,13 +80,13 @@ class VideoToCodeEnv(gym.Env):
     ## Arguments
     `tasks`: a task source spec (`"builtin:animations"`, `"builtin:interactions"`,
     `"builtin:animatecss"`, `"template:pick"`, a dataset path), a `TaskSource` or a list of `Task`s.
-    `reward_config`: a `RewardConfig`.
+    `backend`: where pages are rendered and scored, a `ScoringBackend` (`v2c.rewards.backend.make_backend`;
+    default: a `LocalBackend` on the process-wide browser pool). A Ray backend prepares references and
+    renders and scores pages on its actors, and only frames at `obs_size` reach the env.
+    `reward_config`: a `RewardConfig` for the default backend (a given backend brings its own).
     `config`: an `EnvConfig` (or its fields as keyword arguments; the same config drives the TRL tool
     env, `v2c.agents.trl_env`, over the same `EpisodeCore`). `render_mode`: `rgb_array`
-    (reference | candidate side by side) or `ansi`. `renderer`: a `RenderBackend` (default: the
-    process-wide pool, shared by every env in the process). `scorer`: an `EpisodeScorer` in place of
-    `reward_config` and `renderer` — a Ray pool's `episode_scorer()` prepares references and renders and
-    scores pages on the pool's actors, and only frames at `obs_size` reach the env.
+    (reference | candidate side by side) or `ansi`.
 
     Under `AsyncVectorEnv` pass `shared_memory=False`: text observations cannot live in shared memory
     (`make_vector_env` does this).
@@ -100,21 +99,18 @@ class VideoToCodeEnv(gym.Env):
 
     def __init__(self, tasks: str | Sequence[Task] | TaskSource = "builtin:animations",
                  reward_config: RewardConfig | None = None, config: EnvConfig | None = None,
-                 render_mode: str | None = None, renderer: RenderBackend | None = None,
-                 scorer: EpisodeScorer | None = None, **config_fields: Any) -> None:
+                 render_mode: str | None = None, backend: ScoringBackend | None = None,
+                 **config_fields: Any) -> None:
         if config is not None and config_fields:
             raise TypeError("pass either config=EnvConfig(...) or its fields as keyword arguments, not both")
-        if scorer is not None and (reward_config is not None or renderer is not None):
-            raise TypeError("a scorer brings its own reward config and renderer: pass scorer= alone")
         self.config = config or EnvConfig(**config_fields)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
         self.render_mode = render_mode
         self.metadata = {**self.metadata, "render_fps": self.config.obs_fps}
         self.source = load_tasks(tasks)
-        scorer = scorer or LocalEpisodeScorer(RewardScorer(reward_config or RewardConfig(), renderer=renderer,
-                                                           cache_size=REFERENCE_CACHE_SIZE))
-        self.core = EpisodeCore(scorer, self.config)
+        self.backend = resolve_backend(backend, reward_config, cache_size=REFERENCE_CACHE_SIZE)
+        self.core = EpisodeCore(self.backend.episode_scorer(), self.config)
         width, height = self.config.obs_size
         frames = (self.config.max_frames, height, width, 3)
         clip_frames = (self.config.clip_max_frames, height, width, 3)
@@ -130,6 +126,8 @@ class VideoToCodeEnv(gym.Env):
         })
         self.action_space = Unicode(MAX_ACTION_CHARS)
         self.render_t = 0.0
+        self.last_observation: Observation | None = None
+        """The latest observation before padding (`EpisodeCore.observation`): what the server sends."""
 
     # The episode's state lives in the core; these are the names tests, notebooks and agents read.
     @property
@@ -185,15 +183,16 @@ class VideoToCodeEnv(gym.Env):
     # ------------------------------------------------------------------ observations
 
     def _observation(self, feedback: str) -> dict[str, Any]:
-        cfg, core = self.config, self.core
-        video, video_t = _pad_video(core.coarse(core.reference.frames), cfg.max_frames, cfg.obs_size)
-        candidate = core.coarse(core.last_candidate) if core.last_candidate is not None else None
-        candidate, candidate_t = _pad_video(candidate, cfg.max_frames, cfg.obs_size)
-        clip_frames, clip_t = _pad_video(core.last_clip, cfg.clip_max_frames, cfg.obs_size)
+        """The core's observation (kept unpadded in `last_observation`), padded into the observation space."""
+        cfg = self.config
+        seen = self.last_observation = self.core.observation(feedback)
+        video, video_t = _pad_video(seen.video, cfg.max_frames, cfg.obs_size)
+        candidate, candidate_t = _pad_video(seen.candidate, cfg.max_frames, cfg.obs_size)
+        clip_frames, clip_t = _pad_video(seen.clip, cfg.clip_max_frames, cfg.obs_size)
         return {
             "video": video, "video_timestamps": video_t, "clip": clip_frames, "clip_timestamps": clip_t,
             "candidate": candidate, "candidate_timestamps": candidate_t, "feedback": feedback,
-            "step": np.array(core.steps_taken, dtype=np.int64),
+            "step": np.array(seen.step, dtype=np.int64),
         }
 
     # ------------------------------------------------------------------ rendering
@@ -230,18 +229,17 @@ def _pad_video(video: Any, cap: int, size: tuple[int, int]) -> tuple[np.ndarray,
 def make_vector_env(env_id: str, num_envs: int, asynchronous: bool = False, **kwargs: Any) -> gym.vector.VectorEnv:
     """`num_envs` copies of a v2c env (`kwargs` go to each `gym.make`), sharing one render backend.
 
-    Synchronous copies live in this process and share `renderer=` (default: the process-wide pool).
-    Asynchronous copies run in worker processes (`shared_memory=False`: text observations); given
-    `scorer=pool.episode_scorer()` of a `v2c.rewards.ray_pool.RayScoringPool`, every worker prepares,
-    renders and scores on the pool's actors and receives only `obs_size` frames, so memory grows with the
-    pool's workers, not with `num_envs`. Without either each worker process starts its own pool (up to 3
-    browsers per copy)."""
+    Synchronous copies live in this process and share `backend=` (default: each its own `LocalBackend` on
+    the process-wide pool). Asynchronous copies run in worker processes (`shared_memory=False`: text
+    observations); given `backend=make_backend("ray", ...)`, every worker prepares, renders and scores on
+    the backend's actors and receives only `obs_size` frames, so memory grows with the actors, not with
+    `num_envs`. A local backend is rebuilt in each worker from its settings: each worker process starts
+    its own pool (up to 3 browsers per copy)."""
     fns = [functools.partial(_make, env_id, kwargs) for _ in range(num_envs)]
     if asynchronous:
         # A shared backend is pickled into spawned workers; a forked one would inherit this process's Ray
         # connection (or a pool's loop thread) in a state it cannot use.
-        shared = kwargs.get("renderer") is not None or kwargs.get("scorer") is not None
-        context = "spawn" if shared else None
+        context = "spawn" if kwargs.get("backend") is not None else None
         return gym.vector.AsyncVectorEnv(fns, shared_memory=False, context=context)
     return gym.vector.SyncVectorEnv(fns)
 

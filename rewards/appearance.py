@@ -43,7 +43,7 @@ Backends:
 - `DreamSimEmbedder`: the paper's metric, through the `dreamsim` package, from a local
   weight cache (never downloads when offline; see its docstring).
 
-`AppearanceScorer.prepare_reference` computes the reference's crop, resized frames and
+`AppearanceMetric.prepare_reference` computes the reference's crop, resized frames and
 embeddings once; `score` then only processes the candidate.
 """
 
@@ -62,7 +62,7 @@ import numpy as np
 
 from v2c.rewards.crop import Box, CropConfig, animated_region, comparison_size, crop_and_resize
 from v2c.rewards.dtw import dtw, dtw_path
-from v2c.rewards.model_weights import downloads_disabled, ensure_torchvision_importable, torch_hub_dir
+from v2c.rewards.model_weights import WeightSet, downloads_disabled, ensure_torchvision_importable, torch_hub_dir
 
 from v2c.rewards.score import CandidateClip, ReferenceClip, ScoreResult
 
@@ -74,14 +74,14 @@ __all__ = [
     "LabSSIMConfig",
     "LabSSIMEmbedder",
     "DreamSimEmbedder",
+    "appearance_weights",
     "dreamsim_missing_files",
     "ALIGNMENTS",
     "AppearanceConfig",
     "AppearanceReference",
-    "AppearanceScorer",
+    "AppearanceMetric",
     "AppearanceScore",
     "aligned_cost",
-    "appearance_score",
 ]
 
 
@@ -147,7 +147,7 @@ class LabSSIMConfig:
     """Weight of the position-free palette term: the colour of what is drawn, whatever its share
     of the crop. The pixel-wise colour term alone weighs a recolour by the share of the crop the
     element covers (10–30% for a loader), so a drastic recolour cost less than a 60% timing
-    change on 7 of 24 real loaders (issue 13); the structure term gets the rest (0.25)."""
+    change on 7 of 24 real loaders (`tests/test_reward_validity_real.py`); the structure term gets the rest (0.25)."""
 
 
 @dataclass(frozen=True)
@@ -283,6 +283,18 @@ _DREAMSIM_RELEASE = {
 }
 
 
+def appearance_weights(config: "RewardConfig") -> list[WeightSet]:
+    """The DreamSim variant the `dreamsim` backend loads (nothing for `labssim`)."""
+    if config.backend("appearance", "labssim") != "dreamsim":
+        return []
+    variant, cache_dir = config.score_options("appearance").dreamsim_variant, Path(config.model_cache_dir).expanduser()
+
+    def download() -> None:
+        DreamSimEmbedder(variant, cache_dir=cache_dir, offline=False).embed(np.zeros((1, 224, 224, 3), np.uint8))
+
+    return [WeightSet(f"DreamSim ({variant})", cache_dir, tuple(dreamsim_missing_files(cache_dir, variant)), download)]
+
+
 def dreamsim_missing_files(cache_dir: str | os.PathLike, variant: str = "ensemble") -> list[str]:
     """Paths (relative to `cache_dir`) that DreamSim `variant` needs and the cache lacks."""
     if variant not in _DREAMSIM_FILES:
@@ -408,6 +420,8 @@ class AppearanceConfig:
         crop, max_side
     Sampling and alignment:
         fps, alignment
+    Backend:
+        dreamsim_variant
     """
 
     crop: CropConfig = field(default_factory=CropConfig)
@@ -420,8 +434,11 @@ class AppearanceConfig:
     DreamSim on 30 fps video embeds 30 frames per second of animation."""
     alignment: str = "nearest"
     """How frames are paired before their distances are averaged: `nearest` (each frame with its nearest in
-    the other video, both ways; the worse direction counts) or `dtw` (Animation2Code's monotone warp). See the
-    module docstring for what each measures and the figures that chose `nearest`."""
+    the other video, both ways; the worse direction counts) or `dtw` (Animation2Code's monotone warp, which
+    charges a loop played at another speed up to 0.14 on real loaders). See the module docstring for what
+    each measures and the figures that chose `nearest`."""
+    dreamsim_variant: str = "ensemble"
+    """DreamSim variant of the `dreamsim` backend (ensemble, dino_vitb16, clip_vitb32, open_clip_vitb32, ...)."""
 
     def __post_init__(self) -> None:
         if self.alignment not in ALIGNMENTS:
@@ -458,7 +475,7 @@ def aligned_cost(distances: np.ndarray, alignment: str) -> tuple[float, np.ndarr
     return float(dtw(distances).normalized), sums / np.maximum(counts, 1)
 
 
-class AppearanceScorer:
+class AppearanceMetric:
     """1 − the aligned cost of per-frame distances between two cropped videos, in [0, 1]."""
 
     def __init__(self, config: AppearanceConfig | None = None, embedder: FrameEmbedder | None = None) -> None:
@@ -494,14 +511,6 @@ class AppearanceScorer:
         return float(np.clip(1.0 - cost, 0.0, 1.0))
 
 
-def appearance_score(
-    reference: np.ndarray, candidate: np.ndarray, fps: float, candidate_fps: float | None = None
-) -> float:
-    """One-off appearance score with the default backend (prepare the reference yourself to reuse it)."""
-    scorer = AppearanceScorer()
-    return scorer.score(scorer.prepare_reference(reference, fps), candidate, candidate_fps or fps)
-
-
 def _resample(frames: np.ndarray, fps: float, target_fps: float) -> np.ndarray:
     """Nearest-earlier-frame resampling to `target_fps`, so both videos sample time alike."""
     if abs(fps - target_fps) < 1e-6:
@@ -526,16 +535,16 @@ class AppearanceScore:
     needs_motion = False
 
     def __init__(self, config: "RewardConfig") -> None:
-        choice = config.backend(self.name, "labssim")
+        choice, options = config.backend(self.name, "labssim"), config.score_options(self.name)
         if choice == "labssim":
             embedder: FrameEmbedder = LabSSIMEmbedder()
             self.backend = "labssim"
         elif choice == "dreamsim":
-            embedder = DreamSimEmbedder(config.dreamsim_variant, cache_dir=config.model_cache_dir)
-            self.backend = f"dreamsim:{config.dreamsim_variant}"
+            embedder = DreamSimEmbedder(options.dreamsim_variant, cache_dir=config.model_cache_dir)
+            self.backend = f"dreamsim:{options.dreamsim_variant}"
         else:
             raise ValueError(f"appearance backend must be 'labssim' or 'dreamsim', got {choice!r}")
-        self.scorer = AppearanceScorer(AppearanceConfig(alignment=config.appearance_alignment), embedder=embedder)
+        self.scorer = AppearanceMetric(options, embedder=embedder)
 
     def prepare(self, reference: ReferenceClip) -> AppearanceReference:
         return self.scorer.prepare_reference(reference.frames, reference.fps)

@@ -1,11 +1,13 @@
 """`RewardConfig`: which scores make the reward, with which backends, weights and gates."""
 from __future__ import annotations
 
+import dataclasses
+import typing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
-from .functional import FunctionalConfig
+from . import registry
 
 
 def _default_model_cache() -> str:
@@ -21,11 +23,9 @@ class RewardConfig:
     """How a candidate page is scored against a reference.
 
     Scores (by name, see `v2c.rewards.registry`):
-        weights, backends, score_fps, appearance_alignment, dreamsim_variant, model_cache_dir
+        weights, backends, options, score_fps, model_cache_dir
     Gates (anti-hacking):
         blank_std, change_level, static_max_pixels, max_code_bytes, size_penalty
-    Functional replay:
-        functional
     """
 
     weights: Mapping[str, float] = field(default_factory=lambda: dict(_DEFAULT_WEIGHTS))
@@ -36,6 +36,12 @@ class RewardConfig:
     metric; needs weights). temporal: `flow` (embedded dense optical flow with an explicit timing measure), `lk`
     (embedded Lucas–Kanade tracks) or `cotracker3` (needs weights); see `rewards/temporal.py`.
     Scores not named use their own default."""
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Score name → its options: the dataclass it registered (`register_score(..., options=...)`), or a dict of
+    that dataclass's fields, nested dataclasses as dicts too (what YAML and `v2c train --reward_options` give):
+    `{"appearance": {"alignment": "dtw"}, "temporal": {"flow": {"timing": {"sigma": 0.3}}},
+    "functional": {"pass_threshold": 0.8}}`. Scores not named use their defaults; `score_options(name)`
+    builds them."""
     score_fps: float | None = 10.0
     """Frames per second the reference and the candidate are rendered and compared at, at most (a 30 fps task
     is scored at 10; None: the task's own rate). Rendering and the per-frame scores cost in proportion. 10
@@ -43,12 +49,6 @@ class RewardConfig:
     (`FlowConfig.motion_fps`): at 10 it sees exactly the frames it picks from 30 fps (frame k at k/10 s), while
     15 fps left it 7.5 steps per second. `benchmarks/score_resolution.py` prints the scores at the task's
     30 fps beside these, and the timing ladder at both rates."""
-    appearance_alignment: str = "nearest"
-    """How appearance pairs frames: `nearest` (timing-free: each frame with its nearest in the other video) or
-    `dtw` (Animation2Code's monotone warp, which charges a loop played at another speed up to 0.14 on real
-    loaders); see `v2c.rewards.appearance`."""
-    dreamsim_variant: str = "ensemble"
-    """DreamSim variant when appearance uses `dreamsim` (ensemble, dino_vitb16, clip_vitb32, open_clip_vitb32, ...)."""
     model_cache_dir: str = field(default_factory=_default_model_cache)
     """Where DreamSim/CoTracker3 weights are looked up (and downloaded to, when online)."""
     blank_std: float = 2.0
@@ -62,13 +62,12 @@ class RewardConfig:
     """Pages larger than this are penalised (generated pages are a few kB; huge outputs are a known hack)."""
     size_penalty: float = 0.5
     """Fraction of the total taken away from a page over `max_code_bytes`."""
-    functional: FunctionalConfig = field(default_factory=FunctionalConfig)
-    """Per-step similarity rule and thresholds of the functional-replay score."""
 
     def __post_init__(self) -> None:
         # Plain dicts, copied: a caller's mapping changed later must not change this config.
         object.__setattr__(self, "weights", dict(self.weights))
         object.__setattr__(self, "backends", dict(self.backends))
+        object.__setattr__(self, "options", dict(self.options))
         if self.score_fps is not None and not self.score_fps > 0:
             raise ValueError(f"score_fps must be positive (or None for the task's rate), got {self.score_fps!r}")
         if not self.weights:
@@ -78,10 +77,30 @@ class RewardConfig:
         unknown = set(self.backends) - set(self.weights)
         if unknown:
             raise ValueError(f"backends for scores that are not in weights: {sorted(unknown)}")
+        unknown = set(self.options) - set(self.weights)
+        if unknown:
+            raise ValueError(f"options for scores that are not in weights: {sorted(unknown)}")
 
     def backend(self, score: str, default: str) -> str:
         """The backend chosen for `score`, else the score's own `default`."""
         return self.backends.get(score, default)
+
+    def score_options(self, score: str) -> Any:
+        """`score`'s options as the dataclass it registered: `options[score]`, a dict of fields built into it (a
+        misspelt field is an error that names the fields), else the defaults; None for a score without options."""
+        cls = registry.options_class(score)
+        given = self.options.get(score)
+        if cls is None:
+            if given:
+                raise ValueError(f"score {score!r} takes no options, got {given!r}")
+            return None
+        if given is None:
+            return cls()
+        return given if isinstance(given, cls) else _build(cls, given, score)
+
+    def with_options(self, **options: Any) -> "RewardConfig":
+        """A copy with some scores' options replaced (`config.with_options(appearance={"alignment": "dtw"})`)."""
+        return replace(self, options={**self.options, **options})
 
     def with_weights(self, **weights: float) -> "RewardConfig":
         """A copy with some weights changed or added (`config.with_weights(temporal=2.0)`)."""
@@ -90,8 +109,8 @@ class RewardConfig:
     @classmethod
     def paper(cls, **overrides: object) -> "RewardConfig":
         """Animation2Code's metrics: DreamSim appearance aligned by DTW and CoTracker3 temporal (weights required)."""
-        return replace(cls(backends={"appearance": "dreamsim", "temporal": "cotracker3"}, appearance_alignment="dtw"),
-                       **overrides)
+        return replace(cls(backends={"appearance": "dreamsim", "temporal": "cotracker3"},
+                           options={"appearance": {"alignment": "dtw"}}), **overrides)
 
     @classmethod
     def named(cls, name: str) -> "RewardConfig":
@@ -101,3 +120,22 @@ class RewardConfig:
         if name == "paper":
             return cls.paper()
         raise ValueError(f"unknown reward config {name!r}; expected 'default' or 'paper'")
+
+
+def _build(cls: type, fields: Mapping[str, Any], where: str) -> Any:
+    """`cls(**fields)`, with nested dataclass fields built from dicts the same way."""
+    if not isinstance(fields, Mapping):
+        raise TypeError(f"options of {where} must be a {cls.__name__} or a dict of its fields, got {fields!r}")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(fields) - set(known))
+    if unknown:
+        raise ValueError(f"unknown options of {where} ({cls.__name__}): {', '.join(unknown)}; "
+                         f"it takes {', '.join(known)}")
+    hints = typing.get_type_hints(cls)
+    built = {}
+    for name, value in fields.items():
+        kind = hints.get(name)
+        nested = dataclasses.is_dataclass(kind) and isinstance(value, Mapping)
+        built[name] = _build(kind, value, f"{where}.{name}") if nested else \
+            (tuple(value) if isinstance(value, list) else value)
+    return cls(**built)

@@ -39,7 +39,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["Box", "CropConfig", "animated_region", "crop", "comparison_size", "resize_frames", "crop_and_resize"]
+from v2c.video import Size, resize_frames
+
+__all__ = ["Box", "CropConfig", "animated_region", "crop", "comparison_size", "crop_and_resize"]
 
 Box = tuple[int, int, int, int]
 """(y0, y1, x0, x1), half-open pixel bounds: `frames[:, y0:y1, x0:x1]`; may extend past the
@@ -68,7 +70,7 @@ class CropConfig:
     whose longer side is at most this; larger frames scale them up. So a page rendered at full resolution
     and at the default raster scale (`RenderConfig.max_raster_side`, also 512) gets the same box: with
     fixed pixel sizes the half-resolution box came out ~2% larger and moved appearance by up to 0.025 at
-    1024×768 (issue 14). Below it nothing changes, so every smaller setting keeps its boxes."""
+    1024×768. Below it nothing changes, so every smaller setting keeps its boxes."""
 
 
 def animated_region(frames: np.ndarray, config: CropConfig | None = None) -> Box:
@@ -127,19 +129,11 @@ def comparison_size(box: Box, max_side: int) -> tuple[int, int]:
     return max(1, int(round(h * s))), max(1, int(round(w * s)))
 
 
-def resize_frames(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Resize every frame to (height, width); area interpolation when shrinking (no aliasing)."""
-    h, w = size
-    out = np.empty((frames.shape[0], h, w, frames.shape[3]), dtype=frames.dtype)
-    for k, f in enumerate(frames):
-        shrink = f.shape[0] > h or f.shape[1] > w
-        out[k] = cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
-    return out
-
-
 def crop_and_resize(frames: np.ndarray, box: Box, size: tuple[int, int]) -> np.ndarray:
-    """Crop to `box`, then resize to `size` (height, width): the input of a frame comparison."""
-    return resize_frames(crop(frames, box), size)
+    """Crop to `box`, then resize to `size` (height, width, as `comparison_size` gives it): the input of a frame
+    comparison."""
+    height, width = size
+    return resize_frames(crop(frames, box), Size(width, height))
 
 
 def _check_frames(frames: np.ndarray) -> np.ndarray:

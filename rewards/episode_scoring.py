@@ -6,7 +6,8 @@ source video clips are cut from, which scores apply), and `evaluate(reference, p
 and scores one candidate. `frame_size` is the size the episode shows frames at: an implementation whose
 frames travel (`v2c.rewards.ray_pool.RayEpisodeScorer`: the reference is prepared and the candidate
 rendered and scored on a Ray actor) resizes them to it before they leave; the local one
-(`v2c.envs.episode_scorer.LocalEpisodeScorer`) returns them as rendered, and the episode resizes what it shows.
+(`LocalEpisodeScorer`, here) returns them as rendered, and the episode resizes what it shows. Both
+prepare through `RewardScorer.prepare_async`, the one reference path (`v2c.rewards.reference`).
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from v2c.render import Page, RenderResult
 from v2c.video import Video, resize_frames
 
 from .breakdown import RewardBreakdown
-from .scorer import PreparedReference, Reference
+from .reference import Reference
+from .scorer import PreparedReference, RewardScorer
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,8 @@ class EpisodeReference:
     @classmethod
     def of(cls, prepared: PreparedReference, frame_size: tuple[int, int] | None = None,
            handle: Any = None) -> "EpisodeReference":
-        """The view of `prepared`, whose reference carries the source video (else its frames are the source);
-        frames resized to `frame_size` when given."""
-        source = prepared.reference.video
-        if source is None:
-            source = Video(prepared.frames, np.arange(len(prepared.frames)) / prepared.clip.fps, prepared.clip.fps)
-        frames = prepared.frames
+        """The view of `prepared`; frames resized to `frame_size` when given."""
+        source, frames = prepared.source, prepared.frames
         if frame_size is not None:
             frames = resize_frames(frames, frame_size)
             source = Video(resize_frames(source.frames, frame_size), source.timestamps, source.fps)
@@ -80,3 +78,20 @@ def resized_render(rendered: RenderResult, frame_size: tuple[int, int]) -> Rende
     steps = [step if step.frame_after is None else replace(step, frame_after=resize_frames(
         step.frame_after[None], frame_size)[0]) for step in rendered.steps]
     return replace(rendered, frames=resize_frames(rendered.frames, frame_size), steps=steps)
+
+
+class LocalEpisodeScorer:
+    """The `EpisodeScorer` of one process: a `RewardScorer` over a local renderer prepares the task's reference
+    (its in-memory cache answers a task seen again) and renders and scores candidates. Frames stay as
+    rendered: nothing travels, and the episode resizes what it shows."""
+
+    def __init__(self, scorer: RewardScorer) -> None:
+        self.scorer = scorer
+
+    def prepare(self, task: HasReference, frame_size: tuple[int, int]) -> EpisodeReference:
+        prepared = self.scorer.prepare(task.to_reference())
+        return EpisodeReference.of(prepared, handle=prepared)
+
+    def evaluate(self, reference: EpisodeReference, page: Page,
+                 frame_size: tuple[int, int]) -> tuple[RewardBreakdown, RenderResult]:
+        return self.scorer.evaluate(reference.handle, page)

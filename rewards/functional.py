@@ -616,7 +616,7 @@ class FunctionalScore:
     backend = "replay"
 
     def __init__(self, config: "RewardConfig") -> None:
-        self.config = config.functional
+        self.config: FunctionalConfig = config.score_options(self.name)
 
     def prepare(self, reference: ReferenceClip) -> _FunctionalReference | None:
         if not reference.interactions:

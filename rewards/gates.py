@@ -1,7 +1,8 @@
 """Anti-hacking gates: cheap checks on a candidate's frames and code that override the scores.
 
 Known reward hacks in this field are pages that fail to render, blank pages, static pages against a
-moving reference, and giant outputs (REFERENCE.md, "Peers worth knowing").
+moving reference, and giant outputs (the failure modes the Animation2Code and Video2Code evaluations
+report of generated pages).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def is_blank(frames: np.ndarray, config: RewardConfig) -> bool:
     if frames.shape[0] == 0:
         return True
     # OpenCV's per-channel spread, frame by frame, stopping at the first frame with content: numpy's std
-    # over the whole stack took 90 ms of a 1024×768, 30 fps candidate's scoring (issue 14).
+    # over the whole stack took 90 ms of a 1024×768, 30 fps candidate's scoring.
     return all(float(cv2.meanStdDev(np.ascontiguousarray(f[::4, ::4]))[1].max()) < config.blank_std for f in frames)
 
 
@@ -49,7 +50,7 @@ def changed_pixels(frames: np.ndarray, config: RewardConfig, since_first: bool =
         if since_first:
             cv2.max(diff, cv2.absdiff(frames[0], after), dst=diff)
         # Thresholded per channel by OpenCV, then "any channel" on bytes: numpy's max over the channel axis
-        # made this 16× slower, 0.9 s for a static 1024×768 candidate at 15 fps (issue 14).
+        # made this 16× slower, 0.9 s for a static 1024×768 candidate at 15 fps.
         changed = cv2.threshold(diff, config.change_level, 1, cv2.THRESH_BINARY)[1].reshape(-1, 3)
         yield int(np.count_nonzero(changed[:, 0] | changed[:, 1] | changed[:, 2]))
 

@@ -31,7 +31,7 @@ from .functional import (
     _default_renderer, _reference_states, _result, _unusable_reference_step,
 )
 
-__all__ = ["FunctionalJudge", "OpenAIJudge", "GroundedAction", "JudgeVerdict", "parse_action", "parse_verdict",
+__all__ = ["FunctionalJudge", "OpenAIJudge", "GroundedAction", "JudgeVerdict", "parse_grounded_actions", "parse_verdict",
            "dom_summary", "judge_functional_score"]
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ _BOXED = re.compile(r"\\boxed\{(.*)\}", re.S)
 _ACTION = re.compile(r"^\s*(click|enter|select|scroll)\s*\[\s*(\d*)\s*\](?:\s*\[(.*)\])?\s*$", re.S | re.I)
 
 
-def parse_action(answer: str) -> list[GroundedAction]:
+def parse_grounded_actions(answer: str) -> list[GroundedAction]:
     """Parse `\\boxed{click[3]}` (or `click[1]; click[4]`, `None`) from a grounding answer."""
     boxes = _BOXED.findall(answer)
     body = boxes[-1] if boxes else answer.strip().splitlines()[-1] if answer.strip() else "None"
@@ -194,7 +194,7 @@ class OpenAIJudge:
         content: list[dict[str, Any]] = [{"type": "text", "text": _GROUND_PROMPT.format(
             description=description, frames_note=note, dom="\n".join(json.dumps(n) for n in shown))}]
         content += [{"type": "image_url", "image_url": {"url": _png_data_url(f)}} for f in frames]
-        return parse_action(self.chat(content))
+        return parse_grounded_actions(self.chat(content))
 
     def verdict(self, description: str, expected: Sequence[np.ndarray], actual: Sequence[np.ndarray]) -> JudgeVerdict:
         content: list[dict[str, Any]] = [{"type": "text", "text": _VERDICT_PROMPT.format(description=description)}]

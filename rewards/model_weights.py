@@ -11,8 +11,24 @@ import contextlib
 import glob
 import importlib.util
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
+
+
+@dataclass(frozen=True)
+class WeightSet:
+    """The files one model needs, which of them the cache lacks, and how to fetch them (what a score declares
+    through `register_score(..., weights=...)`; `v2c weights` checks and downloads them)."""
+
+    name: str
+    """The model, as messages name it (e.g. "DreamSim (ensemble)")."""
+    cache_dir: Path
+    """Where its files go."""
+    missing: tuple[str, ...]
+    """Paths relative to `cache_dir` that are not there."""
+    download: Callable[[], None]
+    """Loads the model once with downloads allowed (needs the internet), filling `cache_dir`."""
 
 
 def downloads_disabled(explicit: bool | None) -> bool:

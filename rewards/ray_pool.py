@@ -8,18 +8,18 @@ when its own worker already holds `max_in_flight` requests, and is retried there
 (the dead worker is replaced). A worker whose browser keeps crashing — `crash_loop_renders` different
 pages in a row reported `crashed` — is killed and replaced too, and its requests in flight are retried.
 
-    connect()                           # this machine; on a cluster: connect("auto") or connect("ray://head:10001")
-    pool = RayScoringPool(RewardConfig(), RayPoolConfig(workers=4))
-    breakdowns = await pool.score_many(task.to_reference(), pages)
+    backend = make_backend("ray", RewardConfig(), workers=4)   # v2c.rewards.backend; address="auto" on a cluster
+    breakdowns = await backend.reward_scorer().score_many_async(task.to_reference(), pages)
 
-The pool has the async surface of `RewardScorer` that reward functions use (`prepare_async`,
-`score_async`, `score_many_async`, `scores`), so `VideoCodeReward(scorer=pool)` trains against it.
+`RayBackend` (the `ScoringBackend` of this module) hands out the pool itself as the reward scorer
+(`prepare_async`, `score_async`, `score_many_async`, `scores`: what TRL's reward functions call).
 
 Envs — the Gymnasium env, its vector copies, the TRL tool env, `v2c eval` — show the agent frames, so they
 score through `pool.episode_scorer()`, an `EpisodeScorer` (`v2c.rewards.episode_scoring`): the reference
-is prepared on its worker (rendered there at the task's fps when it is a page) and each candidate
-rendered and scored there; what comes back is the breakdown and the frames at the env's `obs_size` (by
-default 256×192: a quarter of a 512×384 render's bytes, 1/16 of a 1024×768 one's). It pickles by the actors' names and the cluster's address into
+is prepared on its worker (the same `RewardScorer.prepare_async` as in one process, so local and Ray
+references are byte-identical) and each candidate rendered and scored there; what comes back is the
+breakdown and the frames at the env's `obs_size` (by default 256×192: a quarter of a 512×384 render's
+bytes, 1/16 of a 1024×768 one's). It pickles by the actors' names and the cluster's address into
 other processes (the workers of an `AsyncVectorEnv`, started with spawn), so N envs share the pool's
 browsers instead of starting N pools. A request whose worker died goes to the next one on the ring.
 `pool.render_backend()` is the `RenderBackend` on the same browsers for consumers that need whole
@@ -35,17 +35,16 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from v2c.extras import require_extra
-from v2c.memo import AsyncMemo
 from v2c.render import Interaction, LocalRendererPool, Page, RenderConfig, RenderResult, RenderStatus
-from v2c.video import Video
 
 from .breakdown import RewardBreakdown
 from .config import RewardConfig
 from .episode_scoring import EpisodeReference, HasReference, resized_render
-from .scorer import PreparedReference, Reference, RewardScorer, run_sync
+from .reference import Reference
+from .scorer import PreparedReference, RewardScorer, run_sync
 
 
 @dataclass(frozen=True)
@@ -57,8 +56,8 @@ class RayPoolConfig:
     cpus_per_worker: float = 1.0
     """Ray `num_cpus` each actor reserves: its browsers render on these cores."""
     browsers_per_worker: int = 1
-    """Headless browsers in each actor's renderer pool (throughput saturates at 2–3 per 2 cores, measured
-    in PLATFORM_NOTES)."""
+    """Headless browsers in each actor's renderer pool (on 2 cores throughput stopped rising past 2–3, which
+    is also `LocalRendererPool`'s default size)."""
     max_in_flight: int = 8
     """Requests one worker holds before further ones spill over to the next worker on the ring. 8 keeps a
     whole GRPO group of 8 on the worker that prepared its reference; beyond it, preparing the reference a
@@ -95,8 +94,6 @@ class ScoringWorker:
         self.renderer = LocalRendererPool(browsers, config=render_config)
         self.scorer = RewardScorer(reward_config, renderer=self.renderer, cache_size=WORKER_REFERENCES)
         self.scored = 0
-        # Episodes' references with their source videos: the same objects the scorer's cache holds.
-        self._sourced: AsyncMemo[PreparedReference] = AsyncMemo(WORKER_REFERENCES)
 
     async def prepare(self, reference: Reference, key: str) -> None:
         await self.scorer.prepare_async(reference, key)
@@ -111,29 +108,12 @@ class ScoringWorker:
                      interactions: list[Interaction]) -> RenderResult:
         return await self.renderer.render_async(page, duration_s, fps, viewport, interactions)
 
-    async def _prepare_sourced(self, reference: Reference, key: str) -> PreparedReference:
-        """`reference` prepared the way an episode's is (`v2c.envs.episode_scorer.LocalEpisodeScorer`): with
-        its source video, a recording or else its page rendered at its own fps, from which it is prepared."""
-        async def compute() -> PreparedReference:
-            sourced = reference
-            if reference.video is None:
-                rendered = await self.renderer.render_async(reference.page, reference.duration_s, reference.fps,
-                                                            reference.viewport, list(reference.interactions))
-                if not rendered.ok:
-                    raise ValueError(f"the reference page could not be rendered ({rendered.status.value}): "
-                                     f"{rendered.reason}")
-                sourced = replace(reference, video=Video(rendered.frames, rendered.timestamps, reference.fps))
-            # Keyed apart from the page-only reference of the same key: the source changes what is prepared.
-            return await self.scorer.prepare_async(sourced, f"{key}|sourced")
-
-        return await self._sourced.get(key, compute)
-
     async def prepare_episode(self, reference: Reference, key: str, frame_size: tuple[int, int]) -> EpisodeReference:
-        return EpisodeReference.of(await self._prepare_sourced(reference, key), frame_size)
+        return EpisodeReference.of(await self.scorer.prepare_async(reference, key), frame_size)
 
     async def evaluate_episode(self, reference: Reference, key: str, html: str,
                                frame_size: tuple[int, int]) -> tuple[dict[str, Any], RenderResult]:
-        breakdown, rendered = await self.scorer.evaluate_async(await self._prepare_sourced(reference, key),
+        breakdown, rendered = await self.scorer.evaluate_async(await self.scorer.prepare_async(reference, key),
                                                                Page(html=html))
         self.scored += 1
         return breakdown.to_dict(), resized_render(rendered, frame_size)
@@ -141,13 +121,14 @@ class ScoringWorker:
     def stats(self) -> dict[str, Any]:
         renderer = self.renderer.stats()
         return {"pid": os.getpid(), "scored": self.scored, **self.scorer.cache_stats,
-                "episode_hits": self._sourced.hits, "episode_misses": self._sourced.misses,
                 **{k: renderer[k] for k in ("browser_starts", "browser_pids")}}
 
     def close(self) -> None:
         self.renderer.close()
 
 
+EPISODE_REFERENCES = 16
+"""Prepared references (at an episode's frame size) each process's `RayEpisodeScorer` keeps."""
 REFERENCES_KEPT = 256
 """References whose keys and object-store copies the pool keeps (a few GRPO steps' worth)."""
 
@@ -211,7 +192,6 @@ class RayScoringPool:
         self._in_flight = [0] * self.config.workers
         self._ring = HashRing(self.config.workers, self.config.ring_points)
         self._reference_refs: OrderedDict[str, Any] = OrderedDict()
-        self._keys: OrderedDict[int, tuple[Reference, str]] = OrderedDict()
         self.counts = {"requests": 0, "completed": 0, "retries": 0, "spilled": 0, "replaced": 0, "crash_loops": 0}
         """Requests made, breakdowns returned, tries repeated after a worker died, requests that left their
         reference's worker because it was full, workers replaced, and of those the ones killed for a crash loop."""
@@ -233,8 +213,8 @@ class RayScoringPool:
                 time.sleep(0.1)
 
     def episode_scorer(self) -> "RayEpisodeScorer":
-        """An `EpisodeScorer` on this pool's actors, for envs (`VideoToCodeEnv(scorer=...)`, the TRL tool env,
-        `v2c eval`): references are prepared and candidates rendered and scored on the actors, and only
+        """An `EpisodeScorer` on this pool's actors, for envs (the Gym env, the TRL tool env, `v2c eval`, through
+        `RayBackend.episode_scorer()`): references are prepared and candidates rendered and scored on the actors, and only
         frames at the episode's frame size come back. It pickles into worker processes (an `AsyncVectorEnv`'s),
         which join this Ray cluster on first use."""
         return RayEpisodeScorer(self._names, self._address(), self.config.ring_points)
@@ -267,18 +247,6 @@ class RayScoringPool:
                 return slot
         return min(candidates, key=lambda slot: self._in_flight[slot])
 
-    def _key(self, reference: Reference) -> str:
-        """`reference.key()`, memoised by identity (the entry holds the object, so its id stays its own): a
-        group's requests pass one object, and hashing a recorded reference's frames for every candidate
-        would cost the driver more than the round trip to the actor."""
-        entry = self._keys.get(id(reference))
-        if entry is None or entry[0] is not reference:
-            entry = self._keys[id(reference)] = (reference, reference.key())
-            while len(self._keys) > REFERENCES_KEPT:
-                self._keys.popitem(last=False)
-        self._keys.move_to_end(id(reference))
-        return entry[1]
-
     def _reference_ref(self, reference: Reference, key: str) -> Any:
         """The reference in Ray's object store, put once: a group's requests all pass the same object."""
         ref = self._reference_refs.get(key)
@@ -310,34 +278,38 @@ class RayScoringPool:
             self._replace(slot, actor)
 
     async def _call(self, reference: Reference, method: str, *args: Any) -> Any:
-        key = self._key(reference)
+        key = reference.key()
         ref = self._reference_ref(reference, key)
-        tried: set[int] = set()
-        for attempt in range(self.config.max_attempts):
-            slot = self._pick(key, tried)
-            actor = self._actors[slot]
-            self._in_flight[slot] += 1
-            try:
-                result = await getattr(actor, method).remote(ref, key, *args)
-                if method == "score":
-                    self._watch_crashes(slot, actor, args[0], result)
-                return result
-            except self._ray.exceptions.RayActorError:
+        held: list[int] = []  # the slot of the attempt under way, counted in flight while it runs
+
+        def attempts() -> Iterator[int]:
+            tried: set[int] = set()
+            for attempt in range(self.config.max_attempts):
+                if held:  # the previous attempt's worker died
+                    self._in_flight[held.pop()] -= 1
+                    self.counts["retries"] += 1
+                slot = self._pick(key, tried)
                 tried.add(slot)
-                self._replace(slot, actor)
-                if attempt + 1 == self.config.max_attempts:
-                    raise
-                self.counts["retries"] += 1
-            finally:
-                self._in_flight[slot] -= 1
-        raise AssertionError("unreachable: every attempt returns or raises")
+                self._in_flight[slot] += 1
+                held.append(slot)
+                yield slot
+
+        try:
+            slot, actor, result = await route(attempts(), self._actors.__getitem__, method, (ref, key, *args),
+                                              self._replace)
+        finally:
+            if held:
+                self._in_flight[held.pop()] -= 1
+        if method == "score":
+            self._watch_crashes(slot, actor, args[0], result)
+        return result
 
     # ------------------------------------------------------------------ the scorer's async surface
 
     async def prepare(self, reference: Reference) -> RoutedReference:
         """Prepare `reference` on its worker ahead of its candidates (optional: scoring prepares on demand)."""
         await self._call(reference, "prepare")
-        return RoutedReference(reference, self._key(reference))
+        return RoutedReference(reference, reference.key())
 
     async def score(self, reference: Reference | RoutedReference | PreparedReference,
                     candidate: Page | str) -> RewardBreakdown:
@@ -388,6 +360,30 @@ NAMESPACE = "v2c"
 """Ray namespace of the scoring actors: other drivers (vector env workers) look them up by name there."""
 
 
+async def route(slots: Iterable[int], actor_of: Callable[[int], Any], method: str, args: tuple,
+                on_dead: Callable[[int, Any], None]) -> tuple[int, Any, Any]:
+    """The one routing loop, of the pool and of its handles in other processes: `method(*args)` on the actor
+    of each of `slots` in turn until one answers; returns (slot, actor, result). An actor that died is
+    reported to `on_dead` (the pool replaces it; a handle in another process forgets it and finds the
+    replacement by name) and the request, whose result died with it, goes to the next slot, so nothing is
+    scored twice. A slot with no live actor under its name (`actor_of` raises ValueError) is skipped."""
+    import ray
+
+    failure: Exception | None = None
+    for slot in slots:
+        try:
+            actor = actor_of(slot)
+        except ValueError as error:
+            failure = error
+            continue
+        try:
+            return slot, actor, await getattr(actor, method).remote(*args)
+        except ray.exceptions.RayActorError as error:
+            failure = error
+            on_dead(slot, actor)
+    raise RuntimeError(f"no scoring worker of the pool could {method}: {failure}")
+
+
 class _NamedActors:
     """A process's handles on a pool's actors, found by their names (a slot's replacement takes its name),
     joining the pool's cluster on first use. Pickles by the names and the cluster's address (`_state`)."""
@@ -409,30 +405,21 @@ class _NamedActors:
     def __deepcopy__(self, memo: dict) -> "_NamedActors":
         return self  # a shared backend, like `LocalRendererPool` (Gymnasium deep-copies env kwargs)
 
-    def _actor(self, slot: int, fresh: bool) -> Any:
-        ray = connect(self.address)
-        if fresh or slot not in self._handles:
-            self._handles[slot] = ray.get_actor(self.names[slot], namespace=NAMESPACE)
+    def _actor(self, slot: int) -> Any:
+        if slot not in self._handles:  # ValueError when no live actor has the name (it is being replaced)
+            self._handles[slot] = connect(self.address).get_actor(self.names[slot], namespace=NAMESPACE)
         return self._handles[slot]
 
-    def _call(self, slots: Sequence[int], method: str, *args: Any) -> Any:
-        """`method(*args)` on the first of `slots` whose actor answers: a dead actor's request is retried on
-        the next slot (its result died with it, so nothing is counted twice)."""
-        import ray
+    def _forget(self, slot: int, dead: Any) -> None:
+        """Drop a dead actor's handle: the next try finds the slot's replacement by name."""
+        if self._handles.get(slot) is dead:
+            del self._handles[slot]
 
-        failure: Exception | None = None
-        for slot in slots:
-            for fresh in (False, True):  # a cached handle may be the slot's dead actor: look the name up again
-                try:
-                    actor = self._actor(slot, fresh)
-                except ValueError as error:  # no live actor under the name (being replaced)
-                    failure = error
-                    break
-                try:
-                    return ray.get(getattr(actor, method).remote(*args))
-                except ray.exceptions.RayActorError as error:
-                    failure = error
-        raise RuntimeError(f"no scoring worker of the pool could {method}: {failure}")
+    def _call(self, slots: Sequence[int], method: str, *args: Any) -> Any:
+        """`method(*args)` on the first of `slots` whose actor answers (`route`); each slot is tried twice, as a
+        cached handle may be the slot's dead actor and the second try looks its name up again."""
+        order = [slot for slot in slots for _ in (0, 1)]
+        return run_sync(route(order, self._actor, method, args, self._forget))[2]
 
 
 class RayRenderer(_NamedActors):
@@ -484,6 +471,8 @@ class RayEpisodeScorer(_NamedActors):
         super().__init__(names, address)
         self.ring_points = ring_points
         self._ring = HashRing(len(self.names), ring_points)
+        # The episodes of a GRPO group reset on one task: its reference crosses from the actor once.
+        self._prepared: OrderedDict[str, EpisodeReference] = OrderedDict()
 
     def _state(self) -> dict[str, Any]:
         return {**super()._state(), "ring_points": self.ring_points}
@@ -491,9 +480,15 @@ class RayEpisodeScorer(_NamedActors):
     def prepare(self, task: HasReference, frame_size: tuple[int, int]) -> EpisodeReference:
         reference = task.to_reference()
         key = reference.key()
-        handle = (connect(self.address).put(reference), key)
-        prepared = self._call(self._ring.route(key), "prepare_episode", *handle, tuple(frame_size))
-        return replace(prepared, handle=handle)
+        memo = f"{key}|{tuple(frame_size)}"
+        if memo not in self._prepared:
+            handle = (connect(self.address).put(reference), key)
+            prepared = self._call(self._ring.route(key), "prepare_episode", *handle, tuple(frame_size))
+            self._prepared[memo] = replace(prepared, handle=handle)
+            while len(self._prepared) > EPISODE_REFERENCES:
+                self._prepared.popitem(last=False)
+        self._prepared.move_to_end(memo)
+        return self._prepared[memo]
 
     def evaluate(self, reference: EpisodeReference, page: Page,
                  frame_size: tuple[int, int]) -> tuple[RewardBreakdown, RenderResult]:
@@ -501,3 +496,64 @@ class RayEpisodeScorer(_NamedActors):
         breakdown, rendered = self._call(self._ring.route(key), "evaluate_episode", ref, key, page.html,
                                          tuple(frame_size))
         return RewardBreakdown.from_dict(breakdown), rendered
+
+
+class RayBackend:
+    """The `ScoringBackend` (`v2c.rewards.backend`) of a `RayScoringPool` it starts on the cluster at `address`
+    (`make_backend("ray", ...)`): reward functions score through the pool, episodes through its
+    `episode_scorer()`, whole renders through its `render_backend()`. Copies are the same backend; pickled
+    into another process (a spawned vector-env worker) it is a `RayBackendView` of the same actors."""
+
+    def __init__(self, reward_config: RewardConfig | None = None, config: RayPoolConfig | None = None,
+                 address: str | None = None) -> None:
+        connect(address)
+        self.pool = RayScoringPool(reward_config, config)
+        self.reward_config = self.pool.reward_config
+
+    def reward_scorer(self) -> RayScoringPool:
+        return self.pool
+
+    def episode_scorer(self) -> RayEpisodeScorer:
+        return self.pool.episode_scorer()
+
+    def renderer(self) -> RayRenderer:
+        return self.pool.render_backend()
+
+    def close(self) -> None:
+        """Stop the pool's actors and their browsers."""
+        self.pool.close()
+
+    def __deepcopy__(self, memo: dict) -> "RayBackend":
+        return self
+
+    def __reduce__(self) -> Any:
+        return RayBackendView, (self.reward_config, self.pool.episode_scorer(), self.pool.render_backend())
+
+    def __enter__(self) -> "RayBackend":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class RayBackendView:
+    """A `RayBackend` in a process other than the one that started it: episodes and renders go to the same
+    actors by name; the actors' lifetime, and `reward_scorer()` (its routing state), stay with the owner."""
+
+    reward_config: RewardConfig
+    episodes: RayEpisodeScorer
+    renders: RayRenderer
+
+    def reward_scorer(self) -> RayScoringPool:
+        raise RuntimeError("a Ray backend's reward scorer lives in the process that made the backend; score rows there "
+                           "(this copy reaches the same actors through episode_scorer() and renderer())")
+
+    def episode_scorer(self) -> RayEpisodeScorer:
+        return self.episodes
+
+    def renderer(self) -> RayRenderer:
+        return self.renders
+
+    def close(self) -> None:
+        """Nothing to free here: the backend that started the actors owns them."""

@@ -1,16 +1,15 @@
 """Render a candidate page and score it against a reference: the reward RL optimises.
 
 `RewardScorer` is the one place where the renderer, the scores and the gates meet. A reference
-(a page to render, or a video) is prepared once — rendered, cropped, embedded, tracked — and kept in
-an in-memory cache keyed by its content hash, so the candidates of a GRPO group only pay for their
+(a page to render, or a video) is prepared once — its source video (`v2c.rewards.reference`: a page is
+rendered once per machine, kept on disk) resampled to the comparison rate, cropped, embedded, tracked —
+and kept in an in-memory cache keyed by its content hash, so the candidates of a GRPO group only pay for their
 own render and scoring. Scoring runs on worker threads, so `score_many_async` renders and scores a
 whole group concurrently.
 """
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -25,41 +24,9 @@ from . import gates
 from .breakdown import GateHit, RewardBreakdown
 from .config import RewardConfig
 from .functional import with_baseline_step
+from .reference import Reference, ReferenceCache, source_video
 from .registry import make_score
 from .score import CandidateClip, ReferenceClip, Score
-
-
-@dataclass(frozen=True)
-class Reference:
-    """What a candidate is compared with: a page to render, or a recorded video (page-less)."""
-
-    page: Page | None = None
-    """The reference's source page, when known."""
-    video: Video | None = None
-    """A recorded reference; it wins over `page` for appearance and motion (as Animation2Code's mp4s do)."""
-    interactions: tuple[Interaction, ...] = ()
-    """The user's actions, replayed on the candidate for the functional score."""
-    duration_s: float = 3.0
-    """Seconds compared; for a video, its duration."""
-    fps: float = 10.0
-    """Frames per second at which both are compared."""
-    viewport: tuple[int, int] = (512, 384)
-    """Width × height in CSS pixels; for a video, its frame size."""
-
-    def __post_init__(self) -> None:
-        if self.page is None and self.video is None:
-            raise ValueError("a Reference needs a page or a video")
-
-    def key(self) -> str:
-        digest = hashlib.sha256()
-        if self.page is not None:
-            digest.update(b"page" + self.page.content_hash().encode())
-        if self.video is not None:
-            digest.update(b"video" + hashlib.sha256(np.ascontiguousarray(self.video.frames).tobytes()).digest())
-            digest.update(str(self.video.fps).encode())
-        digest.update(json.dumps([[s.to_dict() for s in self.interactions], self.duration_s, self.fps,
-                                  list(self.viewport)], sort_keys=True, default=str).encode())
-        return digest.hexdigest()
 
 
 @dataclass
@@ -69,6 +36,8 @@ class PreparedReference:
     reference: Reference
     clip: ReferenceClip
     """What every score saw of the reference."""
+    source: Video
+    """The source video at its own rate (`v2c.rewards.reference.source_video`): what episodes cut clips from."""
     prepared: dict[str, Any]
     """Score name → what that score's `prepare` returned (None: the score does not apply)."""
     script: list[Interaction] = field(default_factory=list)
@@ -91,9 +60,12 @@ class RewardScorer:
     """
 
     def __init__(self, config: RewardConfig | None = None, renderer: RenderBackend | None = None,
-                 cache_size: int = 64) -> None:
+                 cache_size: int = 64, reference_cache: ReferenceCache | None = None,
+                 use_disk_cache: bool = True) -> None:
         self.config = config or RewardConfig()
         self._renderer = renderer
+        self.reference_cache = (reference_cache or ReferenceCache()) if use_disk_cache else None
+        """Where rendered reference pages are kept between processes (None: rendered by every scorer)."""
         self.scores: dict[str, Score] = {name: make_score(name, self.config) for name in self.config.weights}
         self._prepared: AsyncMemo[PreparedReference] = AsyncMemo(cache_size)
 
@@ -134,26 +106,30 @@ class RewardScorer:
         return run_sync(self.prepare_async(reference))
 
     async def _prepare_uncached(self, reference: Reference) -> PreparedReference:
+        # The one preparation path, whatever process runs it: the source video at the reference's own rate
+        # (a page rendered once per machine through the disk cache), resampled to the comparison rate.
         script = with_baseline_step(reference.interactions) if reference.interactions else []
-        rendered = None
         fps = self.compare_fps(reference)
-        if reference.video is not None:
-            frames = resample(reference.video, fps).frames
-            config = getattr(self.renderer, "config", None)
-            if isinstance(config, RenderConfig):  # compare a recording at the pixels candidates are rendered at
-                frames = resize_frames(frames, config.frame_size(reference.viewport))
-        if reference.page is not None and (reference.video is None or reference.interactions):
+        source = reference.video if reference.video is not None else \
+            await source_video(reference, self.renderer, self.reference_cache)
+        frames = resample(source, fps).frames
+        config = getattr(self.renderer, "config", None)
+        if reference.video is not None and isinstance(config, RenderConfig):
+            # compare a recording at the pixels candidates are rendered at
+            frames = resize_frames(frames, config.frame_size(reference.viewport))
+        rendered = None
+        if reference.page is not None and reference.interactions:
+            # The functional score reads the page's state after each step of the script (with its baseline).
             rendered = await self.renderer.render_async(reference.page, reference.duration_s, fps,
                                                         reference.viewport, script)
             if not rendered.ok:
                 raise ValueError(f"the reference page could not be rendered ({rendered.status.value}): {rendered.reason}")
-            if reference.video is None:
-                frames = rendered.frames
         clip = ReferenceClip(frames=frames, fps=fps, interactions=tuple(reference.interactions),
                              render=rendered, video=reference.video, moving=not gates.is_static(frames, self.config))
         names = list(self.scores)
         prepared = await asyncio.gather(*(asyncio.to_thread(self.scores[n].prepare, clip) for n in names))
-        return PreparedReference(reference=reference, clip=clip, prepared=dict(zip(names, prepared)), script=script)
+        return PreparedReference(reference=reference, clip=clip, source=source, prepared=dict(zip(names, prepared)),
+                                 script=script)
 
     # ------------------------------------------------------------------ candidates
 

@@ -67,7 +67,8 @@ class TimingConfig:
     """Timing score exp(−|ln ρ|/σ). σ = 2 gives 0.93 at ×1.15, 0.79 at ×1.6, 0.63 at ×2.5.
     Measured on the 12 real-library pages (benchmarks/reward_validity.py): the content term
     loses 0.00–0.08 more at ×1.15 (fast spinners sampled at other phases), so a 15% error costs
-    0.07–0.15 of temporal (mean 0.09; the issue asks ≤ ~0.15), while ×2.5 still costs 0.40.
+    0.07–0.15 of temporal (mean 0.09; a person barely sees ×1.15, so it should cost little, ≤ ~0.15),
+    while ×2.5 still costs 0.40.
     σ = 1.5 made the worst ×1.15 page lose 0.18."""
 
 

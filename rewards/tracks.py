@@ -46,7 +46,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import cv2
 import numpy as np
@@ -54,7 +54,10 @@ import numpy as np
 from v2c.rewards.crop import Box, CropConfig, animated_region, crop
 from v2c.rewards.dtw import dtw
 from v2c.rewards.flow import noise_level, normalise_contrast
-from v2c.rewards.model_weights import downloads_disabled, torch_hub_dir
+from v2c.rewards.model_weights import WeightSet, downloads_disabled, torch_hub_dir
+
+if TYPE_CHECKING:
+    from .config import RewardConfig
 
 __all__ = [
     "PointTracker",
@@ -67,7 +70,7 @@ __all__ = [
     "TrackTemporalScorer",
     "compare_motion",
     "pair_similarity",
-    "track_temporal_score",
+    "temporal_weights",
     "track_polylines",
 ]
 
@@ -280,6 +283,19 @@ class CoTrackerTracker:
         return pts
 
 
+def temporal_weights(config: "RewardConfig") -> list[WeightSet]:
+    """CoTracker3, when the temporal score's backend is `cotracker3` (the embedded `flow` and `lk` need nothing)."""
+    if config.backend("temporal", "flow") != "cotracker3":
+        return []
+    cache_dir = Path(config.model_cache_dir).expanduser()
+
+    def download() -> None:
+        CoTrackerTracker(cache_dir=cache_dir, offline=False).track(np.zeros((2, 64, 64, 3), np.uint8))
+
+    missing = tuple(f for f in CoTrackerTracker.FILES if not (cache_dir / f).is_file())
+    return [WeightSet("CoTracker3 (offline model)", cache_dir, missing, download)]
+
+
 # --------------------------------------------------------------------------- the score
 
 
@@ -445,14 +461,6 @@ def pair_similarity(
     cover_a = np.where(overlap, (i1 - i0) / a.length[:, None], 0.0)
     cover_b = np.where(overlap, (j1 - j0) / b.length[None, :], 0.0)
     return similarity, cover_a, cover_b
-
-
-def track_temporal_score(
-    reference: np.ndarray, candidate: np.ndarray, fps: float, candidate_fps: float | None = None
-) -> float:
-    """One-off temporal score with the default tracker (prepare the reference yourself to reuse it)."""
-    scorer = TrackTemporalScorer()
-    return scorer.score(scorer.prepare_reference(reference, fps), candidate, candidate_fps or fps)
 
 
 def _to_motion(tracks: np.ndarray, fps: float, cfg: TrackTemporalConfig) -> Motion:

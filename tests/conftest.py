@@ -15,3 +15,11 @@ def pool():
 
     with LocalRendererPool(size=2, config=RenderConfig(load_timeout_s=15, frame_timeout_s=5, render_timeout_s=60)) as p:
         yield p
+
+
+@pytest.fixture(scope="session")
+def backend(pool):
+    """The scoring backend every consumer takes (`backend=`): local, on the shared test pool."""
+    from v2c.rewards.backend import LocalBackend
+
+    return LocalBackend(renderer=pool)

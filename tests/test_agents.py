@@ -37,8 +37,8 @@ def tiny_vlm(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def pick_env(pool):
-    environment = gym.make("v2c/VideoToCode-v0", tasks=take_tasks("template:pick", 3), renderer=pool, **SMALL)
+def pick_env(backend, pool):
+    environment = gym.make("v2c/VideoToCode-v0", tasks=take_tasks("template:pick", 3), backend=backend, **SMALL)
     yield environment
     environment.close()
 
@@ -84,8 +84,8 @@ def test_the_oracle_of_a_pick_task_scores_one_and_its_template_answer_too(pick_e
 # ------------------------------------------------------------------ the HF agent
 
 @pytest.mark.parametrize("mode", ["frames", "video", "revisit"])
-def test_hf_agent_plays_an_episode_in_each_setting(mode, tiny_vlm, pool):
-    environment = gym.make("v2c/VideoToCode-v0", tasks=take_tasks("builtin:animations", 1), renderer=pool, **SMALL)
+def test_hf_agent_plays_an_episode_in_each_setting(backend, mode, tiny_vlm, pool):
+    environment = gym.make("v2c/VideoToCode-v0", tasks=take_tasks("builtin:animations", 1), backend=backend, **SMALL)
     agent = HFVLMAgent(HFAgentConfig(model=str(tiny_vlm), mode=mode, max_new_tokens=8, temperature=1.0))
     episode = run_episode(environment, agent, seed=0)
     turns = 2 if mode == "revisit" else 1
@@ -97,11 +97,11 @@ def test_hf_agent_plays_an_episode_in_each_setting(mode, tiny_vlm, pool):
         assert agent.takes_video and "attached as a video" in agent.transcript[0]["prompt"]
 
 
-def test_hf_agent_takes_a_qwen2_5_vl_too(tmp_path_factory, pool):
+def test_hf_agent_takes_a_qwen2_5_vl_too(backend, tmp_path_factory, pool):
     from v2c.agents.tiny_vlm import TinyVLMConfig
 
     model = build_tiny_vlm(tmp_path_factory.getbasetemp() / "tiny-qwen2.5-vl", TinyVLMConfig(family="qwen2_5_vl"))
-    environment = gym.make("v2c/VideoToCode-v0", tasks=take_tasks("builtin:animations", 1), renderer=pool, **SMALL)
+    environment = gym.make("v2c/VideoToCode-v0", tasks=take_tasks("builtin:animations", 1), backend=backend, **SMALL)
     for mode in ("video", "frames"):
         agent = HFVLMAgent(HFAgentConfig(model=str(model), mode=mode, max_new_tokens=4, temperature=1.0))
         run_episode(environment, agent, seed=0)
@@ -194,9 +194,9 @@ def test_openai_agent_gives_up_on_client_errors_and_timeouts(stub, monkeypatch):
 
 # ------------------------------------------------------------------ v2c eval
 
-def test_eval_of_the_baselines_writes_the_table_and_the_report(pool, tmp_path):
+def test_eval_of_the_baselines_writes_the_table_and_the_report(backend, pool, tmp_path):
     rows = run_eval(EvalConfig(agents=("oracle", "blank", "first-frame"), tasks="builtin:animations", limit=2,
-                               out=str(tmp_path), obs_size=(128, 96)), renderer=pool)
+                               out=str(tmp_path), obs_size=(128, 96)), backend=backend)
     saved = json.loads((tmp_path / "results.json").read_text())
     assert saved == rows and len(rows) == 6
     assert set(rows[0]) >= {"task_id", "agent", "total", "scores", "static"}
@@ -217,7 +217,7 @@ def test_eval_of_the_baselines_writes_the_table_and_the_report(pool, tmp_path):
 
 
 def test_eval_cli_runs_agents_by_name_on_a_folder_whose_oracle_is_the_page(tmp_path, capsys, monkeypatch):
-    from v2c.envs.examples import TECHNIQUES
+    from .technique_pages import TECHNIQUES
     from v2c.cli import main
 
     pages = tmp_path / "pages"

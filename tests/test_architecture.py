@@ -59,6 +59,33 @@ def test_the_layers_hold(tmp_path: Path) -> None:
     assert "Contracts: " in result.stdout and " broken" in result.stdout and "0 broken" in result.stdout
 
 
+BACKEND_MODULES = {"rewards/backend.py", "rewards/ray_pool.py"}
+"""Where scoring backends are built; `v2c/render/` defines the pool, and `v2c render` (no scoring) renders."""
+POOL_NAMES = {"LocalRendererPool", "RayScoringPool", "RayPoolConfig"}
+
+
+def pool_names(source: str) -> set[str]:
+    """The browser- and Ray-pool names a module uses (imported or referred to)."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            names |= {a.name for a in node.names} & POOL_NAMES
+        elif isinstance(node, (ast.Name, ast.Attribute)):
+            names |= {getattr(node, "id", None) or getattr(node, "attr", None)} & POOL_NAMES
+    return names
+
+
+def test_only_the_backends_build_pools() -> None:
+    """Consumers take `backend=` (`v2c.rewards.backend.make_backend`); none builds a pool of its own."""
+    package = {name: source for name, source in python_sources().items()
+               if name.split("/")[0] in ("v2c", "envs", "agents", "rewards") and not name.startswith("v2c/render/")}
+    found = {name: used for name, source in package.items()
+             if name not in BACKEND_MODULES | {"v2c/cli.py"} and (used := pool_names(source))}
+    assert found == {}, f"build it through make_backend: {found}"
+    assert pool_names("from v2c.render import LocalRendererPool\npool = x.RayScoringPool()") == {
+        "LocalRendererPool", "RayScoringPool"}  # the check sees what it must
+
+
 @pytest.fixture(scope="module")
 def wheel_site(tmp_path_factory) -> Path:
     """The package as `pip install .` lays it out (dependencies left to this environment)."""

@@ -13,20 +13,21 @@ import v2c.envs  # noqa: F401  (registers the ids)
 from v2c.envs.episode import Episode
 from v2c.envs.video_to_code import make_vector_env
 from v2c.video import evenly_spaced
+from v2c.rewards.backend import LocalBackend
 
 SMALL = {"max_steps": 4, "max_frames": 8, "clip_max_frames": 24, "obs_size": (128, 96)}
 
 
 @pytest.fixture(scope="module")
-def env(pool):
-    environment = gym.make("v2c/Animation-v0", renderer=pool, **SMALL)
+def env(backend, pool):
+    environment = gym.make("v2c/Animation-v0", backend=backend, **SMALL)
     yield environment
     environment.close()
 
 
 @pytest.mark.parametrize("env_id", ["v2c/Animation-v0", "v2c/Interaction-v0", "v2c/VideoToCode-v0"])
-def test_check_env_passes_on_every_registered_id(env_id, pool):
-    environment = gym.make(env_id, renderer=pool, **SMALL)
+def test_check_env_passes_on_every_registered_id(backend, env_id, pool):
+    environment = gym.make(env_id, backend=backend, **SMALL)
     check_env(environment.unwrapped, skip_render_check=True)
 
 
@@ -110,9 +111,9 @@ def test_garbage_actions_give_feedback_not_exceptions(env):
             env.reset(seed=4)
 
 
-def test_the_same_seed_gives_the_same_episode(pool):
+def test_the_same_seed_gives_the_same_episode(backend, pool):
     def episode() -> tuple[str, list[float], np.ndarray]:
-        environment = gym.make("v2c/Animation-v0", renderer=pool, **SMALL)
+        environment = gym.make("v2c/Animation-v0", backend=backend, **SMALL)
         obs, info = environment.reset(seed=11)
         rewards = [environment.step(environment.unwrapped.task.cheat().html)[1], environment.step("finish")[1]]
         return info["task_id"], rewards, obs["video"]
@@ -121,9 +122,9 @@ def test_the_same_seed_gives_the_same_episode(pool):
     assert first[0] == second[0] and first[1] == second[1] and np.array_equal(first[2], second[2])
 
 
-def test_task_id_option_shares_one_task_across_envs(env, pool):
+def test_task_id_option_shares_one_task_across_envs(backend, env, pool):
     _, info = env.reset(seed=5)
-    other = gym.make("v2c/Animation-v0", renderer=pool, **SMALL)
+    other = gym.make("v2c/Animation-v0", backend=backend, **SMALL)
     _, other_info = other.reset(seed=99, options={"task_id": info["task_id"]})
     assert other_info["task_id"] == info["task_id"]
 
@@ -151,8 +152,8 @@ def test_episode_is_recorded_and_round_trips_through_disk(env, tmp_path):
         Episode.load(tmp_path)
 
 
-def test_render_modes_and_improvement_shaping(pool):
-    environment = gym.make("v2c/Animation-v0", renderer=pool, render_mode="rgb_array",
+def test_render_modes_and_improvement_shaping(backend, pool):
+    environment = gym.make("v2c/Animation-v0", backend=backend, render_mode="rgb_array",
                            reward_shaping="improvement", **SMALL)
     environment.reset(seed=8)
     frame = environment.render()
@@ -161,24 +162,25 @@ def test_render_modes_and_improvement_shaping(pool):
     first = environment.step(oracle)[1]
     again = environment.step(oracle)[1]
     assert first > 0.9 and again == 0.0
-    text = gym.make("v2c/Animation-v0", renderer=pool, render_mode="ansi", **SMALL)
+    text = gym.make("v2c/Animation-v0", backend=backend, render_mode="ansi", **SMALL)
     text.reset(seed=8)
     assert "task anim" in text.render()
 
 
-def test_a_folder_of_pages_uses_file_stems_as_task_ids(pool, tmp_path):
-    from v2c.envs.examples import TECHNIQUES
+def test_a_folder_of_pages_uses_file_stems_as_task_ids(backend, pool, tmp_path):
+    from .technique_pages import TECHNIQUES
 
     (tmp_path / "slide.html").write_text(TECHNIQUES["waapi"])
-    environment = gym.make("v2c/VideoToCode-v0", tasks=str(tmp_path), renderer=pool, **SMALL)
+    environment = gym.make("v2c/VideoToCode-v0", tasks=str(tmp_path), backend=backend, **SMALL)
     _, info = environment.reset(seed=0)
     assert info["task_id"] == "slide"
     assert environment.step(TECHNIQUES["css_keyframes"])[1] > 0.9
 
 
 @pytest.mark.parametrize("asynchronous", [False, True])
-def test_vector_envs(asynchronous, pool):
-    kwargs = dict(SMALL) if asynchronous else {**SMALL, "renderer": pool}
+def test_vector_envs(asynchronous, backend):
+    # Asynchronous copies get the backend's settings pickled into spawned workers, each with its own browsers.
+    kwargs = {**SMALL, "backend": LocalBackend() if asynchronous else backend}
     vector = make_vector_env("v2c/Animation-v0", 2, asynchronous=asynchronous, **kwargs)
     try:
         obs, infos = vector.reset(seed=[0, 1])
@@ -190,8 +192,8 @@ def test_vector_envs(asynchronous, pool):
         vector.close()
 
 
-def test_template_tasks_work_in_gym_make(pool):
-    environment = gym.make("v2c/VideoToCode-v0", tasks="template:pick", renderer=pool, **SMALL)
+def test_template_tasks_work_in_gym_make(backend, pool):
+    environment = gym.make("v2c/VideoToCode-v0", tasks="template:pick", backend=backend, **SMALL)
     _, info = environment.reset(options={"task_id": "pick-0-7"})
     task = environment.unwrapped.task
     assert info["task_id"] == "pick-0-7" and task.metadata["answer_format"] == "pick"
@@ -201,8 +203,8 @@ def test_template_tasks_work_in_gym_make(pool):
     assert reward == pytest.approx(-0.05) and "Invalid action" in obs["feedback"]
 
 
-def test_feedback_names_blocked_requests_page_errors_and_every_score(pool):
-    environment = gym.make("v2c/Interaction-v0", renderer=pool, reveal_scores=True, **SMALL)
+def test_feedback_names_blocked_requests_page_errors_and_every_score(backend, pool):
+    environment = gym.make("v2c/Interaction-v0", backend=backend, reveal_scores=True, **SMALL)
     environment.reset(seed=0)
     oracle = environment.unwrapped.task.cheat().html
     broken = oracle.replace("</body>", "<img src='https://cdn.example.com/x.png'><script>undefinedCall()</script></body>")
@@ -215,8 +217,8 @@ def test_feedback_names_blocked_requests_page_errors_and_every_score(pool):
         assert f"{name} {value:.3f}" in feedback
 
 
-def test_clips_over_the_frame_cap_are_sampled_evenly_and_budgets_hold(pool):
-    environment = gym.make("v2c/Animation-v0", renderer=pool, **{**SMALL, "clip_max_frames": 5, "clip_budget": 2})
+def test_clips_over_the_frame_cap_are_sampled_evenly_and_budgets_hold(backend, pool):
+    environment = gym.make("v2c/Animation-v0", backend=backend, **{**SMALL, "clip_max_frames": 5, "clip_budget": 2})
     environment.reset(seed=1)
     obs, *_ = environment.step('{"segments": [{"start": 0, "end": 1}], "fps": 10}')
     assert obs["clip_timestamps"][:5] == pytest.approx([0.0, 0.2, 0.5, 0.8, 1.0])  # 11 frames in range, 5 shown

@@ -23,7 +23,7 @@ import pytest
 from v2c.rewards.functional import (
     PageState, ReferenceVideo, ReplayStates, compare_step, functional_score, score_replay, with_baseline_step,
 )
-from v2c.rewards.judge import GroundedAction, OpenAIJudge, judge_functional_score, parse_action, parse_verdict
+from v2c.rewards.judge import GroundedAction, OpenAIJudge, judge_functional_score, parse_grounded_actions, parse_verdict
 
 VIEWPORT = (512, 384)
 FPS = 5.0
@@ -373,12 +373,12 @@ def test_a_video_reference_uses_frames_only(pool):
 
 
 def test_actions_and_verdicts_parse_as_in_the_papers_format():
-    assert parse_action("The + button.\n\\boxed{click[3]}") == [GroundedAction("click", 3)]
-    assert parse_action("\\boxed{enter[2][Buy milk]}") == [GroundedAction("enter", 2, "Buy milk")]
-    assert parse_action("\\boxed{select[5][Dark]}") == [GroundedAction("select", 5, "Dark")]
-    assert parse_action("\\boxed{scroll[]}") == [GroundedAction("scroll")]
-    assert parse_action("\\boxed{click[1]; click[4]}") == [GroundedAction("click", 1), GroundedAction("click", 4)]
-    assert parse_action("\\boxed{None}") == [GroundedAction("none")]
+    assert parse_grounded_actions("The + button.\n\\boxed{click[3]}") == [GroundedAction("click", 3)]
+    assert parse_grounded_actions("\\boxed{enter[2][Buy milk]}") == [GroundedAction("enter", 2, "Buy milk")]
+    assert parse_grounded_actions("\\boxed{select[5][Dark]}") == [GroundedAction("select", 5, "Dark")]
+    assert parse_grounded_actions("\\boxed{scroll[]}") == [GroundedAction("scroll")]
+    assert parse_grounded_actions("\\boxed{click[1]; click[4]}") == [GroundedAction("click", 1), GroundedAction("click", 4)]
+    assert parse_grounded_actions("\\boxed{None}") == [GroundedAction("none")]
     verdict = parse_verdict("Looks right.\n\\score{85}\n\\passed{success}")
     assert (verdict.visual_score, verdict.success) == (85, True)
     assert parse_verdict("\\score{-1}\n\\passed{failed}").success is False

@@ -175,9 +175,9 @@ def test_the_inlined_page_renders_frame_for_frame_as_the_multi_file_page(pool, n
     assert len(np.unique(served.frames[-1].reshape(-1, 3), axis=0)) > 2  # styled: not a blank page
 
 
-def test_the_oracle_of_a_multi_file_sample_scores_what_its_source_scores_in_eval(pool, tmp_path):
+def test_the_oracle_of_a_multi_file_sample_scores_what_its_source_scores_in_eval(backend, pool, tmp_path):
     rows = run_eval(EvalConfig(agents=("oracle",), tasks=str(A2C), limit=2, out=str(tmp_path), videos=False,
-                               obs_size=(64, 48)), renderer=pool)
+                               obs_size=(64, 48)), backend=backend)
     scorer = RewardScorer(RewardConfig(), renderer=pool)
     for task, row in zip(load_anim2code(A2C), rows):
         assert row["task_id"] == task.id and row["render_status"] == "ok" and not row["gates"], row

@@ -26,6 +26,8 @@ from v2c.render import pool as render_pool  # noqa: E402
 from v2c.render.browser import chromium_processes  # noqa: E402
 from v2c.video import Video  # noqa: E402
 from v2c.rewards import RewardConfig, RewardScorer  # noqa: E402
+from v2c.rewards.backend import make_backend  # noqa: E402
+from v2c.rewards import ray_pool  # noqa: E402
 from v2c.rewards.ray_pool import RayPoolConfig, RayScoringPool  # noqa: E402
 
 # The same pixels as the session's `pool` fixture (conftest), so local and remote scores can match bit for bit.
@@ -70,14 +72,16 @@ def test_same_totals_as_local_and_one_worker_per_reference(local_ray, pool, task
     local = RewardScorer(config, renderer=pool)
     expected = [local.score_many(ref, _candidates(tasks, t)) for t, ref in zip(tasks, references)]
 
-    with RayScoringPool(config, RayPoolConfig(workers=2, render=RENDER)) as remote:
+    with make_backend("ray", config, RENDER, workers=2) as ray_backend:
+        remote = ray_backend.reward_scorer()
+
         async def both():
             return await asyncio.gather(*(remote.score_many(ref, _candidates(tasks, t))
                                           for t, ref in zip(tasks, references)))
         got = asyncio.run(both())
         stats = remote.worker_stats()
-        # The TRL reward function takes the pool as its scorer.
-        reward = VideoCodeReward(config, scorer=remote)
+        # The TRL reward function scores on the same backend.
+        reward = VideoCodeReward(backend=ray_backend)
         rows = [serialise_task(tasks[0])] * 2
         trl_totals = asyncio.run(reward(prompts=[None] * 2, completions=_candidates(tasks, tasks[0])[:2], task=rows))
         owners = [remote.route(ref.key())[0] for ref in references]
@@ -182,11 +186,11 @@ def test_eval_cli_on_ray_gives_the_local_totals(local_ray, tmp_path):
 def test_async_vector_envs_share_the_pools_browsers(local_ray, tasks):
     task = tasks[0]
     settings = {"max_steps": 4, "max_frames": 8, "obs_size": (128, 96)}
-    with RayScoringPool(RewardConfig(), RayPoolConfig(workers=1, render=RENDER)) as remote:
+    with make_backend("ray", render_config=RENDER, workers=1) as ray_backend:
+        remote = ray_backend.reward_scorer()
         counts, pids = {}, set()
         for n in (1, 3):
-            vector = make_vector_env("v2c/Animation-v0", n, asynchronous=True, scorer=remote.episode_scorer(),
-                                     **settings)
+            vector = make_vector_env("v2c/Animation-v0", n, asynchronous=True, backend=ray_backend, **settings)
             try:
                 vector.reset(seed=list(range(n)), options={"task_id": task.id})
                 _, rewards, *_ = vector.step([task.cheat().html] * n)
@@ -215,7 +219,7 @@ def _arrays(value):
             yield from _arrays(getattr(value, item.name))
 
 
-def test_env_on_the_pools_episode_scorer_gives_the_local_episode_with_obs_size_frames(local_ray, pool, monkeypatch):
+def test_env_on_the_pools_episode_scorer_gives_the_local_episode_with_obs_size_frames(backend, local_ray, pool, monkeypatch):
     settings = {"max_steps": 4, "max_frames": 8, "clip_max_frames": 8, "obs_size": (128, 96)}
     actions = ['{"segments": [{"start": 0.2, "end": 1.2}]}', None, BLANK, "finish"]
     tasks = [load_tasks("builtin:animations").take(1)[0], load_tasks("builtin:interactions").take(1)[0]]
@@ -228,20 +232,21 @@ def test_env_on_the_pools_episode_scorer_gives_the_local_episode_with_obs_size_f
             seen.append((obs, reward, info.get("reward_breakdown")))
         return seen
 
-    local = [play(gym.make("v2c/VideoToCode-v0", tasks=tasks, renderer=pool, **settings), t) for t in tasks]
+    local = [play(gym.make("v2c/VideoToCode-v0", tasks=tasks, backend=backend, **settings), t) for t in tasks]
     received = []
-    real_get = ray.get
+    real_route = ray_pool.route
 
-    def recording_get(*args, **kwargs):  # what reaches this process from the actors
-        result = real_get(*args, **kwargs)
+    async def recording_route(*args, **kwargs):  # what reaches this process from the actors
+        slot, actor, result = await real_route(*args, **kwargs)
         received.append(result)
-        return result
+        return slot, actor, result
 
-    with RayScoringPool(RewardConfig(), RayPoolConfig(workers=2, render=RENDER)) as remote:
-        monkeypatch.setattr(ray, "get", recording_get)
-        env = gym.make("v2c/VideoToCode-v0", tasks=tasks, scorer=remote.episode_scorer(), **settings)
+    with make_backend("ray", render_config=RENDER, workers=2) as ray_backend:
+        remote = ray_backend.reward_scorer()
+        monkeypatch.setattr(ray_pool, "route", recording_route)
+        env = gym.make("v2c/VideoToCode-v0", tasks=tasks, backend=ray_backend, **settings)
         remote_runs = [play(env, t) for t in tasks]
-        monkeypatch.setattr(ray, "get", real_get)
+        monkeypatch.setattr(ray_pool, "route", real_route)
         stats = remote.worker_stats()
         # A worker killed between an episode's reset and its page: the page is scored on the other worker.
         env.reset(seed=0, options={"task_id": tasks[0].id})
@@ -264,8 +269,8 @@ def test_env_on_the_pools_episode_scorer_gives_the_local_episode_with_obs_size_f
     frames = [a for a in _arrays(received) if a.ndim >= 3]
     assert frames and all(a.shape[-3:-1] == (96, 128) for a in frames), {a.shape for a in frames}
     # Each task's reference was prepared once, on one worker, and both pages of its episode hit that cache.
-    assert sum(s["episode_misses"] for s in stats) == len(tasks)
-    assert sum(s["episode_hits"] for s in stats) == sum(s["scored"] for s in stats) == 2 * len(tasks)
+    assert sum(s["reference_misses"] for s in stats) == len(tasks)
+    assert sum(s["reference_hits"] for s in stats) == sum(s["scored"] for s in stats) == 2 * len(tasks)
     assert survivor["scored"] == stats[other]["scored"] + 1  # the retried page, scored once
 
 
@@ -275,7 +280,7 @@ def assert_same_observation(want, got):
         assert np.array_equal(want[key], got[key]), key
 
 
-def test_tool_env_on_the_pools_episode_scorer_gives_the_local_rollout(local_ray, pool):
+def test_tool_env_on_the_pools_episode_scorer_gives_the_local_rollout(backend, local_ray, pool):
     from v2c.agents.trl_env import make_tool_env_factory
     from v2c.envs.config import EnvConfig
 
@@ -291,9 +296,9 @@ def test_tool_env_on_the_pools_episode_scorer_gives_the_local_rollout(local_ray,
         images = [np.asarray(b["image"]) for b in [*shown, *clip, *submitted] if b["type"] == "image"]
         return texts, images, env.get_reward()
 
-    want = rollout(make_tool_env_factory(config, renderer=pool))
-    with RayScoringPool(RewardConfig(), RayPoolConfig(workers=1, render=RENDER)) as remote:
-        got = rollout(make_tool_env_factory(config, scorer=remote.episode_scorer()))
+    want = rollout(make_tool_env_factory(config, backend=backend))
+    with make_backend("ray", render_config=RENDER, workers=1) as ray_backend:
+        got = rollout(make_tool_env_factory(config, backend=ray_backend))
     assert got[0] == want[0] and got[2] == want[2] >= 0.9  # the same feedback and reward, to the last bit
     assert len(got[1]) == len(want[1]) and all(np.array_equal(a, b) for a, b in zip(got[1], want[1]))
 
@@ -302,7 +307,7 @@ def test_train_with_the_ray_backend_scores_on_the_pool(local_ray, tmp_path):
     from transformers import AutoTokenizer
 
     from v2c.agents.cli import parse_train_args
-    from v2c.agents.forcing import forced_text_bias
+    from .forcing import forced_text_bias
     from v2c.agents.tiny_vlm import build_tiny_vlm
     from v2c.agents.train import run_train
     from v2c.envs.tasks import take_tasks
@@ -322,3 +327,27 @@ def test_train_with_the_ray_backend_scores_on_the_pool(local_ray, tmp_path):
     assert isinstance(scorer, RayScoringPool)
     assert scorer.counts["completed"] == scorer.counts["requests"] > 0  # the completions were scored on the pool
     assert len(result.rewards) == 1 and result.log_history[0]["v2c/has_page"] == 1.0 and result.rewards[0] > 0
+
+
+def test_local_and_ray_backends_prepare_byte_identical_references(backend, local_ray, tmp_path, monkeypatch):
+    # This process renders the page's source afresh (an empty disk cache), so equal frames come from one path.
+    monkeypatch.setenv("V2C_CACHE_DIR", str(tmp_path))
+    from v2c.rewards.backend import LocalBackend
+
+    fresh = LocalBackend(renderer=backend.renderer())
+    page_task = load_tasks("builtin:animations").take(1)[0]
+    recorded = dataclasses.replace(page_task, id="recorded", page=None, oracle=page_task.page,
+                                   video=tmp_path / "recorded.mp4")
+    frames = backend.renderer().render(page_task.page, page_task.duration_s, page_task.fps, page_task.viewport).frames
+    from v2c.video import write_video
+
+    write_video(recorded.video, frames, page_task.fps)
+    size = RENDER.frame_size(page_task.viewport)  # full size: nothing is resized on the way back
+    local = [fresh.episode_scorer().prepare(t, size) for t in (page_task, recorded)]
+    with make_backend("ray", render_config=RENDER, workers=1) as ray_backend:
+        remote = [ray_backend.episode_scorer().prepare(t, size) for t in (page_task, recorded)]
+    for want, got in zip(local, remote):
+        assert want.fps == got.fps and want.applies == got.applies
+        assert want.frames.shape == got.frames.shape and np.array_equal(want.frames, got.frames)
+        assert np.array_equal(want.source.frames, got.source.frames)
+        assert np.array_equal(want.source.timestamps, got.source.timestamps)

@@ -13,7 +13,7 @@ import pytest
 from v2c.render import LocalRendererPool, Page, RenderConfig, RenderStatus
 from v2c.render.browser import chromium_processes
 
-from v2c.envs.examples import TECHNIQUES, page
+from .technique_pages import TECHNIQUES, page
 
 FPS = 10
 VIEWPORT = (512, 384)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from v2c.rewards.appearance import (
-    AppearanceScorer,
+    AppearanceMetric,
     DreamSimEmbedder,
     FrameEmbedder,
     LabSSIMEmbedder,
@@ -114,7 +114,7 @@ def candidates() -> dict[str, np.ndarray]:
 @pytest.fixture(scope="module")
 def scores() -> dict[str, tuple[float, float]]:
     """name -> (appearance, temporal) against the reference, each scorer's reference prepared once."""
-    app, tmp = AppearanceScorer(), make_temporal_scorer()
+    app, tmp = AppearanceMetric(), make_temporal_scorer()
     ref = render(REF)
     ref_a, ref_t = app.prepare_reference(ref, FPS), tmp.prepare_reference(ref, FPS)
     return {name: (app.score(ref_a, v, FPS), tmp.score(ref_t, v, FPS)) for name, v in candidates().items()}
@@ -137,7 +137,7 @@ def test_animated_region_bounds_the_motion_and_follows_the_page():
 
 
 def test_full_resolution_and_the_default_raster_crop_and_score_alike():
-    """Pixel sizes scale with frames larger than `CropConfig.nominal_side` (issue 14): the papers' 1024×768
+    """Pixel sizes scale with frames larger than `CropConfig.nominal_side`: the papers' 1024×768
     rendered at every device pixel and at the default raster scale (0.5) gives the same box and appearance."""
     from v2c.render import LocalRendererPool, RenderConfig
 
@@ -151,7 +151,7 @@ def test_full_resolution_and_the_default_raster_crop_and_score_alike():
                              for colour in ("#e4572e", "#3aa655")]
     full, half = (np.array(animated_region(videos[s][0])) for s in (1.0, 0.5))
     assert np.abs(full / 2 - half).max() <= 1.5, (full, half)
-    scorer = AppearanceScorer()
+    scorer = AppearanceMetric()
     recoloured = {s: scorer.score(scorer.prepare_reference(v[0], 10), v[1], 10) for s, v in videos.items()}
     assert recoloured[1.0] < 0.95 and abs(recoloured[1.0] - recoloured[0.5]) <= 0.01, recoloured
 
@@ -239,7 +239,8 @@ def test_nearest_alignment_ignores_cycle_count_and_charges_what_is_missing():
     assert aligned_cost(distances(reference, slower), "dtw")[0] > 0.1
     d = distances(reference, frozen)
     assert aligned_cost(d, "nearest")[0] == pytest.approx(aligned_cost(d, "dtw")[0]) == pytest.approx(d[:, 0].mean())
-    assert RewardConfig.paper().appearance_alignment == "dtw" and RewardConfig().appearance_alignment == "nearest"
+    assert RewardConfig.paper().score_options("appearance").alignment == "dtw"
+    assert RewardConfig().score_options("appearance").alignment == "nearest"
 
 
 def test_backends_satisfy_the_protocols():
@@ -254,7 +255,7 @@ def test_identical_copy_scores_one(scores):
 
 @pytest.mark.parametrize("name", ["slower x1.6", "linear easing", "reversed"])
 def test_timing_change_costs_temporal_more_than_appearance(scores, name):
-    # The flow score's slope is gentler than the track score's by design (×1.6 costs ~0.2, issue 13). The
+    # The flow score's slope is gentler than the track score's by design (×1.6 costs ~0.2). The
     # card's ×1.6 move is cut off by the clip's end, which costs appearance too (0.10; temporal 0.19).
     app, tmp = scores[name]
     assert (1 - tmp) > (1 - app) + 0.08, (app, tmp)
@@ -345,7 +346,7 @@ def test_two_static_videos_agree_on_timing(backend):
     ids=["rotate", "fade", "colour"],
 )
 def test_other_animations_match_themselves_and_not_a_blank_page(card):
-    app, tmp, lk = AppearanceScorer(), FlowTemporalScorer(), TrackTemporalScorer()
+    app, tmp, lk = AppearanceMetric(), FlowTemporalScorer(), TrackTemporalScorer()
     ref = render(card)
     ref_a, ref_t, ref_lk = app.prepare_reference(ref, FPS), tmp.prepare_reference(ref, FPS), lk.prepare_reference(ref, FPS)
     assert app.score(ref_a, render(card), FPS) > 0.999 and tmp.score(ref_t, render(card), FPS) > 0.999
@@ -360,7 +361,7 @@ def test_other_animations_match_themselves_and_not_a_blank_page(card):
 
 def test_a_lossy_copy_still_matches():
     """Reference videos are often mp4s: codec noise must not move the crop or invent motion."""
-    app, tmp = AppearanceScorer(), make_temporal_scorer()
+    app, tmp = AppearanceMetric(), make_temporal_scorer()
     ref = render(REF)
     jpeg = np.stack([cv2.imdecode(cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, 75])[1], -1) for f in ref])
     noisy = np.clip(ref + np.random.default_rng(0).normal(0, 2, ref.shape), 0, 255).astype(np.uint8)
@@ -371,7 +372,7 @@ def test_a_lossy_copy_still_matches():
 
 
 def test_frame_rate_does_not_matter():
-    app, tmp = AppearanceScorer(), make_temporal_scorer()
+    app, tmp = AppearanceMetric(), make_temporal_scorer()
     ref = render(REF)
     at_30 = render(REF, fps=30)
     assert app.score(app.prepare_reference(ref, FPS), at_30, 30) > 0.95
@@ -525,7 +526,7 @@ def test_dreamsim_loads_a_random_weight_cache_through_the_real_code_path(tmp_pat
     written = load_file(str(tmp_path / "clip_vitb32_single_lora" / "adapter_model.safetensors"))
     assert torch.equal(lora_a, written["base_model.model.extractor_list.0.model.blocks.0.attn.qkv.lora_A.weight"])
     # And it plugs into the appearance score.
-    scorer = AppearanceScorer(embedder=embedder)
+    scorer = AppearanceMetric(embedder=embedder)
     ref = scorer.prepare_reference(frames, FPS / 12)
     assert scorer.score(ref, frames, FPS / 12) > 0.999
 

@@ -11,6 +11,7 @@ import v2c.envs  # noqa: F401  (registers the env ids)
 from v2c.render import Page
 from v2c.rewards import (Reference, RewardConfig, RewardScorer, make_score, register_score, registered_scores,
                          unregister_score)
+from v2c.rewards.backend import LocalBackend
 from v2c.widgets import ScoreTable
 
 MOVING = ("<!doctype html><body style='margin:0;background:#fff'><style>@keyframes m{to{transform:translateX(200px)}}"
@@ -50,7 +51,8 @@ def test_a_registered_score_is_computed_weighted_and_explained(pool, text_visibl
 
 
 def test_every_consumer_shows_a_registered_score(pool, text_visible: RewardConfig) -> None:
-    env = gym.make("v2c/Animation-v0", reward_config=text_visible, renderer=pool, max_steps=2, reveal_scores=True)
+    env = gym.make("v2c/Animation-v0", backend=LocalBackend(text_visible, renderer=pool), max_steps=2,
+                   reveal_scores=True)
     env.reset(seed=0)
     observation, _, _, _, info = env.step(f"```html\n{MOVING}\n```")
     env.close()
@@ -77,3 +79,36 @@ def test_the_registry_refuses_what_it_cannot_build() -> None:
         RewardConfig(backends={"nope": "x"})
     with pytest.raises(ValueError, match="appearance backend must be"):
         RewardScorer(RewardConfig(backends={"appearance": "nope"}))
+
+
+def test_a_score_registers_its_options_and_weights_and_reads_them_by_name(tmp_path) -> None:
+    from dataclasses import dataclass
+
+    from v2c.rewards.model_weights import WeightSet
+    from v2c.weights import weight_sets
+
+    @dataclass(frozen=True)
+    class ShareOptions:
+        threshold: float = 0.5
+        """Share of text that counts as visible."""
+
+    class Share:
+        name, needs_motion, backend = "share", False, "pixels"
+
+        def __init__(self, config: RewardConfig) -> None:
+            self.options = config.score_options("share")
+
+    register_score("share", Share, options=ShareOptions,
+                   weights=lambda config: [WeightSet("share model", tmp_path, ("share.pt",), lambda: None)])
+    try:
+        config = RewardConfig().with_weights(share=1.0).with_options(share={"threshold": 0.9})
+        assert make_score("share", config).options == ShareOptions(0.9)
+        assert make_score("share", RewardConfig().with_weights(share=1.0)).options == ShareOptions()
+        assert [s.name for s in weight_sets(config)] == ["share model"]  # `v2c weights` lists it
+        with pytest.raises(ValueError, match="unknown options of share .ShareOptions.: limit; it takes threshold"):
+            config.with_options(share={"limit": 1}).score_options("share")
+        with pytest.raises(ValueError, match="options for scores that are not in weights"):
+            RewardConfig(options={"share": {}})
+    finally:
+        unregister_score("share")
+    assert weight_sets(RewardConfig()) == []  # the default scores are embedded

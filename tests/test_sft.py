@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from v2c.agents.forcing import tool_call_text
+from .forcing import tool_call_text
 from v2c.agents.sft import ToolFramesCollator, fill_frames, run_sft, sft_config
 from v2c.agents.sft_data import SFTDataConfig, build_sft_dataset, card, merge_ranges, save_sft_dataset
 from v2c.agents.tiny_vlm import build_tiny_vlm
@@ -31,12 +31,12 @@ def tiny_vlm(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def data(pool):
+def data(backend, pool):
     """Two animations and one interaction."""
     from datasets import concatenate_datasets
 
-    parts = [build_sft_dataset("template:pick", SMALL, renderer=pool),
-             build_sft_dataset("builtin:interactions", SFTDataConfig(**{**vars(SMALL), "limit": 1}), renderer=pool)]
+    parts = [build_sft_dataset("template:pick", SMALL, backend=backend),
+             build_sft_dataset("builtin:interactions", SFTDataConfig(**{**vars(SMALL), "limit": 1}), backend=backend)]
     return concatenate_datasets(parts)
 
 
@@ -85,12 +85,12 @@ def test_conversations_follow_the_two_stages_and_every_call_parses_inside_its_vi
         assert "No language model" not in row["messages"][2]["content"][0]["text"]
 
 
-def test_dataset_is_deterministic_per_seed_and_loads_from_disk_with_its_card(data, pool, tmp_path):
+def test_dataset_is_deterministic_per_seed_and_loads_from_disk_with_its_card(backend, data, pool, tmp_path):
     from datasets import load_from_disk
 
-    again = build_sft_dataset("template:pick", SMALL, renderer=pool)
+    again = build_sft_dataset("template:pick", SMALL, backend=backend)
     assert again["messages"] == data.select(range(2))["messages"] and again["ranges"] == data["ranges"][:2]
-    other = build_sft_dataset("template:pick", SFTDataConfig(**{**vars(SMALL), "seed": 1}), renderer=pool)
+    other = build_sft_dataset("template:pick", SFTDataConfig(**{**vars(SMALL), "seed": 1}), backend=backend)
     assert other["task_id"] != again["task_id"]  # another seed, other tasks
     saved = save_sft_dataset(again, tmp_path / "sft")
     loaded = load_from_disk(str(saved))
@@ -116,7 +116,7 @@ def test_collator_fills_tool_frames_and_trains_only_assistant_turns(data, tiny_v
     assert "request_clip" in trained and "submit_code" in trained and "Coarse pass" not in trained
 
 
-def test_sft_lowers_the_loss_and_grpo_continues_from_its_checkpoint(data, tiny_vlm, pool, tmp_path):
+def test_sft_lowers_the_loss_and_grpo_continues_from_its_checkpoint(backend, data, tiny_vlm, pool, tmp_path):
     from transformers import AutoModelForImageTextToText
 
     config = TrainConfig(method="sft", model=str(tiny_vlm))
@@ -129,7 +129,7 @@ def test_sft_lowers_the_loss_and_grpo_continues_from_its_checkpoint(data, tiny_v
                      save_model=False)
     args = grpo_config(rl, max_steps=1, per_device_train_batch_size=2, num_generations=2, max_completion_length=8,
                        output_dir=str(tmp_path / "grpo"), save_strategy="no", learning_rate=0.0)
-    grpo = run_train(rl, args, renderer=pool)
+    grpo = run_train(rl, args, backend=backend)
     start = dict(saved.named_parameters())
     assert all(torch.equal(p, start[n]) for n, p in grpo.trainer.model.named_parameters())  # lr 0: the checkpoint's
     assert len(grpo.rewards) == 1
@@ -159,10 +159,10 @@ def test_data_command_writes_a_dataset_and_its_card(tmp_path, capsys):
     assert len(load_from_disk(str(tmp_path / "d"))) == 1 and (tmp_path / "d" / "README.md").is_file()
 
 
-def test_an_episode_of_a_model_through_the_tool_env_is_recorded(tiny_vlm, pool):
+def test_an_episode_of_a_model_through_the_tool_env_is_recorded(backend, tiny_vlm, pool):
     from transformers import AutoModelForImageTextToText, AutoProcessor, AutoTokenizer
 
-    from v2c.agents.forcing import forced_text_bias
+    from .forcing import forced_text_bias
     from v2c.agents.tool_rollout import play_tool_episode
     from v2c.envs.config import EnvConfig
 
@@ -172,6 +172,6 @@ def test_an_episode_of_a_model_through_the_tool_env_is_recorded(tiny_vlm, pool):
     model.generation_config.sequence_bias = {tuple(k): v for k, v in
                                              forced_text_bias(AutoTokenizer.from_pretrained(tiny_vlm), calls)}
     episode = play_tool_episode(model, AutoProcessor.from_pretrained(tiny_vlm), task,
-                                EnvConfig.for_frames(2.0, 3, (64, 48)), renderer=pool, max_turns=1, max_new_tokens=400)
+                                EnvConfig.for_frames(2.0, 3, (64, 48)), backend=backend, max_turns=1, max_new_tokens=400)
     assert [s.action_type for s in episode.steps] == ["clip", "code"]
-    assert episode.steps[-1].breakdown["total"] > 0.9
+    assert episode.steps[-1].breakdown.total > 0.9

@@ -25,7 +25,7 @@ from v2c.envs.tasks import (
 from v2c.envs.tasks.animatecss import load_library
 from v2c.envs.tasks.generator_animations import FAMILIES as ANIMATION_FAMILIES
 from v2c.envs.tasks.techniques import TECHNIQUES
-from v2c.envs.tasks.widgets import FAMILIES as WIDGET_FAMILIES
+from v2c.envs.tasks.ui_families import FAMILIES as WIDGET_FAMILIES
 from v2c.rewards import RewardConfig, RewardScorer
 from v2c.rewards.gates import is_static
 from v2c.render import Page
@@ -222,12 +222,12 @@ class CountingRenderer:
     def __init__(self, pool):
         self.pool, self.renders = pool, 0  # no `config`: such a backend is taken to render PNG
 
-    def render(self, *args, **kwargs):
+    async def render_async(self, *args, **kwargs):
         self.renders += 1
-        return self.pool.render(*args, **kwargs)
+        return await self.pool.render_async(*args, **kwargs)
 
 
-def test_references_render_once_and_come_back_from_the_cache(pool, scorer, tmp_path, monkeypatch):
+def test_references_render_once_and_come_back_from_the_cache(pool, tmp_path, monkeypatch):
     monkeypatch.setenv("V2C_CACHE_DIR", str(tmp_path))
     assert ReferenceCache().root == tmp_path / "references"
     task = InteractionTaskSource(2, InteractionConfig(families=("tabs",), difficulties=(1,), **SHORT))[0]
@@ -237,19 +237,24 @@ def test_references_render_once_and_come_back_from_the_cache(pool, scorer, tmp_p
     assert renderer.renders == 1 and np.array_equal(first.frames, again.frames) and again.fps == task.fps
     direct = pool.render(task.page, task.duration_s, task.fps, task.viewport, task.interactions)
     assert np.array_equal(first.frames, direct.frames)  # lossless: exactly the rendered frames
-    entry = ReferenceCache().path(ReferenceCache.key(task))
+    entry = ReferenceCache().path(ReferenceCache.key(task.to_reference()))
     assert entry.is_file() and entry.suffix == ".npz"
     entry.write_bytes(b"torn write")  # a damaged entry is dropped and rendered again
     assert np.array_equal(render_reference(task, renderer).frames, first.frames) and renderer.renders == 2
     # Another fps is another entry.
-    faster = dataclasses.replace(task, fps=5.0)
-    assert ReferenceCache.key(faster) != ReferenceCache.key(task)
+    reference = task.to_reference()
+    assert ReferenceCache.key(dataclasses.replace(reference, fps=5.0)) != ReferenceCache.key(reference)
     # JPEG frames are other pixels: another entry too.
-    assert ReferenceCache.key(task, "jpeg:90") != ReferenceCache.key(task) != ReferenceCache.key(task, "jpeg:70")
-    # The cached video stands in for the scorer's own render of an animation reference.
+    assert ReferenceCache.key(reference, "jpeg:90") != ReferenceCache.key(reference) != \
+        ReferenceCache.key(reference, "jpeg:70")
+    # A scorer prepares a reference from the same entry: one path, one cache, no second render of the source.
     animation = AnimationTaskSource(2, AnimationConfig(max_duration_s=2.5, **SHORT))[0]
     video = render_reference(animation, renderer)
-    assert scorer.score(animation.to_reference(video=video), animation.cheat()).total > 0.9
+    counted = RewardScorer(RewardConfig(), renderer=renderer)
+    renders = renderer.renders
+    prepared = counted.prepare(animation.to_reference())
+    assert renderer.renders == renders and np.array_equal(prepared.source.frames, video.frames)
+    assert counted.score(prepared, animation.cheat()).total > 0.9 and renderer.renders == renders + 1
 
 
 def test_a_reference_that_cannot_render_names_the_task(pool, tmp_path):

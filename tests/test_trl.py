@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import torch
 
-from v2c.agents.forcing import forced_text_bias, tool_call_text
+from .forcing import forced_text_bias, tool_call_text
 from v2c.agents.row_tasks import serialise_task
 from v2c.agents.tiny_vlm import build_tiny_vlm
 from v2c.agents.train import TrainConfig, build_trainer, grpo_config, run_train
@@ -39,8 +39,8 @@ def tiny_vlm(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def reward(pool):
-    return VideoCodeReward(renderer=pool)
+def reward(backend, pool):
+    return VideoCodeReward(backend=backend)
 
 
 def small_run(**overrides) -> tuple[TrainConfig, Any]:
@@ -52,9 +52,9 @@ def small_run(**overrides) -> tuple[TrainConfig, Any]:
     return config, grpo_config(config, **{k: v for k, v in settings.items() if k not in ours})
 
 
-def test_dataset_rows_carry_prompt_images_and_their_task(pool):
+def test_dataset_rows_carry_prompt_images_and_their_task(backend, pool):
     dataset = build_dataset("builtin:animations", limit=2, config=DatasetConfig(max_frames=4, frame_size=(64, 48)),
-                            renderer=pool)
+                            backend=backend)
     assert set(dataset.column_names) == {"prompt", "images", "task", "task_id", "task_source"}
     row = dataset[0]
     assert [m["role"] for m in row["prompt"]] == ["system", "user"]
@@ -63,7 +63,7 @@ def test_dataset_rows_carry_prompt_images_and_their_task(pool):
     assert f"{len(row['images'])} frames sampled at 2 fps" in row["prompt"][1]["content"]
     assert row["task_id"] == "anim-0-0" and row["task_source"] == "builtin:animations"
     assert json.loads(row["task"])["id"] == "anim-0-0"
-    tools = build_dataset("template:pick", limit=1, config=DatasetConfig(tools=True), renderer=pool)
+    tools = build_dataset("template:pick", limit=1, config=DatasetConfig(tools=True), backend=backend)
     assert "images" not in tools.column_names and "submit_code" in tools[0]["prompt"][1]["content"]
 
 
@@ -87,14 +87,14 @@ def test_reward_scores_a_batch_concurrently_and_logs_each_component(reward):
     assert by_id[0] > 0.99  # the row names its task by id and source instead of carrying it
 
 
-def test_grpo_runs_two_steps_with_the_tiny_vlm_and_changes_the_weights(tiny_vlm, pool):
+def test_grpo_runs_two_steps_with_the_tiny_vlm_and_changes_the_weights(backend, tiny_vlm, pool):
     # A mild bias towards colour words gives the random policy answers that differ in reward, hence gradients.
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_vlm)
     colour_bias = [[tokenizer.encode(" " + c, add_special_tokens=False), 3.0] for c in COLOURS]
     config, args = small_run(model=str(tiny_vlm), tasks="template:pick")
-    trainer = build_trainer(config, args, renderer=pool, generation_kwargs={"sequence_bias": colour_bias})
+    trainer = build_trainer(config, args, backend=backend, generation_kwargs={"sequence_bias": colour_bias})
     before = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if n.startswith("model.language")}
     trainer.train()
     logs = [h for h in trainer.state.log_history if "reward" in h]
@@ -104,14 +104,14 @@ def test_grpo_runs_two_steps_with_the_tiny_vlm_and_changes_the_weights(tiny_vlm,
     assert changed
 
 
-def test_grpo_rewards_from_built_in_animation_tasks_reach_the_trainer(tiny_vlm, pool, tmp_path):
+def test_grpo_rewards_from_built_in_animation_tasks_reach_the_trainer(backend, tiny_vlm, pool, tmp_path):
     # The tiny model cannot write HTML: force a small page so the built-in tasks score above 0.
     from transformers import AutoTokenizer
 
     bias = forced_text_bias(AutoTokenizer.from_pretrained(tiny_vlm), BOX_PAGE + "<|im_end|>")
     config, args = small_run(model=str(tiny_vlm), tasks="builtin:animations", max_completion_length=80, use_lora=True,
                              output_dir=str(tmp_path), save_model=True)
-    result = run_train(config, args, renderer=pool, generation_kwargs={"sequence_bias": bias})
+    result = run_train(config, args, backend=backend, generation_kwargs={"sequence_bias": bias})
     assert len(result.rewards) == 2 and all(0 < r < 1 for r in result.rewards) and result.steps_per_s > 0
     last = [h for h in result.log_history if "reward" in h][-1]
     assert last["v2c/has_page"] == 1.0 and last["v2c/appearance"] > 0
@@ -159,17 +159,17 @@ def test_an_unknown_option_ends_train_in_one_line_naming_it(source, tmp_path, ca
     assert err.splitlines()[-1].startswith("v2c train: error: ") and named in err and "`v2c train --help`" in err
 
 
-def test_tool_env_rollouts_over_two_grpo_steps_log_finite_env_metrics_and_their_reward(tiny_vlm, pool):
+def test_tool_env_rollouts_over_two_grpo_steps_log_finite_env_metrics_and_their_reward(backend, tiny_vlm, pool):
 
     from transformers import AutoTokenizer
 
     task = take_tasks("template:pick", 1)[0]
     calls = tool_call_text([("request_clip", {"start": 0.5, "end": 1.0}), ("submit_code", {"html": task.page.html})])
     bias = forced_text_bias(AutoTokenizer.from_pretrained(tiny_vlm), calls)
-    dataset = build_dataset([task], config=DatasetConfig(tools=True), renderer=pool)
+    dataset = build_dataset([task], config=DatasetConfig(tools=True), backend=backend)
     config, args = small_run(model=str(tiny_vlm), multi_turn=True, max_completion_length=512,
                              max_tool_calling_iterations=1, per_device_train_batch_size=2, num_generations=2)
-    trainer = build_trainer(config, args, renderer=pool, dataset=dataset, generation_kwargs={"sequence_bias": bias})
+    trainer = build_trainer(config, args, backend=backend, dataset=dataset, generation_kwargs={"sequence_bias": bias})
     assert trainer.reward_weights.tolist() == [0.0, 1.0]  # env_steps only logs; the env's reward is the reward
     trainer.train()
     logs = [h for h in trainer.state.log_history if "reward" in h]
@@ -186,9 +186,9 @@ def test_tool_env_rollouts_over_two_grpo_steps_log_finite_env_metrics_and_their_
     assert summaries and all(s["calls"] == ["request_clip", "submit_code"] for s in summaries)
 
 
-def test_tool_env_contract_by_hand(pool):
+def test_tool_env_contract_by_hand(backend, pool):
     task = take_tasks("template:pick", 2)[1]
-    env = VideoToCodeToolEnv(_Shared(EnvConfig(obs_size=(64, 48), clip_budget=1, max_frames=4), renderer=pool))
+    env = VideoToCodeToolEnv(_Shared(EnvConfig(obs_size=(64, 48), clip_budget=1, max_frames=4), backend=backend))
     shown = env.reset(task=serialise_task(task), prompt=[], task_id=task.id)
     assert shown[0]["type"] == "text" and "Coarse pass" in shown[0]["text"]
     assert [b["type"] for b in shown[1:]] == ["image"] * 4 and shown[1]["image"].size == (64, 48)
@@ -207,16 +207,16 @@ def test_tool_env_contract_by_hand(pool):
     assert env.episode is not None and [s.action_type for s in env.episode.steps][-1] == "code"
 
 
-def test_tool_env_and_gym_env_share_one_episode_and_one_feedback(pool):
+def test_tool_env_and_gym_env_share_one_episode_and_one_feedback(backend, pool):
     import gymnasium as gym
 
     import v2c.envs  # noqa: F401  (registers the ids)
 
     config = EnvConfig(obs_size=(64, 48), max_frames=4, clip_max_frames=5, max_steps=2, reveal_scores=True)
     task = take_tasks("builtin:interactions", 1)[0]
-    tool = VideoToCodeToolEnv(_Shared(config, renderer=pool))
+    tool = VideoToCodeToolEnv(_Shared(config, backend=backend))
     tool.reset(task=serialise_task(task))
-    environment = gym.make("v2c/VideoToCode-v0", tasks=[task], renderer=pool, config=config)
+    environment = gym.make("v2c/VideoToCode-v0", tasks=[task], backend=backend, config=config)
     environment.reset(options={"task_id": task.id})
     clip = tool.request_clip(0.0, 1.0)
     obs, *_ = environment.step('{"segments": [{"start": 0, "end": 1}]}')
@@ -232,10 +232,10 @@ def test_tool_env_and_gym_env_share_one_episode_and_one_feedback(pool):
     assert "No actions left" in tool.submit_code(page)[0]["text"]  # max_steps holds for tool calls too
 
 
-def test_component_reward_functions_share_one_render_and_skip_what_does_not_apply(pool):
+def test_component_reward_functions_share_one_render_and_skip_what_does_not_apply(backend, pool):
     from v2c.agents.trl_rewards import make_reward_funcs
 
-    funcs = make_reward_funcs(renderer=pool, components=("v2c", "appearance", "temporal", "functional", "format"))
+    funcs = make_reward_funcs(backend=backend, components=("v2c", "appearance", "temporal", "functional", "format"))
     assert [f.__name__ for f in funcs] == ["v2c", "appearance", "temporal", "functional", "format"]
     animation, widget = take_tasks("builtin:animations", 1)[0], take_tasks("builtin:interactions", 1)[0]
     completions = [animation.cheat().html, "no page here", widget.cheat().html]
@@ -270,14 +270,14 @@ def test_two_grpo_steps_from_the_command_line_log_each_component_under_its_own_n
         assert all(f"rewards/{name}/mean" in h and f"rewards/{name}/std" in h for h in steps), name
 
 
-def test_to_hf_dataset_rows_feed_every_reward_function_as_they_are(pool):
+def test_to_hf_dataset_rows_feed_every_reward_function_as_they_are(backend, pool):
     from datasets import concatenate_datasets
 
     from v2c.agents.trl_rewards import make_reward_funcs
     from v2c.envs.tasks import load_tasks, task_from_row, to_hf_dataset
 
     components = ("v2c", "appearance", "temporal", "functional", "format", "overlong")
-    funcs = make_reward_funcs(renderer=pool, components=components, max_completion_length=64)
+    funcs = make_reward_funcs(backend=backend, components=components, max_completion_length=64)
     dataset = concatenate_datasets([to_hf_dataset(load_tasks("template:pick?seed=3"), limit=1),
                                     to_hf_dataset(load_tasks("builtin:interactions"), limit=1)])
     dataset = dataset.map(lambda row: {"prompt": [{"role": "user", "content": f"Reproduce {row['id']}."}]})
@@ -299,3 +299,23 @@ def test_to_hf_dataset_rows_feed_every_reward_function_as_they_are(pool):
     assert values["format"] == [1.0, 1.0] and values["overlong"] == [0.0, 0.0]
     finite = [v for name in components for v in values[name] if v is not None]
     assert len(finite) == 11 and all(math.isfinite(v) for v in finite)
+
+
+def test_each_scores_options_are_set_by_name_from_flags_and_yaml(tmp_path, capsys):
+    from v2c.agents.cli import parse_train_args
+    from v2c.cli import main
+
+    config, _ = parse_train_args(["--reward_options", '{"appearance": {"alignment": "dtw"}, '
+                                  '"functional": {"pass_threshold": 0.8}}'])
+    reward = config.reward_config()
+    assert reward.score_options("appearance").alignment == "dtw"
+    assert reward.score_options("functional").pass_threshold == 0.8
+    assert reward.score_options("temporal") == type(reward.score_options("temporal"))()  # the defaults
+    (tmp_path / "run.yaml").write_text("reward: default\nreward_options:\n  appearance:\n    max_side: 112\n")
+    config, _ = parse_train_args(["--config", str(tmp_path / "run.yaml")])
+    assert config.reward_config().score_options("appearance").max_side == 112
+    with pytest.raises(SystemExit) as exit:
+        main(["train", "--reward_options", '{"appearance": {"alignmnt": "dtw"}}'])
+    err = capsys.readouterr().err
+    assert exit.value.code == 2 and "Traceback" not in err
+    assert "unknown options of appearance (AppearanceConfig): alignmnt" in err and "alignment" in err

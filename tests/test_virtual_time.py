@@ -13,7 +13,7 @@ from PIL import Image
 
 from v2c.render import LocalRendererPool, Page, RenderConfig, RenderStatus
 
-from v2c.envs.examples import page
+from .technique_pages import page
 from tests.test_render import red_box_left
 
 VIEWPORT = (512, 384)

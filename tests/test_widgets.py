@@ -25,6 +25,7 @@ from v2c.render import RenderResult, RenderStatus
 from v2c.rewards import Reference, RewardBreakdown, RewardConfig, RewardScorer
 from v2c.video import Video
 from v2c.widgets import EpisodeViewer, ScoreTable, TaskBrowser, TrainingMonitor
+from v2c.widgets.score_details import detail_svgs, register_detail_view
 
 FPS = 10.0
 H, W = 96, 128
@@ -38,7 +39,7 @@ def sliding_square(n: int = 12, colour: tuple[int, int, int] = (220, 40, 40), dx
     return frames
 
 
-def scored(reference: np.ndarray, candidate: np.ndarray) -> dict[str, Any]:
+def scored(reference: np.ndarray, candidate: np.ndarray) -> RewardBreakdown:
     """The real scorer's breakdown of `candidate` frames against `reference` frames (no browser: a video
     reference, and the candidate as an ok render), as an episode stores it. Temporal with the `lk` backend:
     its point tracks are what the viewer overlays (the default `flow` backend has none)."""
@@ -47,7 +48,7 @@ def scored(reference: np.ndarray, candidate: np.ndarray) -> dict[str, Any]:
     prepared = scorer.prepare(Reference(video=video, duration_s=len(reference) / FPS, fps=FPS, viewport=(W, H)))
     render = RenderResult(frames=candidate, timestamps=np.arange(len(candidate)) / FPS, status=RenderStatus.OK,
                           fps=FPS, viewport=(W, H))
-    return scorer.score_render(prepared, render, code_bytes=100).to_dict()
+    return scorer.score_render(prepared, render, code_bytes=100)
 
 
 @pytest.fixture
@@ -84,9 +85,12 @@ def test_viewer_loads_an_episode_folder_and_sends_every_code_version(episode_dir
     static, moving = data["versions"]
     assert [g["name"] for g in static["gates"]] == ["static"] and moving["scores"]["total"] == pytest.approx(1.0)
     assert static["scores"]["temporal"] == 0.0 and static["scores"]["functional"] is None
-    # The curve the scorer emitted: the identical candidate is at distance 0 everywhere, the static one is not.
-    assert moving["curve_score"] == pytest.approx(1.0, abs=1e-6) and static["curve_score"] < 0.97
-    assert "<svg" in moving["curve_svg"] and "data-t1" in moving["curve_svg"]
+    # One chart per score from what it emitted: the identical candidate's appearance curve is at distance 0
+    # everywhere, the static one's is not; the lk temporal counts its moving tracks.
+    charts = {c["name"]: c["svg"] for c in moving["details"]}
+    assert "data-t1" in charts["appearance"] and "mean → 1.000" in charts["appearance"]
+    assert "mean → 1.000" not in {c["name"]: c["svg"] for c in static["details"]}["appearance"]
+    assert "moving tracks, candidate" in charts["temporal"] and "functional" not in charts
     # Tracks: the reference's square moves; the static page has no moving point.
     assert data["reference"]["tracks"] and static["tracks"] == [] and len(moving["tracks"]) >= 1
     xs = [p[0] for p in data["reference"]["tracks"][0] if p is not None]
@@ -105,13 +109,35 @@ def test_viewer_loads_an_episode_folder_and_sends_every_code_version(episode_dir
     json.dumps(data)  # everything crosses the comm as JSON
 
 
+def test_the_default_flow_temporal_has_a_detail_view_of_where_and_how_fast_things_change() -> None:
+    reference = sliding_square()
+    slower = sliding_square(dx=3)
+    breakdown = RewardScorer(RewardConfig())  # flow temporal: no tracks to overlay, a grid of change energy
+    video = Video(reference, np.arange(len(reference)) / FPS, FPS)
+    prepared = breakdown.prepare(Reference(video=video, duration_s=len(reference) / FPS, fps=FPS, viewport=(W, H)))
+    render = RenderResult(frames=slower, timestamps=np.arange(len(slower)) / FPS, status=RenderStatus.OK, fps=FPS,
+                          viewport=(W, H))
+    scored_dict = breakdown.score_render(prepared, render, code_bytes=100).to_dict()
+    charts = {c["name"]: c["svg"] for c in detail_svgs(scored_dict, FPS)}
+    temporal = charts["temporal"]
+    assert "temporal (flow)" in temporal and "content" in temporal and "timing" in temporal
+    assert temporal.count("<rect") == 2 * 16  # the reference's and the candidate's 4×4 grids
+    assert "reference: where it changes" in temporal and "candidate" in temporal
+    # A registered score without a view of its own shows its scalar details as a table; one can bring a view.
+    mine = {"scores": {"text_visible": 0.5}, "details": {"text_visible": {"candidate_share": 0.25}}}
+    (chart,) = detail_svgs(mine, FPS)
+    assert chart["name"] == "text_visible" and "candidate_share" in chart["svg"] and "0.250" in chart["svg"]
+    register_detail_view("text_visible", lambda details, fps: f"<svg>{details['candidate_share']}</svg>")
+    assert detail_svgs(mine, FPS) == [{"name": "text_visible", "svg": "<svg>0.25</svg>"}]
+
+
 def test_viewer_step_is_a_code_version(episode_dir: Path) -> None:
     viewer = EpisodeViewer(Episode.load(episode_dir), step=1)
     assert viewer.step == 1 and viewer.selected.action_type == "code"
     with pytest.raises(traitlets.TraitError, match="no code version"):
         viewer.step = 0  # the clip request
     viewer.step = 2
-    assert viewer.selected.breakdown["total"] == pytest.approx(1.0)
+    assert viewer.selected.breakdown.total == pytest.approx(1.0)
 
 
 def test_viewer_static_fallback_is_a_gif_and_charts_without_script(episode_dir: Path, tmp_path: Path) -> None:
@@ -121,7 +147,7 @@ def test_viewer_static_fallback_is_a_gif_and_charts_without_script(episode_dir: 
     html = data["text/html"]
     # Sanitizer-proof: no script, no inline SVG or <style> (JupyterLab strips them), charts as images.
     assert "<script" not in html and "<svg" not in html and "<style" not in html and "synthetic-0" in html
-    assert html.count("data:image/svg+xml;base64,") == 3  # bars, appearance curve, timeline
+    assert html.count("data:image/svg+xml;base64,") == 4  # bars, appearance curve, temporal tracks, timeline
     assert html.count("alt='clip frame'") == 4 and "step 0 clip: 4 frames" in html
     gif = Image.open(io.BytesIO(base64.b64decode(html.split("data:image/gif;base64,")[1].split("'")[0])))
     assert gif.n_frames == 12 and gif.width > 2 * gif.height, "reference | candidate side by side"
@@ -142,13 +168,13 @@ def test_viewer_shows_an_episode_without_code(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def task_browser(pool, tmp_path_factory) -> TaskBrowser:
+def task_browser(backend, pool, tmp_path_factory) -> TaskBrowser:
     """An interactive and an animated built-in task, and a task whose video does not exist."""
     from v2c.envs.tasks import Task, load_tasks
 
     broken = Task(id="missing-video", kind="animation", video=tmp_path_factory.mktemp("tasks") / "nope.mp4")
     tasks = [load_tasks("builtin:interactions")[1], load_tasks("builtin:animations")[0], broken]
-    return TaskBrowser(tasks, renderer=pool)
+    return TaskBrowser(tasks, backend=backend)
 
 
 def test_task_browser_previews_tasks_scores_oracles_and_keeps_broken_tasks(task_browser: TaskBrowser) -> None:
@@ -168,15 +194,15 @@ def test_task_browser_previews_tasks_scores_oracles_and_keeps_broken_tasks(task_
     assert html.count("class='card'") == 3 and "<script" not in html
 
 
-def test_task_browser_shows_the_template_family(pool) -> None:
-    browser = TaskBrowser("template:pick?seed=1", limit=1, renderer=pool)
+def test_task_browser_shows_the_template_family(backend, pool) -> None:
+    browser = TaskBrowser("template:pick?seed=1", limit=1, backend=backend)
     card = browser.cards[0]
     assert browser.source_name == "template:pick" and card["id"] == "pick-1-0" and card["error"] is None
     assert card["oracle"]["total"] > 0.99 and card["metadata"]["answer_format"] == "pick"
 
 
-def test_task_browser_reports_what_a_loader_skipped(pool) -> None:
-    browser = TaskBrowser(Path(__file__).parent / "fixtures" / "anim2code", oracle_score=False, renderer=pool)
+def test_task_browser_reports_what_a_loader_skipped(backend, pool) -> None:
+    browser = TaskBrowser(Path(__file__).parent / "fixtures" / "anim2code", oracle_score=False, backend=backend)
     assert len(browser.cards) == 2 and all(c["oracle"] is None for c in browser.cards)
     assert "skipped 4" in browser.report and "codepen-frank-empty" in browser.report
 
@@ -258,8 +284,8 @@ def test_monitor_callback_is_a_trainer_callback_fed_by_on_log() -> None:
 
 def test_score_table_draws_a_bar_per_score_and_drops_empty_columns() -> None:
     reference = sliding_square()
-    table = ScoreTable({"oracle": scored(reference, reference.copy()),
-                        "first frame": RewardBreakdown.from_dict(scored(reference, np.repeat(reference[:1], 12, 0)))})
+    table = ScoreTable({"oracle": scored(reference, reference.copy()).to_dict(),  # a breakdown or its dict
+                        "first frame": scored(reference, np.repeat(reference[:1], 12, 0))})
     assert table.columns == ["appearance", "temporal", "total"]  # functional is None everywhere
     html = table._repr_html_()
     assert html.count("<tr>") == 3 and "static" in html and "width:80px" in html

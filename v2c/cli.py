@@ -14,8 +14,8 @@ from typing import Sequence
 
 
 def size_argument(text: str) -> tuple[int, int]:
-    """A `WxH` option (`v2c.envs.tasks.loading.parse_size`) with argparse's error type."""
-    from v2c.envs.tasks.loading import parse_size
+    """A `WxH` option (`v2c.envs.tasks.loader_base.parse_size`) with argparse's error type."""
+    from v2c.envs.tasks.loader_base import parse_size
 
     try:
         return parse_size(text)
@@ -82,9 +82,9 @@ def load_reference(args: argparse.Namespace):
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from v2c.rewards.backend import make_backend
     from v2c.rewards.breakdown import format_scores
     from v2c.rewards.config import RewardConfig
-    from v2c.rewards.scorer import RewardScorer
 
     from v2c.weights import require as require_weights
 
@@ -92,12 +92,12 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise SystemExit(f"error: {args.candidate}: no such file")
     require_weights(RewardConfig.named(args.config))  # missing weights: one message, before any work
     reference = load_reference(args)
-    from v2c.render import LocalRendererPool, RenderConfig
+    from v2c.render import RenderConfig
 
     try:
-        with LocalRendererPool(config=RenderConfig(raster_scale=args.raster_scale)) as pool:
-            scorer = RewardScorer(RewardConfig.named(args.config), renderer=pool)
-            breakdown = scorer.score(reference, read_page(args.candidate))
+        with make_backend("local", RewardConfig.named(args.config), RenderConfig(raster_scale=args.raster_scale),
+                          browsers=1) as backend:
+            breakdown = backend.reward_scorer().score(reference, read_page(args.candidate))
     except (FileNotFoundError, ValueError) as error:
         raise SystemExit(f"error: {error}")
     if args.json:

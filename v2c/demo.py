@@ -18,7 +18,6 @@ from v2c.agents import make_baseline
 from v2c.agents.rollout import run_episode
 from v2c.envs.tasks import load_tasks
 from v2c.rewards.breakdown import format_scores
-from v2c.render import default_pool
 from v2c.video import write_video
 
 TASKS = (("v2c/Animation-v0", "builtin:animations", 3), ("v2c/Interaction-v0", "builtin:interactions", 2))
@@ -30,11 +29,11 @@ def run_demo(out: Path) -> int:
     rows = []
     print(f"{'task':<28}{'agent':<13}{'total':>7}  scores, gates")
     for env_id, spec, count in TASKS:
-        env = gym.make(env_id, renderer=default_pool(), max_steps=2)
+        env = gym.make(env_id, max_steps=2)  # every env of the process renders on the shared pool
         for task in load_tasks(spec).take(count):
             for name in AGENTS:
                 episode = run_episode(env, make_baseline(name), seed=0, options={"task_id": task.id})
-                scored = [s.breakdown for s in episode.steps if s.breakdown]
+                scored = [s.breakdown.to_dict() for s in episode.steps if s.breakdown is not None]
                 b = scored[-1] if scored else {"total": 0.0, "scores": {}, "gates": []}
                 episode.save(out / "episodes" / f"{task.id}-{name}")
                 rows.append({"task_id": task.id, "agent": name, "total": b["total"], "scores": b["scores"],

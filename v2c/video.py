@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import av
 import av.error
@@ -299,13 +299,24 @@ def subsample(video: Video, max_frames: int) -> Video:
     return Video(video.frames[keep], video.timestamps[keep], video.fps)
 
 
-def resize_frames(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Frames (T, H, W, 3) at `size` (width, height), area-averaged (a recording matched to a render's pixels)."""
+class Size(NamedTuple):
+    """A frame size in pixels, width first: OpenCV's, CSS's and every v2c config's order (arrays are (T, H, W, 3))."""
+
+    width: int
+    height: int
+
+
+def resize_frames(frames: np.ndarray, size: Size | tuple[int, int]) -> np.ndarray:
+    """Frames (T, H, W, C) at `size` (width, height): area-averaged when shrinking (no aliasing), bilinear when
+    enlarging. The one resize of the package: observations, recordings matched to a render's pixels, score crops."""
     width, height = size
     if frames.shape[1:3] == (height, width):
         return frames
-    return np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames]) if len(frames) \
-        else np.zeros((0, height, width, 3), np.uint8)
+    out = np.empty((len(frames), height, width, *(frames.shape[3:] or (3,))), dtype=frames.dtype)
+    for k, frame in enumerate(frames):
+        shrink = frame.shape[0] > height or frame.shape[1] > width
+        out[k] = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    return out
 
 
 def clip_length(video: Video, start: float, end: float, fps: float | None = None) -> int:

@@ -1,9 +1,10 @@
 """`v2c weights check|download`: the model weights a reward config needs, where they go, and fetching them.
 
-The default config's scores are embedded and need no weights. `paper` (Animation2Code's metrics)
-needs DreamSim (one variant: `RewardConfig.dreamsim_variant`) and CoTracker3, in
-`RewardConfig.model_cache_dir` (`~/.cache/v2c/models`) in the libraries' own layouts:
-`rewards.appearance.dreamsim_missing_files` and `rewards.tracks.CoTrackerTracker.FILES` list them.
+Each score declares the models it loads under a config (`register_score(..., weights=...)`: DreamSim for the
+`dreamsim` appearance backend, one variant, `AppearanceConfig.dreamsim_variant`; CoTracker3 for the
+`cotracker3` temporal backend), in `RewardConfig.model_cache_dir` (`~/.cache/v2c/models`) in the libraries'
+own layouts. The default config's scores are embedded and need none; `paper` (Animation2Code's metrics)
+needs both. A registered score of your own shows here by declaring its weights the same way.
 
 `check` only looks at files, so it works offline. `download` goes through the same loading code the
 scores use, with downloads allowed: dreamsim fetches its release zip (and DINO through torch.hub),
@@ -15,41 +16,18 @@ message instead of a download attempt's traceback.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import replace
 
 from v2c.rewards.config import RewardConfig
+from v2c.rewards.model_weights import WeightSet
+from v2c.rewards.registry import weight_sets as declared_weights
 
 DOWNLOAD_COMMAND = "v2c weights download paper"
 
 
-@dataclass(frozen=True)
-class WeightSet:
-    """The files one model needs, and which of them the cache lacks."""
-
-    name: str
-    """The model, as the message names it (e.g. "DreamSim (ensemble)")."""
-    cache_dir: Path
-    """Where its files go."""
-    missing: tuple[str, ...]
-    """Paths relative to `cache_dir` that are not there."""
-
-
 def weight_sets(config: RewardConfig) -> list[WeightSet]:
     """The models `config`'s scores load, each with the files its cache lacks (none for embedded scores)."""
-    cache_dir = Path(config.model_cache_dir).expanduser()
-    sets = []
-    if config.backend("appearance", "labssim") == "dreamsim":
-        from v2c.rewards.appearance import dreamsim_missing_files
-
-        missing = dreamsim_missing_files(cache_dir, config.dreamsim_variant)
-        sets.append(WeightSet(f"DreamSim ({config.dreamsim_variant})", cache_dir, tuple(missing)))
-    if config.backend("temporal", "flow") == "cotracker3":
-        from v2c.rewards.tracks import CoTrackerTracker
-
-        missing = [f for f in CoTrackerTracker.FILES if not (cache_dir / f).is_file()]
-        sets.append(WeightSet("CoTracker3 (offline model)", cache_dir, tuple(missing)))
-    return sets
+    return [weight_set for name in config.weights for weight_set in declared_weights(name, config)]
 
 
 def missing_message(sets: list[WeightSet]) -> str | None:
@@ -75,20 +53,10 @@ def require(config: RewardConfig) -> None:
 
 def download(config: RewardConfig) -> None:
     """Fetch what `config` needs by loading each model once with downloads allowed (needs internet)."""
-    import numpy as np
-
-    sets = {s.name for s in weight_sets(config) if s.missing}
-    if config.backend("appearance", "labssim") == "dreamsim" and any(name.startswith("DreamSim") for name in sets):
-        from v2c.rewards.appearance import DreamSimEmbedder
-
-        print(f"downloading DreamSim ({config.dreamsim_variant}) into {config.model_cache_dir} ...", flush=True)
-        DreamSimEmbedder(config.dreamsim_variant, cache_dir=config.model_cache_dir, offline=False).embed(
-            np.zeros((1, 224, 224, 3), np.uint8))
-    if config.backend("temporal", "flow") == "cotracker3" and any(name.startswith("CoTracker3") for name in sets):
-        from v2c.rewards.tracks import CoTrackerTracker
-
-        print(f"downloading CoTracker3 into {config.model_cache_dir} ...", flush=True)
-        CoTrackerTracker(cache_dir=config.model_cache_dir, offline=False).track(np.zeros((2, 64, 64, 3), np.uint8))
+    for weight_set in weight_sets(config):
+        if weight_set.missing:
+            print(f"downloading {weight_set.name} into {weight_set.cache_dir} ...", flush=True)
+            weight_set.download()
 
 
 def add_weights_parser(sub: argparse._SubParsersAction) -> None:
@@ -104,10 +72,12 @@ def add_weights_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    overrides = {k: v for k, v in (("model_cache_dir", args.cache_dir), ("dreamsim_variant", args.dreamsim_variant))
-                 if v is not None}
     config = RewardConfig.named(args.config)
-    config = RewardConfig(**{**config.__dict__, **overrides}) if overrides else config
+    if args.cache_dir is not None:
+        config = replace(config, model_cache_dir=args.cache_dir)
+    if args.dreamsim_variant is not None:
+        appearance = replace(config.score_options("appearance"), dreamsim_variant=args.dreamsim_variant)
+        config = config.with_options(appearance=appearance)
     if args.action == "download":
         download(config)
     sets = weight_sets(config)

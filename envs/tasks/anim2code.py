@@ -37,7 +37,7 @@ from typing import Any
 
 from v2c.render import Page
 
-from .loading import (
+from .loader_base import (
     LoadedSource, LoadReport, TaskLoadError, load_items, parse_viewport, positive, probe_video, read_json, read_text,
 )
 from .task import Task

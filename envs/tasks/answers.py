@@ -42,7 +42,7 @@ def answer_format(task: Task) -> AnswerFormat:
     return FORMATS[name]
 
 
-def template_page(task: Task, text: str) -> Page | None:
+def answer_page(task: Task, text: str) -> Page | None:
     """The page a template answer stands for on `task`; None for code tasks or an answer without its slots."""
     fmt = answer_format(task)
     return fmt.page(text, task) if fmt.page is not None else None
@@ -54,4 +54,4 @@ def instructions_for(task: Task) -> str | None:
     return fmt.instructions(task) if fmt.instructions else None
 
 
-__all__ = ["FORMATS", "AnswerFormat", "answer_format", "instructions_for", "template_page"]
+__all__ = ["FORMATS", "AnswerFormat", "answer_format", "instructions_for", "answer_page"]

@@ -37,8 +37,8 @@ def add_tasks_parser(sub: Any) -> None:
 
 
 def _tasks(args: argparse.Namespace) -> list[Any]:
-    from .load import load_tasks, take_tasks
-    from .loading import TaskLoadError
+    from .specs import load_tasks, take_tasks
+    from .loader_base import TaskLoadError
 
     if args.limit is not None and args.limit < 0:
         raise SystemExit("error: --limit must be non-negative")

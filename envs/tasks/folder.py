@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .loading import (
+from .loader_base import (
     HTML_EXTENSIONS, VIDEO_EXTENSIONS, LoadedSource, TaskLoadError, load_items, parse_viewport, positive, probe_video,
     read_json,
 )

@@ -20,7 +20,7 @@ from v2c.render import Interaction, Page
 from .palette import text_colour_for
 from .source import GeneratedSource
 from .task import Task
-from .widgets import FAMILIES, STYLES, Widget
+from .ui_families import FAMILIES, STYLES, Widget
 
 _ACCENTS = ((37, 99, 235), (220, 38, 38), (5, 150, 105), (124, 58, 237), (234, 88, 12), (8, 145, 178), (219, 39, 119))
 _PAGES = ((248, 248, 246), (240, 244, 248), (250, 245, 240), (30, 33, 40))

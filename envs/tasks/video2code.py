@@ -55,7 +55,7 @@ from typing import Any
 
 from v2c.render import Interaction, Page
 
-from .loading import (
+from .loader_base import (
     LoadedSource, TaskLoadError, load_items, parse_viewport, probe_video, read_json, read_text,
 )
 from .task import Task

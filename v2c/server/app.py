@@ -20,7 +20,7 @@ from openenv.core.env_server.http_server import create_app
 from openenv.core.env_server.types import ConcurrencyConfig
 
 from v2c.envs.tasks import TaskLoadError, load_tasks
-from v2c.render import LocalRendererPool, RenderBackend
+from v2c.rewards.backend import ScoringBackend, make_backend
 
 from .config import ServeConfig
 from .environment import V2CEnvironment
@@ -66,9 +66,9 @@ class TokenGate:
         await send({"type": "http.response.body", "body": body})
 
 
-def build_app(config: ServeConfig, renderer: RenderBackend) -> Any:
-    """The ASGI app: OpenEnv's routes over `V2CEnvironment` sessions sharing `renderer`."""
-    factory = functools.partial(V2CEnvironment, tasks=config.tasks, renderer=renderer)
+def build_app(config: ServeConfig, backend: ScoringBackend) -> Any:
+    """The ASGI app: OpenEnv's routes over `V2CEnvironment` sessions sharing `backend`."""
+    factory = functools.partial(V2CEnvironment, tasks=config.tasks, backend=backend)
     app = create_app(factory, V2CAction, V2CObservation, env_name="v2c",
                      concurrency_config=ConcurrencyConfig(max_concurrent_envs=config.max_sessions,
                                                           session_timeout=config.idle_timeout_s))
@@ -76,6 +76,7 @@ def build_app(config: ServeConfig, renderer: RenderBackend) -> Any:
     @app.get("/v2c/stats")
     def stats() -> dict[str, Any]:
         """Open sessions and the shared renderer's browsers (what the reaper frees shows here)."""
+        renderer = backend.renderer()
         return {"open_sessions": V2CEnvironment.open_sessions, "max_sessions": config.max_sessions,
                 "renderer": renderer.stats() if hasattr(renderer, "stats") else {}}
 
@@ -95,6 +96,6 @@ def serve(config: ServeConfig) -> None:
     import uvicorn
 
     config = replace(config, token=token)
-    with LocalRendererPool(config.browsers) as renderer:
-        uvicorn.run(build_app(config, renderer), host=config.host, port=config.port, ws="websockets",
+    with make_backend("local", browsers=config.browsers) as backend:
+        uvicorn.run(build_app(config, backend), host=config.host, port=config.port, ws="websockets",
                     ws_max_size=config.max_message_bytes, log_level="warning")

@@ -7,14 +7,14 @@ import uuid
 from typing import Any, Sequence
 
 import cv2
-import numpy as np
 from openenv.core.env_server.interfaces import Environment
 from openenv.core.env_server.types import State
 
 from v2c.envs.tasks import Task
-from v2c.envs.video_to_code import PAD_TIME, VideoToCodeEnv
-from v2c.render import RenderBackend
+from v2c.envs.video_to_code import VideoToCodeEnv
+from v2c.video import Video, evenly_spaced
 from v2c.rewards import RewardConfig
+from v2c.rewards.backend import ScoringBackend
 
 from .models import V2CAction, V2CObservation
 
@@ -22,28 +22,26 @@ FRAMES_PER_OBSERVATION = 4
 """Frames sent with an observation, evenly spaced: enough to see motion, small on the wire (~5 KB each)."""
 
 
-def encode_frames(frames: np.ndarray, timestamps: np.ndarray, count: int = FRAMES_PER_OBSERVATION) -> list[str]:
-    """The real (unpadded) frames of an observation, at most `count` evenly spaced, as base64 JPEG."""
-    real = frames[timestamps != PAD_TIME]
-    if len(real) == 0:
+def encode_frames(video: Video | None, count: int = FRAMES_PER_OBSERVATION) -> list[str]:
+    """A video's frames, at most `count` evenly spaced, as base64 JPEG."""
+    if video is None:
         return []
-    keep = np.unique(np.linspace(0, len(real) - 1, min(count, len(real))).round().astype(int))
     return [base64.b64encode(cv2.imencode(".jpg", cv2.cvtColor(f, cv2.COLOR_RGB2BGR))[1].tobytes()).decode()
-            for f in real[keep]]
+            for f in video.frames[evenly_spaced(len(video.frames), count)]]
 
 
 class V2CEnvironment(Environment[V2CAction, V2CObservation, State]):
-    """A `VideoToCodeEnv` per session; every session renders on the one renderer the server owns."""
+    """A `VideoToCodeEnv` per session; every session scores on the one backend the server owns."""
 
     SUPPORTS_CONCURRENT_SESSIONS = True
     open_sessions = 0
     """Sessions open in this process (reported by `/v2c/stats`; the reaper's work shows here)."""
     _count_lock = threading.Lock()
 
-    def __init__(self, tasks: str | Sequence[Task] = "builtin:animations", renderer: RenderBackend | None = None,
+    def __init__(self, tasks: str | Sequence[Task] = "builtin:animations", backend: ScoringBackend | None = None,
                  reward_config: RewardConfig | None = None, **env_fields: Any) -> None:
         super().__init__()
-        self.env = VideoToCodeEnv(tasks=tasks, reward_config=reward_config, renderer=renderer, **env_fields)
+        self.env = VideoToCodeEnv(tasks=tasks, reward_config=reward_config, backend=backend, **env_fields)
         self._state = State(episode_id=None, step_count=0)
         self._closed = False
         with V2CEnvironment._count_lock:
@@ -54,7 +52,7 @@ class V2CEnvironment(Environment[V2CAction, V2CObservation, State]):
         """A new episode: `task_id` picks the task (a GRPO group shares one), else `seed` draws one."""
         obs, info = self.env.reset(seed=seed, options={"task_id": task_id} if task_id else None)
         self._state = State(episode_id=episode_id or uuid.uuid4().hex, step_count=0, task_id=info["task_id"])
-        return V2CObservation(feedback=obs["feedback"], frames=encode_frames(obs["video"], obs["video_timestamps"]),
+        return V2CObservation(feedback=obs["feedback"], frames=encode_frames(self.env.last_observation.video),
                               task_id=info["task_id"])
 
     def step(self, action: V2CAction, timeout_s: float | None = None, **_: Any) -> V2CObservation:
@@ -63,10 +61,11 @@ class V2CEnvironment(Environment[V2CAction, V2CObservation, State]):
         obs, reward, terminated, truncated, info = self.env.step(action.text)
         self._state.step_count = int(obs["step"])
         breakdown = info.get("reward_breakdown")
+        seen = self.env.last_observation
         if info["action_type"] == "clip":
-            frames = encode_frames(obs["clip"], obs["clip_timestamps"])
+            frames = encode_frames(seen.clip)
         else:
-            frames = encode_frames(obs["candidate"], obs["candidate_timestamps"]) if breakdown else []
+            frames = encode_frames(seen.candidate) if breakdown else []
         return V2CObservation(feedback=obs["feedback"], scores=breakdown["scores"] if breakdown else {},
                               total=breakdown["total"] if breakdown else None, frames=frames,
                               step=int(obs["step"]), task_id=info["task_id"], reward=reward,

@@ -154,7 +154,7 @@ function render({ model, el: host }) {
       scoreLine.innerHTML = "";
       scoreLine.append(parts.join(" · "));
       if (v.gates.length) scoreLine.append(el("span", { class: "v2c-gates" }, " · gates: " + v.gates.map((g) => `${g.name} (${g.reason})`).join("; ")));
-      curveBox.innerHTML = v.curve_svg || "";
+      curveBox.innerHTML = (v.details || []).map((chart) => chart.svg).join("");
       diffTitle.textContent = `code diff · ${v.label} (${v.code_chars} chars)`;
       diff.innerHTML = v.diff_html;
     } else {

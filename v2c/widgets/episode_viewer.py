@@ -6,7 +6,9 @@
 
 Shows, for the selected code version (`step`): the reference and the candidate played in sync
 (play/pause, frame slider, speed) with the moving point tracks of the temporal score drawn over
-them; reward breakdown bars for every version; the per-frame appearance curve; the diff from the
+them; reward breakdown bars for every version; one chart per score of what it explained (the per-frame
+appearance curve, where the flow temporal saw change and its time scale, the replayed steps;
+`v2c.widgets.score_details`); the diff from the
 previous version; the clip requests and interaction steps on a timeline; and every action with its
 feedback. Playback runs in the browser (no kernel round trip per frame). Displayed, it also carries
 a static HTML fallback (an animated GIF, the charts, the diff) for viewers without a kernel.
@@ -31,6 +33,7 @@ from . import svg
 from .code_diff import diff_html
 from .media import frame_urls, gif_data_url, side_by_side
 from .static import CELL, NOTE, PRE, ROW, mimebundle_with_html, section, svg_image
+from .score_details import detail_svgs
 
 class EpisodeViewer(anywidget.AnyWidget):
     """An `Episode` (or the folder `Episode.save` wrote) as a synced player with its scores and diffs.
@@ -121,7 +124,7 @@ def build_payload(episode: Episode, max_side: int = 256) -> dict[str, Any]:
     n_frames = int(len(reference))
     versions, previous_code, reference_tracks = [], "", []
     for step in episode.code_steps():
-        breakdown = step.breakdown or {}
+        breakdown = step.breakdown.to_dict() if step.breakdown is not None else {}
         details = breakdown.get("details", {})
         temporal = details.get("temporal", {})
         track_scale = _track_scale(temporal, width * scale)
@@ -133,16 +136,8 @@ def build_payload(episode: Episode, max_side: int = 256) -> dict[str, Any]:
             "render_status": breakdown.get("render_status", ""),
             "diff_html": diff_html(previous_code, step.code or ""), "code_chars": len(step.code or ""),
             "tracks": _tracks_json(temporal.get("candidate_tracks", []), temporal, fps, n_frames, track_scale),
-            "curve_svg": "", "curve_score": None,
+            "details": detail_svgs(breakdown, fps),
         }
-        curve = details.get("appearance", {})
-        if curve.get("aligned"):
-            curve_score = 1.0 - float(np.mean(curve["aligned"]))
-            entry["curve_svg"] = svg.curves({"aligned": curve["aligned"], "same time": curve["same_time"]},
-                                            1.0 / float(curve.get("fps", fps)),
-                                            title=f"appearance distance per frame (mean → {curve_score:.3f})",
-                                            dashed=("same time",))
-            entry["curve_score"] = curve_score
         if temporal.get("reference_tracks") and not reference_tracks:
             reference_tracks = _tracks_json(temporal["reference_tracks"], temporal, fps, n_frames, track_scale)
         previous_code = step.code or previous_code
@@ -242,8 +237,8 @@ def static_html(episode: Episode, data: dict[str, Any], step: int) -> str:
         highlight = versions.index(chosen) if chosen is not None else None
         charts.append(svg_image(svg.bars([v["scores"] for v in versions], data["score_names"], [v["label"] for v in versions],
                                          highlight=highlight, title="reward breakdown per code version"), "bars"))
-    if chosen is not None and chosen["curve_svg"]:
-        charts.append(svg_image(chosen["curve_svg"], "appearance curve"))
+    if chosen is not None:
+        charts += [svg_image(chart["svg"], f"{chart['name']} details") for chart in chosen["details"]]
     charts.append(svg_image(data["timeline_svg"], "timeline"))
     scores = ""
     if chosen is not None:

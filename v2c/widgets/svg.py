@@ -121,6 +121,40 @@ def curves(series: Mapping[str, Sequence[float | None]], dt: float, title: str =
     return _svg(width, height, "".join(parts), geometry)
 
 
+def heatmaps(grids: Mapping[str, Sequence[Sequence[float]]], title: str = "", cell: int = 22) -> str:
+    """Grids of shares in [0, 1] side by side, each cell shaded by its value (darker: more)."""
+    top, gap = 18 if title else 4, 18
+    rows = max((len(g) for g in grids.values()), default=0)
+    cols = max((len(r) for g in grids.values() for r in g), default=0)
+    block = cols * cell
+    width = max(len(grids) * (block + gap) + gap, 7 * len(title) + 8)
+    height = top + rows * cell + 18
+    parts = [f"<text x='4' y='12' {FONT} font-weight='600'>{escape(title)}</text>" if title else ""]
+    for k, (name, grid) in enumerate(grids.items()):
+        x0 = gap + k * (block + gap)
+        peak = max((v for row in grid for v in row), default=0.0) or 1.0
+        for i, row in enumerate(grid):
+            for j, value in enumerate(row):
+                shade = min(1.0, max(0.0, value / peak))
+                parts.append(f"<rect x='{x0 + j * cell}' y='{top + i * cell}' width='{cell - 1}' height='{cell - 1}' "
+                             f"fill='{colour(name, k)}' fill-opacity='{0.08 + 0.92 * shade:.2f}'>"
+                             f"<title>{value:.3f}</title></rect>")
+        parts.append(f"<text x='{x0}' y='{height - 4}' {FONT}>{escape(name)}</text>")
+    return _svg(width, height, "".join(parts))
+
+
+def table(rows: Sequence[tuple[str, object]], title: str = "", width: int = 360) -> str:
+    """Name–value rows (numbers to 3 decimals), for what a score explains in scalars."""
+    top, line = 18 if title else 4, 15
+    parts = [f"<text x='4' y='12' {FONT} font-weight='600'>{escape(title)}</text>" if title else ""]
+    for i, (name, value) in enumerate(rows):
+        text = f"{value:.3f}" if isinstance(value, float) else str(value)
+        y = top + (i + 1) * line
+        parts.append(f"<text x='8' y='{y}' {FONT} fill='#666'>{escape(str(name))}</text>"
+                     f"<text x='{width - 8}' y='{y}' text-anchor='end' {FONT}>{escape(text)}</text>")
+    return _svg(width, top + (len(rows) + 1) * line, "".join(parts))
+
+
 def timeline(duration_s: float, rows: Sequence[tuple[str, Sequence[tuple[float, float]]]],
              marks: Sequence[tuple[float, str]] = (), title: str = "", width: int = 420) -> str:
     """Time ranges on a 0 … duration axis, one labelled row each (clip requests), plus point marks

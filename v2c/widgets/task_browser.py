@@ -26,7 +26,9 @@ import anywidget
 import traitlets
 
 from v2c.envs.tasks import Task, TaskSource, load_tasks, render_reference
-from v2c.rewards import RewardConfig, RewardScorer
+from v2c.rewards import RewardConfig
+from v2c.rewards.backend import ReferenceScorer, ScoringBackend, resolve_backend
+from v2c.rewards.scorer import run_sync
 from v2c.render import RenderBackend
 from v2c.video import evenly_spaced, resample
 
@@ -44,7 +46,8 @@ class TaskBrowser(anywidget.AnyWidget):
             or tasks.
         limit, start: which tasks (built-in sources are unbounded).
         oracle_score: score each task's `cheat()` page against its reference (one render per task).
-        reward_config, renderer: what scores and renders (defaults: `RewardConfig()`, the shared pool).
+        backend: what renders and scores (`v2c.rewards.backend`; default a `LocalBackend` on the shared pool).
+        reward_config: the default backend's scores (a given backend brings its own).
         preview_side: longer side of the previews, in pixels.
     """
 
@@ -61,11 +64,13 @@ class TaskBrowser(anywidget.AnyWidget):
 
     def __init__(self, source: str | Path | TaskSource | Sequence[Task], *, limit: int = 8, start: int = 0,
                  oracle_score: bool = True, reward_config: RewardConfig | None = None,
-                 renderer: RenderBackend | None = None, preview_side: int = 160, **kwargs: Any) -> None:
+                 backend: ScoringBackend | None = None, preview_side: int = 160, **kwargs: Any) -> None:
         resolved = load_tasks(source)
         self.source = resolved
         self.tasks: list[Task] = list(itertools.islice(iter(resolved), start, start + limit))
-        scorer = RewardScorer(reward_config or RewardConfig(), renderer=renderer) if oracle_score else None
+        backend = resolve_backend(backend, reward_config)
+        renderer = backend.renderer()
+        scorer = backend.reward_scorer() if oracle_score else None
         # Cards are independent: build them on as many threads as the pool has browsers (2 on 2 cores).
         workers = max(1, min(len(self.tasks), getattr(renderer, "size", 2)))
         with ThreadPoolExecutor(workers) as executor:
@@ -96,7 +101,7 @@ class TaskBrowser(anywidget.AnyWidget):
         return f"TaskBrowser(source={self.source_name!r}, tasks={len(self.tasks)})"
 
 
-def task_card(task: Task, renderer: RenderBackend | None, scorer: RewardScorer | None,
+def task_card(task: Task, renderer: RenderBackend | None, scorer: ReferenceScorer | None,
               preview_side: int) -> dict[str, Any]:
     """What one card shows; errors (an unreadable video, a page that does not render) become its `error`."""
     summary = task.summary()
@@ -116,7 +121,7 @@ def task_card(task: Task, renderer: RenderBackend | None, scorer: RewardScorer |
         card["preview"] = gif_data_url(frames, fps, preview_side)
         card["thumbnail"] = image_data_url(frames[len(frames) // 2])
         if scorer is not None and task.has_oracle:
-            breakdown = scorer.score(task.to_reference(video=video), task.cheat())
+            breakdown = run_sync(scorer.score_async(task.to_reference(video=video), task.cheat()))
             card["oracle"] = {"scores": dict(breakdown.scores), "total": breakdown.total,
                               "gates": [g.name for g in breakdown.gates]}
     except Exception as error:  # one broken task must not hide the others

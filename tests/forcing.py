@@ -1,6 +1,6 @@
 """Make any model write a given text: a `sequence_bias` for `generate` (and TRL's `generation_kwargs`).
 
-A randomly initialised model never calls a tool, so tests and demos of the multi-turn tool env force
+A randomly initialised model never calls a tool, so tests of the multi-turn tool env force
 the call text, as TRL's own tool tests do. Key `k` of the bias is the first `k` tokens of the text
 and boosts token `k` once tokens `0..k-1` were just generated; its weight doubles with `k`, so the
 longest matching prefix always wins over any shorter keys that happen to match too (weights stop

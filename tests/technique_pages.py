@@ -1,4 +1,4 @@
-"""Built-in example pages: the same motion written with each animation technique.
+"""Test pages: the same motion written with each animation technique.
 
 Each moves a red 40 px box from x=0 to x=200 px over 2 s, linearly, so a frame at time t must show
 the box at x = 200·min(t/2, 1) whatever the technique: the renderer's exactness and determinism

@@ -28,7 +28,7 @@ from .animatecss import AnimateCssConfig, AnimateCssTaskSource
 from .folder import is_task_folder, load_folder
 from .generator_animations import AnimationConfig, AnimationTaskSource
 from .generator_interactions import InteractionConfig, InteractionTaskSource
-from .loading import LoadedSource, TaskLoadError
+from .loader_base import LoadedSource, TaskLoadError
 from .pick import PickConfig, PickTaskSource
 from .source import GeneratedSource, TaskSource
 from .task import Task

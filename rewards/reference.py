@@ -1,0 +1,161 @@
+"""A reference and its source video: the one path from "what a candidate is compared with" to frames.
+
+A `Reference` is a page to render or a recorded video, with the settings both are compared at. Its
+*source video* (`source_video`) is what every consumer sees of it at its own rate — the recording, or
+the page rendered at the reference's fps with its interaction script — and what `RewardScorer`
+prepares from (resampled to the comparison rate), what an episode cuts clips from and what a training
+row's prompt frames come from. A rendered source is kept on disk (`ReferenceCache`), keyed by what
+determines its pixels, so every process that prepares a reference — a local scorer, a Ray actor, the
+dataset builder — renders it once per machine, and the local and Ray backends prepare the same frames.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from v2c.render import Interaction, Page, RenderBackend, RenderConfig
+from v2c.video import Video, VideoError, read_video, write_video
+
+log = logging.getLogger("v2c.rewards")
+
+CACHE_VERSION = 3
+"""Bumped when the renderer changes what pixels a page gives; old entries are then never looked up.
+2: pages are served as UTF-8 with `charset=utf-8`, so non-ASCII text without `<meta charset>` is no
+longer decoded as windows-1252. 3: rAF at a 60 Hz virtual display, seeded randomness, shadow-root and
+iframe animations and `document.timeline` on the virtual clock."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a candidate is compared with: a page to render, or a recorded video (page-less)."""
+
+    page: Page | None = None
+    """The reference's source page, when known."""
+    video: Video | None = None
+    """A recorded reference; it wins over `page` for appearance and motion (as Animation2Code's mp4s do)."""
+    interactions: tuple[Interaction, ...] = ()
+    """The user's actions, replayed on the candidate for the functional score."""
+    duration_s: float = 3.0
+    """Seconds compared; for a video, its duration."""
+    fps: float = 10.0
+    """Frames per second of the source video (a page is rendered at it); candidates are compared at this
+    rate, at most `RewardConfig.score_fps`."""
+    viewport: tuple[int, int] = (512, 384)
+    """Width × height in CSS pixels; for a video, its frame size."""
+
+    def __post_init__(self) -> None:
+        if self.page is None and self.video is None:
+            raise ValueError("a Reference needs a page or a video")
+
+    @functools.cached_property
+    def _key(self) -> str:
+        digest = hashlib.sha256()
+        if self.page is not None:
+            digest.update(b"page" + self.page.content_hash().encode())
+        if self.video is not None:
+            digest.update(b"video" + hashlib.sha256(np.ascontiguousarray(self.video.frames).tobytes()).digest())
+            digest.update(str(self.video.fps).encode())
+        digest.update(json.dumps([[s.to_dict() for s in self.interactions], self.duration_s, self.fps,
+                                  list(self.viewport)], sort_keys=True, default=str).encode())
+        return digest.hexdigest()
+
+    def key(self) -> str:
+        """Hash of the content: what a prepared reference is memoised and routed by. Computed once per object
+        (a recorded reference's hashes every frame: 350 MB at Animation2Code's setting)."""
+        return self._key
+
+
+class ReferenceRenderError(RuntimeError):
+    """A reference page did not render; the message says what went wrong."""
+
+
+def default_cache_dir() -> Path:
+    """`$V2C_CACHE_DIR/references`, else `~/.cache/v2c/references`."""
+    root = os.environ.get("V2C_CACHE_DIR")
+    return (Path(root) if root else Path.home() / ".cache" / "v2c") / "references"
+
+
+@dataclass
+class ReferenceCache:
+    """Rendered source videos on disk, one lossless `.npz` per key."""
+
+    root: Path | None = None
+    """Folder of the entries; None: `default_cache_dir()`."""
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root) if self.root is not None else default_cache_dir()
+
+    @staticmethod
+    def key(reference: Reference, pixel_recipe: str = "png") -> str:
+        """Hash of everything the rendered frames depend on: the page's content, duration, fps, viewport,
+        script, and the renderer's `RenderConfig.pixel_recipe(viewport)` (raster, frame format, display
+        rate, seed) — an edited page, another fps or JPEG frames are a new entry, so nothing is ever stale."""
+        if reference.page is None:
+            raise ValueError("a reference without a page has nothing to render")
+        recipe = [CACHE_VERSION, reference.page.content_hash(), reference.duration_s, reference.fps,
+                  list(reference.viewport), [s.to_dict() for s in reference.interactions]]
+        if pixel_recipe != "png":  # png keys stay as they were before JPEG frames existed
+            recipe.append(pixel_recipe)
+        return hashlib.sha256(json.dumps(recipe, sort_keys=True, default=str).encode()).hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.npz"
+
+    def get(self, key: str) -> Video | None:
+        path = self.path(key)
+        if not path.is_file():
+            return None
+        try:
+            return read_video(path)
+        except VideoError as error:  # a torn write or a disk error: drop it and render again
+            log.warning("reference cache entry %s is unreadable (%s); rendering again", path, error)
+            path.unlink(missing_ok=True)
+            return None
+
+    def put(self, key: str, video: Video) -> Path:
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write beside the entry and rename: readers never see half a file, racing writers both succeed.
+        handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+        os.close(handle)
+        try:
+            write_video(tmp, video.frames, video.fps)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return path
+
+
+def pixel_recipe(renderer: RenderBackend, viewport: tuple[int, int]) -> str:
+    """The renderer's pixel recipe for `viewport` (a backend that does not say renders with the defaults)."""
+    config = getattr(renderer, "config", None)
+    return (config if isinstance(config, RenderConfig) else RenderConfig()).pixel_recipe(tuple(viewport))
+
+
+async def source_video(reference: Reference, renderer: RenderBackend, cache: ReferenceCache | None = None) -> Video:
+    """The reference's source video at its own fps: its recording, or its page rendered with its script
+    (from `cache` when rendered before; `cache=None` renders every time)."""
+    if reference.video is not None:
+        return reference.video
+    key = ReferenceCache.key(reference, pixel_recipe(renderer, reference.viewport))
+    hit = cache.get(key) if cache is not None else None
+    if hit is not None:
+        return hit
+    result = await renderer.render_async(reference.page, reference.duration_s, reference.fps, reference.viewport,
+                                         list(reference.interactions))
+    if not result.ok:
+        errors = "; ".join(result.page_errors[:3])
+        raise ReferenceRenderError(f"the reference page could not be rendered ({result.status.value}): {result.reason}"
+                                   + (f"; page errors: {errors}" if errors else ""))
+    video = Video(result.frames, result.timestamps, reference.fps)
+    if cache is not None:
+        cache.put(key, video)
+    return video

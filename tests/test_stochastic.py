@@ -1,0 +1,119 @@
+"""Rewards on stochastic animations: the same code drawing from another random stream is the same animation.
+
+The renderer seeds `Math.random` and `crypto` (`RenderConfig.seed`, 0 by default). A particle field, confetti or
+a starfield whose code is the reference's but whose random stream differs (rendered at seed 7 against the
+reference at seed 0) is what a person would call the same animation, and must score like it: ≥ 0.85 in total
+and above every wrong variant of it (2.5× slower, recoloured, frozen, blank), each drawn at seed 7 too.
+
+The flow temporal score compares where motion happens cell by cell, which two random streams do not share; its
+pooled comparison (`v2c.rewards.temporal`, "Random content") compares what they do share. Deterministic pages
+are covered by tests/test_reward_validity.py and tests/test_reward_validity_real.py. ~30 s on 2 cores.
+"""
+from __future__ import annotations
+
+import pytest
+
+from v2c.render import LocalRendererPool, Page, RenderConfig
+from v2c.rewards.config import RewardConfig
+from v2c.rewards.scorer import Reference, RewardScorer
+
+SIZE = (512, 384)
+OTHER_SEED = 7
+
+
+def _loop(speed: float, frozen: bool, draw: str) -> str:
+    """A requestAnimationFrame loop advancing `draw` by dt seconds × `speed` (frozen: drawn once, then still)."""
+    stop = "if(last>0)return;" if frozen else ""
+    return (f"let last=null;function step(ts){{const dt=last===null?0:(ts-last)/1000*{speed};last=ts;{stop}{draw}"
+            f"requestAnimationFrame(step);}}requestAnimationFrame(step);")
+
+
+def _page(background: str, script: str) -> str:
+    return (f"<!doctype html><html><body style='margin:0;background:{background}'>"
+            f"<canvas id=c width={SIZE[0]} height={SIZE[1]}></canvas><script>"
+            f"const g=document.getElementById('c').getContext('2d');{script}</script></body></html>")
+
+
+def particles(speed: float = 1.0, colour: str = "#e4572e", frozen: bool = False) -> str:
+    """70 particles burst from the centre at random angles and speeds, fall a little, and respawn."""
+    return _page("#fff", (
+        "const P=[];function spawn(p){p.x=256;p.y=192;const a=Math.random()*6.283;const v=40+Math.random()*120;"
+        "p.vx=Math.cos(a)*v;p.vy=Math.sin(a)*v;p.r=3+Math.random()*5;p.life=0;}"
+        "for(let i=0;i<70;i++){const p={};spawn(p);p.life=Math.random()*2;P.push(p);}"
+        + _loop(speed, frozen, (
+            f"g.clearRect(0,0,512,384);g.fillStyle='{colour}';for(const p of P){{p.life+=dt;p.x+=p.vx*dt;"
+            "p.y+=p.vy*dt;p.vy+=30*dt;if(p.life>2.2||p.x<0||p.x>512||p.y>384)spawn(p);g.beginPath();"
+            "g.arc(p.x,p.y,p.r,0,6.283);g.fill();}"))))
+
+
+def confetti(speed: float = 1.0, colours: tuple[str, ...] = ("#e4572e", "#29335c", "#f3a712", "#669bbc"),
+             frozen: bool = False) -> str:
+    """60 spinning paper strips of random colours fall from random places and re-enter at the top."""
+    palette = ",".join(f"'{c}'" for c in colours)
+    return _page("#fafafa", (
+        f"const C=[{palette}];const P=[];function spawn(p,top){{p.x=Math.random()*512;"
+        "p.y=top?-10:Math.random()*384;p.vy=50+Math.random()*70;p.vx=-20+Math.random()*40;"
+        "p.a=Math.random()*6.283;p.w=(Math.random()-0.5)*8;p.c=C[Math.floor(Math.random()*C.length)];"
+        "p.s=6+Math.random()*6;}for(let i=0;i<60;i++){const p={};spawn(p,false);P.push(p);}"
+        + _loop(speed, frozen, (
+            "g.clearRect(0,0,512,384);for(const p of P){p.x+=p.vx*dt;p.y+=p.vy*dt;p.a+=p.w*dt;"
+            "if(p.y>394)spawn(p,true);g.save();g.translate(p.x,p.y);g.rotate(p.a);g.fillStyle=p.c;"
+            "g.fillRect(-p.s/2,-p.s/4,p.s,p.s/2);g.restore();}"))))
+
+
+def starfield(speed: float = 1.0, colour: str = "#ffffff", frozen: bool = False) -> str:
+    """150 stars at random places fly towards the viewer and respawn far away."""
+    return _page("#000", (
+        "const S=[];function spawn(s,far){s.x=(Math.random()-0.5)*512;s.y=(Math.random()-0.5)*384;"
+        "s.z=far?512:1+Math.random()*511;}for(let i=0;i<150;i++){const s={};spawn(s,false);S.push(s);}"
+        + _loop(speed, frozen, (
+            f"g.fillStyle='#000';g.fillRect(0,0,512,384);g.fillStyle='{colour}';for(const s of S){{"
+            "s.z-=150*dt;if(s.z<1)spawn(s,true);const k=128/s.z;const x=256+s.x*k,y=192+s.y*k;"
+            "const r=Math.min(4,0.5+2*k);if(x<0||x>512||y<0||y>384){spawn(s,true);continue;}"
+            "g.beginPath();g.arc(x,y,r,0,6.283);g.fill();}"))))
+
+
+BLANK = "<!doctype html><html><body style='margin:0;background:#fff'></body></html>"
+
+PAGES = {
+    "particles": (particles, {"colour": "#2a7de1"}),
+    "confetti": (confetti, {"colours": ("#2a7de1",) * 4}),
+    "starfield": (starfield, {"colour": "#ffd23f"}),
+}
+WRONG = ("slower_x2.5", "recoloured", "frozen", "blank")
+
+
+@pytest.fixture(scope="module")
+def results(pool):
+    """page -> variant -> RewardBreakdown: the reference rendered at seed 0, every variant at seed 7."""
+    scorer = RewardScorer(RewardConfig(), renderer=pool)
+    config = RenderConfig(seed=OTHER_SEED, load_timeout_s=15, frame_timeout_s=5, render_timeout_s=60)
+    out = {}
+    with LocalRendererPool(size=2, config=config) as seeded:
+        other = RewardScorer(RewardConfig(), renderer=seeded)
+        for name, (make, recolour) in PAGES.items():
+            reference = scorer.prepare(Reference(page=Page(make()), duration_s=3.0, fps=10, viewport=SIZE))
+            variants = {"other_seed": make(), "slower_x2.5": make(speed=1 / 2.5), "recoloured": make(**recolour),
+                        "frozen": make(frozen=True), "blank": BLANK}
+            out[name] = dict(zip(variants, other.score_many(reference, list(variants.values()))))
+    return out
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_another_random_stream_is_the_same_animation(results, name):
+    b = results[name]["other_seed"]
+    assert b.total >= 0.85, (name, b.score_dict())
+    assert b.scores["temporal"] >= 0.85, (name, b.score_dict())
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_another_random_stream_beats_every_wrong_variant(results, name):
+    r = results[name]
+    totals = {v: round(b.total, 3) for v, b in r.items()}
+    assert all(r["other_seed"].total > r[w].total for w in WRONG), (name, totals)
+    # Slower is a timing error: temporal sees it. Recolouring is appearance's business: temporal barely moves.
+    t = {v: b.scores["temporal"] for v, b in r.items()}
+    assert t["other_seed"] > t["slower_x2.5"] + 0.1, (name, t)
+    assert abs(t["recoloured"] - t["other_seed"]) <= 0.05, (name, t)
+    assert r["recoloured"].scores["appearance"] < r["other_seed"].scores["appearance"], (name, totals)
+    assert r["blank"].total == 0.0 and r["frozen"].scores["temporal"] == 0.0, (name, totals)
