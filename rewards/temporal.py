@@ -82,8 +82,8 @@ What it does not see or only partly:
 
 Cost: one DIS flow per step on a ≤112-px thumbnail, a 30×30 DTW, a ratio search over two small
 Gram matrices and one content comparison per mode of the ratio profile: per 30-frame candidate about
-1.4× what the `lk` backend costs (111 vs 79 ms, benchmarks/reward_validity.py), whatever the frame
-size. The whole candidate costs less than with the earlier scores (`lk` temporal, DTW
+1.55× what the `lk` backend costs (144 vs 93 ms, benchmarks/reward_validity.py; 1.4× before the pooled
+comparison of random content), whatever the frame size. The whole candidate costs less than with the earlier scores (`lk` temporal, DTW
 appearance): 0.81× of it in `benchmarks/score.py`'s same run, appearance's nearest-frame pairing
 being cheaper than DTW.
 """
