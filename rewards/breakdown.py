@@ -32,7 +32,7 @@ class RewardBreakdown:
     render_status: str = "ok"
     details: dict[str, Any] = field(default_factory=dict)
     """Explanations for `info` and widgets: `render` (the render's summary), `reference` when the
-    reference is a video (`lead_in_frames`, `lead_in_s`: the flat lead-in dropped from a recording's start,
+    reference is a video (`lead_in_frames`, `lead_in_s`: the lead-in dropped from a recording's start,
     `Task.trim_lead_in`; 0 for none)
     and, per score name, what that score emitted (alignments, per-frame distances, tracks, crop boxes,
     per-step results)."""

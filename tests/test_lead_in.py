@@ -1,6 +1,7 @@
 """Recorded references as datasets ship them: a recording started at navigation opens on blank pre-paint
-frames, which `Task.load_video` trims (`v2c.video.trim_lead_in`) so that the source page still scores what
-it scores against a recording without them; the trim is reported in the score's details.
+frames, and often on one frame of the page before its scripts changed it; `Task.load_video` trims both
+(`v2c.video.trim_lead_in`) so that the source page still scores what it scores against a recording without
+them; the trim is reported in the score's details.
 """
 from __future__ import annotations
 
@@ -66,6 +67,31 @@ def test_a_video_without_a_lead_in_is_kept_whole(frames):
     assert trim_lead_in(whole) is whole and whole.lead_in_frames == 0
 
 
+def with_panel(frames: np.ndarray) -> np.ndarray:
+    """`frames` with a panel a script appended after the first paint."""
+    out = frames.copy()
+    out[:, 2:10, 20:30] = (240, 240, 250)
+    return out
+
+
+def test_a_first_frame_the_page_jumps_from_once_and_never_again_is_a_loading_frame():
+    moving = drawn(8)
+    trimmed = trim_lead_in(video(flat(2, 255), moving[:1], with_panel(moving[1:])))
+    assert (trimmed.lead_in_frames, trimmed.lead_in_s) == (3, pytest.approx(0.3))
+    assert np.array_equal(trimmed.frames, with_panel(moving[1:]))
+
+
+@pytest.mark.parametrize("later", ["blinks", "moves through"])
+def test_a_first_change_the_region_repeats_later_is_the_animation(later):
+    moving = drawn(12)
+    if later == "blinks":
+        frames = np.concatenate([moving[:1], with_panel(moving[1:6]), moving[6:8], with_panel(moving[8:])])
+    else:  # the block that moves at the start passes the same cells again at the same speed
+        frames = np.concatenate([moving, moving])
+    whole = video(frames)
+    assert trim_lead_in(whole) is whole
+
+
 def test_a_task_keeps_its_duration_from_the_rest_of_the_recording_and_can_opt_out(tmp_path):
     path = write_video(tmp_path / "recording.npz", np.concatenate([flat(4, 255), drawn(24)]), 10.0)
     task = Task(id="rec", kind="animation", video=path, duration_s=2.0, fps=10.0, viewport=(32, 24))
@@ -122,3 +148,32 @@ def test_the_source_scores_against_a_recording_with_a_lead_in_as_against_one_wit
     # Without the trim the blank start is charged to the page (0.42 and 0.40 measured with 3 and 6 frames).
     untrimmed = scorer.score(recorded(tmp_path, loader_frames, lead_in, trim=False).to_reference(), Page(LOADER))
     assert untrimmed.total < clean.total - 0.2 and untrimmed.details["reference"]["lead_in_frames"] == 0
+
+
+SCRIPTED_PANEL = LOADER.replace("</body>", """<script>
+document.body.insertAdjacentHTML('beforeend', '<div style="position:fixed;left:8px;top:8px;width:96px;height:40px;'
+  + 'background:#0b0b2a;color:#7fe;font:bold 12px sans-serif;padding:4px">60 FPS<br>20 particles</div>');
+</script></body>""")
+"""The loader with a panel its script appends, as stats.js does: a real-time recording's first painted frame
+can show the page before the script ran (particles.js's demo: 0.72 with that frame, 0.90 without)."""
+
+
+def test_the_frame_painted_before_the_script_ran_is_trimmed_and_costs_the_source_nothing(pool, loader_frames, tmp_path):
+    scripted = pool.render(Page(SCRIPTED_PANEL), DURATION, FPS, VIEWPORT)
+    assert scripted.ok, scripted.reason
+    # The recording: two blank frames, the page before its script (the plain loader at t = 0), then the page.
+    recording = np.concatenate([np.full((2, *loader_frames.shape[1:]), 255, np.uint8), loader_frames[:1],
+                                scripted.frames])
+    path = write_video(tmp_path / "loading-frame.mp4", recording, FPS)
+    clean_path = write_video(tmp_path / "clean.mp4", scripted.frames, FPS)
+    task = Task(id="panel", kind="animation", video=path, duration_s=DURATION, fps=FPS, viewport=VIEWPORT)
+    scorer = RewardScorer(RewardConfig(), renderer=pool)
+    trimmed = scorer.score(task.to_reference(), Page(SCRIPTED_PANEL))
+    clean = scorer.score(replace(task, video=clean_path).to_reference(), Page(SCRIPTED_PANEL))
+    assert trimmed.details["reference"] == {"lead_in_frames": 3, "lead_in_s": pytest.approx(3 / FPS)}
+    assert clean.details["reference"]["lead_in_frames"] == 0
+    assert abs(trimmed.total - clean.total) <= 0.02, (trimmed.score_dict(), clean.score_dict())
+    kept = replace(task, video=write_video(tmp_path / "kept.mp4", recording[2:], FPS), trim_lead_in=False)
+    untrimmed = scorer.score(kept.to_reference(), Page(SCRIPTED_PANEL))
+    # Kept, the one frame without the panel is the largest change in the video: 0.46 measured, against 0.99.
+    assert untrimmed.total < trimmed.total - 0.2, untrimmed.score_dict()

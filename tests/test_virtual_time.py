@@ -5,8 +5,11 @@ what a real browser on a 60 Hz display shows, and against the same time captured
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import io
 
+import av
 import numpy as np
 import pytest
 from PIL import Image
@@ -157,17 +160,121 @@ def test_workers_are_reported_as_real_time(pool):
     assert pool.render(page("<p>still</p>"), duration_s=0.2, fps=10, viewport=VIEWPORT).real_time_sources == []
 
 
-def test_smil_inside_an_svg_image_is_reported_as_real_time(pool):
-    svg = ("<svg xmlns='http://www.w3.org/2000/svg' width='200' height='50'><rect width='40' height='40' fill='red'>"
-           "<animate attributeName='x' from='0' to='160' dur='2s' repeatCount='indefinite'/></rect></svg>")
-    result = pool.render(Page("<img src='a.svg'>", {"a.svg": svg}), duration_s=0.2, fps=10, viewport=VIEWPORT)
+SMIL_BOX = ("<svg xmlns='http://www.w3.org/2000/svg' width='200' height='50'><rect width='40' height='40' fill='red'>"
+            "<animate attributeName='x' from='0' to='160' dur='2s' begin='0.2s' repeatCount='indefinite'/></rect></svg>")
+"""A box that moves 80 px/s from t = 0.2 s, by SMIL inside the SVG."""
+
+
+@pytest.mark.parametrize("source", ["file", "data URL"])
+def test_smil_inside_an_svg_image_runs_on_the_virtual_clock(pool, source):
+    src = "a.svg" if source == "file" else "data:image/svg+xml," + SMIL_BOX.replace("#", "%23")
+    shown = Page(f"<body style='margin:0'><img src=\"{src}\" style='position:absolute;left:0;top:40px'></body>",
+                 {"a.svg": SMIL_BOX})
+    slow = pool.render(shown, duration_s=1.2, fps=10, viewport=VIEWPORT)
+    fast = pool.render(shown, duration_s=1.2, fps=30, viewport=VIEWPORT)
+    assert slow.real_time_sources == [] and fast.real_time_sources == []
+    for t in (0.1, 0.5, 1.1):
+        # 80 px/s after its begin; the same frame at both capture rates.
+        assert red_box_left(at(slow, t)) == pytest.approx(max(0.0, t - 0.2) * 80, abs=1)
+        assert np.array_equal(at(slow, t), at(fast, t))
+    assert np.array_equal(pool.render(shown, duration_s=1.2, fps=10, viewport=VIEWPORT).frames, slow.frames)
+
+
+def test_smil_in_an_svg_the_clock_cannot_still_is_reported_as_real_time(pool):
+    background = Page("<div style='width:200px;height:50px;background:url(a.svg)'></div>", {"a.svg": SMIL_BOX})
+    result = pool.render(background, duration_s=0.2, fps=10, viewport=VIEWPORT)
     assert result.real_time_sources == ["SMIL in an SVG image"]
-    inline = pool.render(page(svg), duration_s=0.2, fps=10, viewport=VIEWPORT)
+    inline = pool.render(page(SMIL_BOX), duration_s=0.2, fps=10, viewport=VIEWPORT)
     assert inline.real_time_sources == []
 
 
-def test_autoplaying_media_is_reported_as_real_time(pool):
-    result = pool.render(page("<video autoplay muted loop width=64 height=48></video>"), duration_s=0.2, fps=10,
-                         viewport=VIEWPORT)
+BITS = 5  # frame indices 0..31 as 5 black/white blocks, which survive lossy coding
+
+
+@functools.lru_cache(maxsize=None)
+def _counter_clip(n_frames: int = 30, fps: int = 30) -> tuple[bytes, tuple[float, ...]]:
+    """A VP8 webm whose frame i shows i in binary (block b white when bit b is set), and its frames'
+    times as stored (webm keeps whole milliseconds: frame 2 of a 30 fps clip starts at 0.067 s)."""
+    block = 16
+    out = io.BytesIO()
+    with av.open(out, "w", format="webm") as container:
+        stream = container.add_stream("libvpx", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = BITS * block, block, "yuv420p"
+        for i in range(n_frames):
+            picture = np.zeros((block, BITS * block, 3), np.uint8)
+            for b in range(BITS):
+                picture[:, b * block:(b + 1) * block] = 255 * (i >> b & 1)
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
+        container.mux(stream.encode())
+    with av.open(io.BytesIO(out.getvalue())) as container:
+        starts = sorted(float(frame.time) for frame in container.decode(video=0))
+    return out.getvalue(), tuple(starts)
+
+
+VIDEO_VIEWPORT = (192, 64)
+CLIP_STYLE = "position:absolute;left:0;top:0;width:160px;height:32px"  # the clip at 2x: 32 px blocks
+
+
+def _video_page(attributes: str, script: str = "") -> Page:
+    html = page(f"<video id=v src='clip.webm' muted {attributes} style='{CLIP_STYLE}'></video><div id=out></div>"
+                f"<script>const v = document.getElementById('v'); {script}</script>")
+    return Page(html, {"clip.webm": _counter_clip()[0]})
+
+
+def shown_index(frame: np.ndarray) -> int:
+    """The clip's frame a captured frame shows."""
+    return sum(int(frame[16, 16 + 32 * b].mean() > 128) << b for b in range(BITS))
+
+
+def clip_index(position_s: float) -> int:
+    """The clip's frame at media time `position_s`: the last one starting at or before it."""
+    return bisect.bisect_right(_counter_clip()[1], position_s + 1e-9) - 1
+
+
+def test_video_plays_on_the_virtual_clock_whatever_the_capture_rate(pool):
+    clip = _video_page("autoplay loop")  # 1 s, looping
+    slow = pool.render(clip, duration_s=1.3, fps=10, viewport=VIDEO_VIEWPORT)
+    fast = pool.render(clip, duration_s=1.3, fps=30, viewport=VIDEO_VIEWPORT)
+    for result in (slow, fast):
+        assert result.status is RenderStatus.OK, result.reason
+        assert result.real_time_sources == []
+        shown = [shown_index(f) for f in result.frames]
+        assert shown == [clip_index(t % 1.0) for t in result.timestamps], shown  # t = 1.2 s shows 0.2 s
+    assert np.array_equal(at(slow, 0.6), at(fast, 0.6)), "the capture rate changed the video's frame"
+    with LocalRendererPool(size=1) as fresh:
+        again = fresh.render(clip, duration_s=1.3, fps=10, viewport=VIDEO_VIEWPORT)
+    assert np.array_equal(slow.frames, again.frames), "two renders of a video page differ"
+
+
+def test_pausing_a_video_freezes_it_at_its_virtual_time(pool):
+    # Paused at 0.45 s, resumed at 0.8 s: at 1.0 s it has played 0.65 s. The page sees the virtual state.
+    clip = _video_page("autoplay", "const out = document.getElementById('out'); const log = [];"
+                       "for (const e of ['play', 'pause']) v.addEventListener(e, () => log.push(e + '@' + performance.now()));"
+                       "setTimeout(() => { v.pause(); out.textContent = v.paused + ' ' + v.currentTime; }, 450);"
+                       "setTimeout(() => { v.play().then(() => { out.textContent += ' ' + log.join(' ') + ' ' + v.paused; }); }, 800);")
+    result = pool.render(clip, duration_s=1.1, fps=10, viewport=VIDEO_VIEWPORT, interactions=[{"action": "wait", "t": 1.0}])
     assert result.status is RenderStatus.OK, result.reason
-    assert result.real_time_sources == ["video"]
+    assert [shown_index(at(result, t)) for t in (0.4, 0.5, 0.7, 0.9, 1.0)] == [clip_index(t) for t in (0.4, 0.45, 0.45, 0.55, 0.65)]
+    assert result.steps[0].text_after == "true 0.45 play@0 pause@450 false"
+    assert result.real_time_sources == []
+
+
+def test_a_video_ends_once_at_its_virtual_end_and_keeps_its_last_frame(pool):
+    # Twice as fast, the 1 s clip ends at 0.5 s of virtual time.
+    clip = _video_page("", "const out = document.getElementById('out'); v.playbackRate = 2; v.play();"
+                       "v.addEventListener('ended', () => { out.textContent += `ended@${performance.now()} ${v.paused} ${v.currentTime};`; });")
+    result = pool.render(clip, duration_s=0.9, fps=10, viewport=VIDEO_VIEWPORT, interactions=[{"action": "wait", "t": 0.85}])
+    assert result.status is RenderStatus.OK, result.reason
+    assert [shown_index(f) for f in result.frames] == [clip_index(min(2 * t, 1.0)) for t in result.timestamps]
+    assert result.steps[0].text_after == "ended@500 true 1;"
+
+
+def test_a_video_added_later_starts_when_it_is_added(pool):
+    # Autoplay counts from the callback that inserts the element (0.25 s), not from when its data arrives;
+    # the frames before are static, and the video's first picture still reaches the frame at 0.25 s.
+    html = page("<script>setTimeout(() => { const v = document.createElement('video'); v.src = 'clip.webm';"
+                f" v.muted = v.autoplay = true; v.style.cssText = '{CLIP_STYLE}'; document.body.append(v); }}, 250);</script>")
+    result = pool.render(Page(html, {"clip.webm": _counter_clip()[0]}), duration_s=0.5, fps=20, viewport=VIDEO_VIEWPORT)
+    assert result.status is RenderStatus.OK, result.reason
+    assert all((f == 255).all() for f in result.frames[:5])
+    assert [shown_index(f) for f in result.frames[5:]] == [clip_index(t - 0.25) for t in result.timestamps[5:]]

@@ -55,8 +55,10 @@ class Task:
     rebased to 0 (one segment of a longer recording, such as a Video2Code timeline entry)."""
     trim_lead_in: bool = True
     """Drop the recording's lead-in (`v2c.video.trim_lead_in`): the blank frames of one flat colour that a
-    recording started at navigation holds before the page first paints, which would charge the source itself
-    (0.99 → 0.42 for a CSS loader's source after 3 white frames, `tests/test_lead_in.py`). The first painted frame becomes t = 0 and the reference keeps `duration_s`
+    recording started at navigation holds before the page first paints, and a first painted frame the page
+    changes from once and never again (its scripts' start), both of which would charge the source itself
+    (0.99 → 0.42 for a CSS loader's source after 3 white frames, 0.99 → 0.46 after one frame without its
+    script's panel, `tests/test_lead_in.py`). The first kept frame becomes t = 0 and the reference keeps `duration_s`
     from the rest of the recording (it is only shorter when the recording is); `Video.lead_in_frames` says what
     was dropped. Applied when the task's range starts at the recording's start and it has no interaction
     script: step times are on the recording's clock (Video2Code's are), which trimming alone would move the

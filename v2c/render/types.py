@@ -182,10 +182,11 @@ class RenderResult:
     """Seconds spent in each phase (launch, load, frames, total)."""
     real_time_sources: list[str] = field(default_factory=list)
     """Time sources the page used that the virtual clock does not drive, so its frames may depend on real
-    time: `Worker`/`SharedWorker` (a worker's timers run on its own thread), `video`/`audio` (media decode
-    and play in real time), `cross-origin iframe`, `SMIL in an SVG image` (an `<img>` or CSS image whose SVG
-    animates: Chromium plays it on the image's own real-time timer). Empty for a page whose frames are a pure function of
-    the page, the seed and the frame times."""
+    time: `Worker`/`SharedWorker` (a worker's timers run on its own thread), `video (seek timed out)` and
+    `video (not seekable)` (a video the clock could not seek to its virtual time), `cross-origin iframe`,
+    `SMIL in an SVG image` (a CSS image or cross-origin `<img>` whose SVG animates: Chromium plays it on the
+    image's own real-time timer; a same-origin or data: `<img>`'s is shown as stills at the virtual time).
+    Empty for a page whose frames are a pure function of the page, the seed and the frame times."""
     repeated_frames: int = 0
     """Frames that repeat the previous one without a screenshot: Chromium reported no damage."""
     fps: float = 0.0

@@ -1,11 +1,15 @@
 // v2c virtual clock: installed as an init script, in every frame, before any page script runs.
 // Every time source a page can observe (Date, performance.now, timers, requestAnimationFrame at a
 // virtual display rate, document.timeline, Web Animations including CSS animations and transitions
-// in the document and in shadow roots, SMIL, same-origin iframes) is driven by
+// in the document and in shadow roots, SMIL (inline, and in same-origin SVG images as stills),
+// same-origin iframes, and <video>/<audio> playback:
+// play(), pause(), autoplay, currentTime, playbackRate, loop and ended) is driven by
 // window.__v2c.advanceTo(ms), which the renderer calls once per captured frame; Math.random and
-// crypto's random values come from a seeded generator. Nothing reads the wall clock, so frames are
-// a pure function of the page, the seed and the frame times. What stays in real time (workers,
-// media elements) is reported by realTimeSources(), not hidden.
+// crypto's random values come from a seeded generator. Media elements stay really paused, and each
+// advance seeks every shown <video> to its virtual time and waits (bounded in real time) until
+// that frame is decoded. Nothing else reads the wall clock, so frames are a pure function of the
+// page, the seed and the frame times. What stays in real time (workers, cross-origin iframes, a video
+// that would not seek in time or cannot seek) is reported by realTimeSources(), not hidden.
 // SETTINGS is replaced by the renderer with {displayHz, seed} (RenderConfig).
 ((settings) => {
   if (window.__v2c) return;
@@ -17,6 +21,9 @@
   const TICK_MS = 1000 / settings.displayHz;
   const tickTime = (k) => grid(k * TICK_MS);
   const realPostMessage = MessageChannel;
+  const realFetch = fetch; // the SVG of an image with SMIL is read with it, whatever the page does to fetch
+  // Only to bound waits on the browser's own work (video seeks), never to decide what a page sees.
+  const [realSetTimeout, realClearTimeout] = [setTimeout, clearTimeout];
   const RealDate = Date;
   // A same-origin iframe starts at its parent's virtual time; the parent advances it (advanceFrames).
   const parentNow = () => {
@@ -118,15 +125,13 @@
   }
 
   // Time the renderer cannot drive, reported with the render rather than silently real: a worker's
-  // timers run on its own thread, and media elements decode in real time.
+  // timers run on its own thread.
   const realTimeSources = new Set();
   for (const name of ['Worker', 'SharedWorker']) {
     const Real = window[name];
     if (!Real) continue;
     window[name] = new Proxy(Real, { construct(target, args) { realTimeSources.add(name); return Reflect.construct(target, args); } });
   }
-  const mediaPlay = HTMLMediaElement.prototype.play;
-  HTMLMediaElement.prototype.play = function play(...args) { realTimeSources.add(this.localName); return mediaPlay.apply(this, args); };
 
   // Shadow roots, closed ones included, are remembered as they are made: document.getAnimations()
   // does not look inside them, so their animations would otherwise run on Chromium's own clock.
@@ -216,6 +221,7 @@
         else if (s.reanchor) s.reanchor = false;
       }
     } finally { byPage.active = true; }
+    adoptAutoplay();
   };
 
   // Virtual time at which an anchored animation reaches its end, Infinity if it never does.
@@ -264,6 +270,240 @@
     }
   };
 
+  // Media elements are never really played: the browser would decode and advance them in real time.
+  // Each one the page plays (play(), autoplay) or seeks gets a virtual playback state, which the
+  // page reads back (paused, ended, currentTime) and which fires play/pause/seeked/ended in virtual
+  // time; at every advance a connected <video> is seeked to its virtual position and the frame waits
+  // for the seek. <audio> only keeps its state: it shows nothing, and the browser runs muted.
+  const M = HTMLMediaElement.prototype;
+  const realMedia = (name) => Object.getOwnPropertyDescriptor(M, name);
+  const [realTime, realPaused, realEnded, realRate] = ['currentTime', 'paused', 'ended', 'playbackRate'].map(realMedia);
+  const [realPlay, realPause, realLoad, listen] = [M.play, M.pause, M.load, EventTarget.prototype.addEventListener];
+  const SEEK_WAIT_MS = 500; // per video and advance: a source that never seeks must not hang the render
+  const media = new Map(); // element -> {playing, ended, c0, t0, rate, sought, wake}
+  // The browser's own playback events would come in real time (and our seeks fire seeking/seeked):
+  // the page gets the virtual ones instead. timeupdate still passes: it comes with each seek, when
+  // the element's currentTime is its virtual time.
+  const HIDDEN = new Set(['play', 'playing', 'pause', 'seeking', 'seeked', 'ended']);
+  const onMediaEvent = (e) => {
+    const el = e.target;
+    if (!e.isTrusted || !(el instanceof HTMLMediaElement)) return;
+    if (!media.has(el)) { if (e.type !== 'play') return; autoplay(el); } // autoplay began before the clock saw it
+    const s = media.get(el);
+    if (e.type === 'emptied') s.sought = null; // a new source starts at 0, whatever we sought before
+    if (s.wake) s.wake();
+    if (HIDDEN.has(e.type)) e.stopImmediatePropagation();
+  };
+  const MEDIA_EVENTS = [...HIDDEN, 'loadedmetadata', 'loadeddata', 'canplay', 'error', 'emptied'];
+  // Events of media in shadow roots do not reach the window: each element listens too.
+  for (const type of MEDIA_EVENTS) listen.call(window, type, onMediaEvent, true);
+  const listening = new WeakSet();
+  const fire = (el, ...types) => { for (const type of types) el.dispatchEvent(new Event(type)); };
+  const queue = (el, ...types) => addTimer(() => fire(el, ...types), 0, [], false);
+  // Seconds on a 1 µs grid (media time's resolution): a loop's 2.3 % 2 must be 0.3, not 0.29999...,
+  // or it shows the frame before.
+  const position = (el, s) => {
+    if (!s.playing) return s.c0;
+    const c = s.c0 + ((now - s.t0) / 1000) * s.rate;
+    const d = el.duration; // NaN until metadata, Infinity for streams
+    return grid(d > 0 && d < Infinity ? (el.loop ? c % d : Math.min(c, d)) : c);
+  };
+  const reanchor = (el, s, c0) => Object.assign(s, { c0, t0: now, ended: false, rate: realRate.get.call(el) });
+  const adopt = (el) => {
+    let s = media.get(el);
+    if (s) return s;
+    // A really playing element (autoplay ran first) is at a real-time position: it starts at 0.
+    const c0 = realPaused.get.call(el) ? realTime.get.call(el) || 0 : 0;
+    s = reanchor(el, { playing: false, sought: null, wake: null }, c0);
+    media.set(el, s);
+    if (!listening.has(el)) { listening.add(el); for (const type of MEDIA_EVENTS) listen.call(el, type, onMediaEvent, true); }
+    realPause.call(el); // also clears the autoplay flag: the browser never starts it itself
+    return s;
+  };
+  const start = (el, s, c0) => { reanchor(el, s, c0); s.playing = true; queue(el, 'play', 'playing'); };
+  const autoplay = (el) => start(el, adopt(el), 0);
+  M.play = function play() {
+    const s = adopt(this);
+    if (s.playing) return Promise.resolve();
+    const d = this.duration;
+    start(this, s, s.ended || (!this.loop && d > 0 && s.c0 >= d) ? 0 : s.c0); // play() at the end restarts
+    if (this.readyState === HTMLMediaElement.HAVE_NOTHING) {
+      // Only a real play() lifts preload=none; paused again at once, its events hidden, it just loads.
+      realPlay.call(this).catch(() => {});
+      realPause.call(this);
+    }
+    return Promise.resolve();
+  };
+  M.pause = function pause() {
+    const s = adopt(this);
+    if (s.playing) { reanchor(this, s, position(this, s)); s.playing = false; queue(this, 'pause'); }
+  };
+  M.load = function load() { media.delete(this); return realLoad.call(this); }; // reset: paused at the start
+  const mediaProperty = (name, real, get, set) => Object.defineProperty(M, name, {
+    configurable: true, enumerable: true,
+    get() { const s = media.get(this); return s ? get(this, s) : real.get.call(this); },
+    set: set || real.set,
+  });
+  mediaProperty('paused', realPaused, (el, s) => !s.playing);
+  mediaProperty('ended', realEnded, (el, s) => s.ended);
+  mediaProperty('currentTime', realTime, position, function (v) {
+    const t = Number(v);
+    if (!Number.isFinite(t)) throw new TypeError(`Failed to set the 'currentTime' property on 'HTMLMediaElement': The provided double value is non-finite.`);
+    reanchor(this, adopt(this), Math.max(0, t));
+    queue(this, 'seeking', 'seeked'); // the real seek happens at the next advance
+  });
+  Object.defineProperty(M, 'playbackRate', { ...realRate, set(v) {
+    const s = media.get(this);
+    if (s) reanchor(this, s, position(this, s));
+    realRate.set.call(this, v);
+    if (s) s.rate = realRate.get.call(this);
+  } });
+  const mediaIn = (selector) => {
+    const all = [...document.querySelectorAll(selector)];
+    for (const root of shadowRoots) all.push(...root.querySelectorAll(selector));
+    return all;
+  };
+  // Autoplay starts an element when the clock first sees it, right after the callback that added
+  // it, not when its data happens to arrive.
+  const adoptAutoplay = () => { for (const el of mediaIn('video[autoplay],audio[autoplay]')) if (!media.has(el)) autoplay(el); };
+  // Virtual time at which a playing, non-looping element reaches its end (once its duration is known).
+  const nextMediaEnd = () => {
+    let best = null;
+    let at = Infinity;
+    for (const [el, s] of media) {
+      const d = el.duration;
+      if (!s.playing || el.loop || !(d < Infinity) || s.rate <= 0) continue;
+      const e = Math.max(now, s.t0 + ((d - s.c0) / s.rate) * 1000);
+      if (e < at) { at = e; best = el; }
+    }
+    return { element: best, at };
+  };
+  const endMedia = (el) => {
+    const s = media.get(el);
+    reanchor(el, s, el.duration);
+    Object.assign(s, { playing: false, ended: true });
+    fire(el, 'timeupdate', 'pause', 'ended');
+  };
+  // Resolves once `ready()` holds, re-checked at each media event and every few ms; false after `ms`.
+  const until = (s, ready, ms) => new Promise((resolve) => {
+    if (ready()) { resolve(true); return; }
+    let poll = 0;
+    const done = (ok) => { realClearTimeout(limit); realClearTimeout(poll); s.wake = null; resolve(ok); };
+    const check = () => { if (ready()) done(true); else { realClearTimeout(poll); poll = realSetTimeout(check, 5); } };
+    const limit = realSetTimeout(() => done(ready()), ms);
+    s.wake = check;
+    poll = realSetTimeout(check, 5);
+  });
+  // Seeks a shown video to its virtual position and resolves (to 1 if it seeked) once the frame there
+  // is decoded: Chromium has then handed it to the compositor, and the next begin-frame draws it.
+  const seekVideo = async (el, s) => {
+    let sought = 0;
+    // Blank in every render. (networkState tells nothing: EMPTY or NO_SOURCE until Chromium's load task runs.)
+    const broken = () => el.error || !(el.src || el.srcObject || el.querySelector('source'));
+    const shown = await until(s, () => {
+      if (broken()) return true;
+      if (el.readyState < HTMLMediaElement.HAVE_METADATA) return false; // loops and ends need the duration
+      const c = position(el, s);
+      if (!el.seeking && s.sought !== c) { s.sought = c; sought = 1; realTime.set.call(el, c); }
+      return !el.seeking && el.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA;
+    }, SEEK_WAIT_MS);
+    if (!shown) realTimeSources.add(`${el.localName} (seek timed out)`);
+    // A source served without range support is a stream to Chromium: its seeks land at 0.
+    else if (!broken() && Math.abs(realTime.get.call(el) - s.sought) > 1e-3) realTimeSources.add(`${el.localName} (not seekable)`);
+    return sought;
+  };
+  // Resolves to the count of seeks, which the renderer is told: Chromium's damage report misses a
+  // video's first picture, so a frame after a seek is screenshot, never assumed unchanged.
+  const seekMedia = async () => {
+    const waits = [];
+    for (const [el, s] of media) if (el.localName === 'video' && el.isConnected) waits.push(seekVideo(el, s));
+    if (!waits.length) return 0;
+    const seeks = (await Promise.all(waits)).reduce((a, b) => a + b, 0);
+    await macrotask(); // the page's timeupdate handlers, before the frame
+    scan();
+    return seeks;
+  };
+
+  // SMIL inside an SVG <img> runs on the image's own real-time timer, out of any script's reach. Such
+  // an image shows instead a still of its SVG at the virtual time (CSS `content` on the <img>, so its
+  // src, events and layout stay the page's): the same SVG with every SMIL clock value stretched 1e6×
+  // and its absolute times moved back by t, so the image's own clock starts at t and moves by
+  // nanoseconds in the real milliseconds before the capture. Same-origin and data: sources only (the
+  // SVG is read with fetch); the renderer reports the SMIL images it served that were not stilled.
+  const STILL_STRETCH = 1e6;
+  const SMIL_ELEMENTS = 'animate,animateTransform,animateMotion,animateColor,set';
+  const CLOCK_VALUE = /^([+-]?)\s*(?:(\d+):)?(?:(\d+):)?(\d*\.?\d+)(h|min|s|ms)?$/;
+  const CLOCK_UNIT = { h: 3600, min: 60, s: 1, ms: 0.001 };
+  const OFFSET = /([+-])\s*((?:\d+:)?(?:\d+:)?\d*\.?\d+(?:h|min|s|ms)?)\s*$/;
+  // A SMIL clock value in seconds; null for anything else (syncbase, event, indefinite, wallclock).
+  const clockSeconds = (text) => {
+    const m = CLOCK_VALUE.exec(text.trim());
+    if (!m) return null;
+    const [, sign, a, b, value, unit] = m;
+    let sec = parseFloat(value) * (unit ? CLOCK_UNIT[unit] : 1);
+    if (a !== undefined) sec += b !== undefined ? Number(a) * 3600 + Number(b) * 60 : Number(a) * 60;
+    return sign === '-' ? -sec : sec;
+  };
+  // begin/end lists: a clock value is a time on the document's clock (moved back by t, stretched); a
+  // syncbase's or event's offset is a duration (stretched).
+  const stillTimes = (list, t) => list.split(';').map((item) => {
+    const sec = clockSeconds(item);
+    if (sec !== null) return `${(sec - t) * STILL_STRETCH}s`;
+    return item.replace(OFFSET, (_, sign, v) => `${sign}${clockSeconds(v) * STILL_STRETCH}s`);
+  }).join(';');
+  const stillDuration = (text) => { const sec = clockSeconds(text); return sec === null ? text : `${sec * STILL_STRETCH}s`; };
+  const svgSources = new Map(); // src -> Promise of the parsed SVG when it has SMIL, else null
+  const stilled = new Set(); // the sources shown as stills, for the renderer's report
+  const smilDocument = (src) => {
+    if (!svgSources.has(src)) {
+      svgSources.set(src, (async () => {
+        const origin = new URL(src, location.href);
+        if (origin.protocol !== 'data:' && origin.origin !== location.origin) return null;
+        const text = await (await realFetch(src)).text();
+        const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+        if (doc.documentElement.localName !== 'svg' || !doc.querySelector(SMIL_ELEMENTS)) return null;
+        for (const el of doc.querySelectorAll(SMIL_ELEMENTS)) {
+          el.__v2cClock = Object.fromEntries(['begin', 'end', 'dur', 'repeatDur', 'min', 'max'].map((k) => [k, el.getAttribute(k)]));
+        }
+        return doc;
+      })().catch(() => null));
+    }
+    return svgSources.get(src);
+  };
+  const stillAt = (doc, t) => {
+    for (const el of doc.querySelectorAll(SMIL_ELEMENTS)) {
+      const clock = el.__v2cClock;
+      el.setAttribute('begin', stillTimes(clock.begin === null ? '0s' : clock.begin, t));
+      if (clock.end !== null) el.setAttribute('end', stillTimes(clock.end, t));
+      for (const k of ['dur', 'repeatDur', 'min', 'max']) if (clock[k] !== null) el.setAttribute(k, stillDuration(clock[k]));
+    }
+    return new XMLSerializer().serializeToString(doc);
+  };
+  const stillUrls = new WeakMap(); // img -> the blob URL it shows
+  // Resolves to the count of images given a new still (the renderer then screenshots the frame).
+  const stillSvgImages = async () => {
+    const images = [...document.images];
+    for (const root of shadowRoots) images.push(...root.querySelectorAll('img'));
+    let count = 0;
+    await Promise.all(images.map(async (img) => {
+      const src = img.currentSrc || img.src;
+      if (!src || !/\.svg(?:[?#]|$)|^data:image\/svg\+xml/i.test(src)) return;
+      const doc = await smilDocument(src);
+      if (!doc) return;
+      const url = URL.createObjectURL(new Blob([stillAt(doc, now / 1000)], { type: 'image/svg+xml' }));
+      const still = new Image();
+      still.src = url;
+      await still.decode().catch(() => null);
+      img.style.setProperty('content', `url("${url}")`, 'important');
+      const previous = stillUrls.get(img);
+      if (previous) URL.revokeObjectURL(previous);
+      stillUrls.set(img, url);
+      stilled.add(new URL(src, location.href).href);
+      count += 1;
+    }));
+    return count;
+  };
+
   const nextDueTimer = (limit) => {
     let best = null;
     for (const t of timers.values()) {
@@ -284,27 +524,31 @@
 
   // Same-origin child frames run their own copy of this clock; each is brought to the same time.
   const advanceFrames = async (target) => {
+    let childSeeks = 0;
     for (let i = 0; i < window.frames.length; i++) {
       let child = null;
       try { child = window.frames[i].__v2c; } catch (_) { realTimeSources.add('cross-origin iframe'); }
-      if (child) await child.advanceTo(target);
+      if (child) childSeeks += await child.advanceTo(target);
     }
+    return childSeeks;
   };
 
-  // Events in virtual-time order up to `target`: timers, animation ends (which fire finish events),
-  // and display ticks (rAF). At equal times timers run first, then animation ends, then the tick, as
-  // in a browser's frame.
+  // Events in virtual-time order up to `target`: timers, animation and media ends (which fire finish
+  // and ended events), and display ticks (rAF). At equal times timers run first, then ends, then the
+  // tick, as in a browser's frame. Resolves to the count of video seeks, here and in iframes.
   async function advanceTo(requested) {
     const target = grid(requested);
     if (target < now) throw new Error('virtual time cannot go back');
     for (;;) {
       const t = nextDueTimer(target);
       const ending = nextAnimationEnd();
+      const mediaEnd = nextMediaEnd();
       const tickAt = tickTime(lastTick + 1);
       const endAt = ending.animation && ending.at <= target ? ending.at : Infinity;
+      const mediaEndAt = mediaEnd.element && mediaEnd.at <= target ? mediaEnd.at : Infinity;
       const timerAt = t ? t.at : Infinity;
       const tick = tickAt <= target ? tickAt : Infinity;
-      const at = Math.min(timerAt, endAt, tick);
+      const at = Math.min(timerAt, endAt, mediaEndAt, tick);
       if (at === Infinity) break;
       now = Math.max(now, at);
       if (timerAt === at) {
@@ -312,6 +556,8 @@
         invoke(t.fn, t.args);
       } else if (endAt === at) {
         finish(ending.animation);
+      } else if (mediaEndAt === at) {
+        endMedia(mediaEnd.element);
       } else {
         await runTick(lastTick + 1);
         continue;
@@ -323,15 +569,16 @@
     await macrotask();
     scan();
     seekAll();
-    await advanceFrames(target);
-    return now;
+    const sought = await seekMedia() + await stillSvgImages();
+    return sought + await advanceFrames(target);
   }
 
   async function settle() {
     declarativeRoots();
-    await macrotask(); scan(); seekAll(); await macrotask();
-    await advanceFrames(now);
-    return now;
+    await macrotask(); scan(); seekAll();
+    const sought = await seekMedia() + await stillSvgImages();
+    await macrotask();
+    return sought + await advanceFrames(now);
   }
 
   Object.defineProperty(window, '__v2c', {
@@ -340,10 +587,9 @@
       now: () => now,
       drainDialogs: () => dialogs.splice(0),
       drainErrors: () => errors.splice(0),
+      stilledImages: () => [...stilled].sort(),
       realTimeSources: () => {
         const all = new Set(realTimeSources);
-        // Autoplay starts media without a play() call.
-        for (const media of document.querySelectorAll('video[autoplay], audio[autoplay]')) all.add(media.localName);
         for (let i = 0; i < window.frames.length; i++) {
           try { for (const s of window.frames[i].__v2c.realTimeSources()) all.add(s); } catch (_) { /* cross-origin: counted when advanced */ }
         }

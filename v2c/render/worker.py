@@ -70,6 +70,26 @@ _TICK_NUDGE_MS = 0.01
 its screenshot): far below any image's frame delay (10 ms at least)."""
 
 
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def _byte_range(body: bytes, header: str | None) -> tuple[int, bytes, dict[str, str]]:
+    """Status, body and headers answering a request for a page file with `Range: header`.
+
+    Media elements load through range requests, and Chromium treats a source served without range support as a
+    stream it cannot seek (`seekable` is [0, 0]): the virtual clock seeks every video to its virtual time."""
+    headers = {"Accept-Ranges": "bytes"}
+    match = _RANGE.fullmatch(header.strip()) if header else None
+    if match is None or match.groups() == ("", ""):  # none, several ranges or malformed: the whole file
+        return 200, body, headers
+    first, last = match.groups()
+    size = len(body)
+    start, end = (int(first), min(int(last or size - 1), size - 1)) if first else (max(0, size - int(last)), size - 1)
+    if start > end:
+        return 416, b"", {**headers, "Content-Range": f"bytes */{size}"}
+    return 206, body[start:end + 1], {**headers, "Content-Range": f"bytes {start}-{end}/{size}"}
+
+
 class RenderAborted(Exception):
     """A render stopped early; carries the status and reason to report."""
 
@@ -316,6 +336,8 @@ class _RenderRun:
         """The page's event listeners, removed by `release`."""
         self.real_time_sources: set[str] = set()
         """What the page loaded that plays in real time, seen while serving it (`RenderResult.real_time_sources`)."""
+        self.smil_images: set[str] = set()
+        """URLs of SVG images with SMIL the page loaded: real time unless the clock showed them as stills."""
 
     async def frames_array(self) -> np.ndarray:
         width, height = self.config.frame_size(self.viewport)
@@ -385,12 +407,14 @@ class _RenderRun:
                 return
             content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
             if content_type == "image/svg+xml" and request.resource_type == "image" and _SMIL.search(file.body):
-                # An SVG image's SMIL runs on the image's own real-time timer, which no page clock reaches.
-                self.real_time_sources.add("SMIL in an SVG image")
+                # An SVG image's SMIL runs on the image's own real-time timer, which no page clock reaches: the
+                # clock shows an <img>'s as stills at the virtual time; one it did not (a CSS background) is reported.
+                self.smil_images.add(url)
             # Text was encoded as UTF-8 (Page.served): saying so keeps a page without <meta charset>
             # from being decoded as windows-1252, the default for an en-US browser.
-            await route.fulfill(status=200, body=file.body,
-                                content_type=f"{content_type}; charset=utf-8" if file.text else content_type)
+            content_type = f"{content_type}; charset=utf-8" if file.text else content_type
+            status, body, headers = _byte_range(file.body, request.headers.get("range"))
+            await route.fulfill(status=status, body=body, content_type=content_type, headers=headers)
             return
         # Off the loop thread: a generated picsum image can take a few hundred ms.
         response = await asyncio.to_thread(network.resolve, url)
@@ -502,6 +526,13 @@ class _RenderRun:
             raise RenderAborted(RenderStatus.ERROR, "the virtual clock failed: "
                                 + str(reply["exceptionDetails"].get("text", ""))[:300])
         self.now_ms = t_ms
+        self._after_seeks(reply.get("result", {}).get("value"))
+
+    def _after_seeks(self, seeks: Any) -> None:
+        """The clock seeked `seeks` videos: the next frame is a screenshot, since Chromium's damage report
+        (`_capture`'s probe of a static page) misses a video's first picture."""
+        if seeks:
+            self.static = False
 
     async def _capture(self, video_frame: bool = True) -> "asyncio.Future[np.ndarray]":
         """Take a frame (`video_frame`: one of the video's, not a step's state); decoding runs on a thread
@@ -602,8 +633,8 @@ class _RenderRun:
             outcome.ok, outcome.error = False, reply["error"]
         elif reply:
             outcome.target = reply.get("element")
-        await self._bounded(self.page.evaluate("window.__v2c.settle()"), self.config.frame_timeout_s,
-                            f"settling after step {index}")
+        self._after_seeks(await self._bounded(self.page.evaluate("window.__v2c.settle()"), self.config.frame_timeout_s,
+                                              f"settling after step {index}"))
 
     async def _dispatch(self, step: Interaction, target: dict | None) -> dict | None:
         page = self.page
@@ -650,9 +681,11 @@ class _RenderRun:
     async def _collect_page_notes(self) -> None:
         notes = await self._bounded(self.page.evaluate(
             "() => ({dialogs: window.__v2c.drainDialogs(), errors: window.__v2c.drainErrors(),"
-            " realTime: window.__v2c.realTimeSources()})"),
+            " realTime: window.__v2c.realTimeSources(), stilled: window.__v2c.stilledImages()})"),
             self.config.frame_timeout_s, "collecting page notes")
         self.result.dialogs.extend(notes["dialogs"])
+        if self.smil_images.difference(notes["stilled"]):
+            self.real_time_sources.add("SMIL in an SVG image")
         self.result.real_time_sources = sorted(self.real_time_sources.union(notes["realTime"]))
         for error in notes["errors"]:
             if error[:500] not in self.result.page_errors:
