@@ -12,8 +12,10 @@ frame counting, timers with randomness) the way a dataset does, then scores the 
    (non-flat) frame; resampled to 30 fps on a uniform grid from that frame, each grid time taking
    the latest screencast frame at or before it; H.264 yuv420p mp4 (`v2c.video.write_video`).
    Cached under OUT/recordings/, keyed by the page's content and these settings.
-2. Score, as `v2c score recording.mp4 page.html` does (a `Task` of the recording: 10 fps, 3 s, its size):
-   the oracle and `timing_x1.15/x1.6/x2.5`, `recolour`, `frozen`, `blank` (see recorded_pages.py).
+2. Score, as `v2c eval` scores an Animation2Code sample (a `Task` of the recording and its source page: 10 fps,
+   3 s, its size; the recording's lead-in trimmed and its start aligned to the source,
+   `RewardConfig.align_recording`): the oracle and `timing_x1.15/x1.6/x2.5`, `recolour`, `frozen`, `blank` (see
+   recorded_pages.py).
 3. Print a table per page and a summary: oracle min/mean, pages with oracle >= 0.95, and per page
    whether the orderings hold: timing (oracle > x1.15 >= x1.6 >= x2.5), presence (blank <= frozen <
    x2.5 < oracle: nothing, still, wrong motion, right motion; <= at the bottom because a still page
@@ -279,11 +281,11 @@ def score_pages(pages: dict[str, LibraryPage], recordings: dict[str, Recording])
             rec = recordings[name]
             if not rec.ok:
                 continue
-            # As `v2c score recording.mp4 page.html` and `v2c eval` take a recording: through a Task (which
-            # applies the project's handling of recordings, e.g. trimming a flat lead-in).
+            # As `v2c eval` takes an Animation2Code sample: through a Task of the recording and its source (which
+            # applies the project's handling of recordings: the lead-in trimmed, the start aligned to the source).
             height, width = read_video(rec.path).frames.shape[1:3]
-            task = Task(id=name, kind="animation", video=Path(rec.path), duration_s=DURATION_S, fps=SCORE_FPS,
-                        viewport=(width, height))
+            task = Task(id=name, kind="animation", video=Path(rec.path), page=spec.page("oracle"),
+                        duration_s=DURATION_S, fps=SCORE_FPS, viewport=(width, height))
             prepared = scorer.prepare(task.to_reference())
             breakdowns = scorer.score_many(prepared, [spec.page(v) for v in VARIANTS])
             rows[name] = {v: {"total": b.total, **{k: b.scores.get(k) for k in ("appearance", "temporal")},

@@ -23,7 +23,7 @@ class RewardConfig:
     """How a candidate page is scored against a reference.
 
     Scores (by name, see `v2c.rewards.registry`):
-        weights, backends, options, score_fps, model_cache_dir
+        weights, backends, options, score_fps, align_recording, model_cache_dir
     Gates (anti-hacking):
         blank_std, change_level, static_max_pixels, max_code_bytes, size_penalty
     """
@@ -49,6 +49,13 @@ class RewardConfig:
     (`FlowConfig.motion_fps`): at 10 it sees exactly the frames it picks from 30 fps (frame k at k/10 s), while
     15 fps left it 7.5 steps per second. `benchmarks/score_resolution.py` prints the scores at the task's
     30 fps beside these, and the timing ladder at both rates."""
+    align_recording: bool = True
+    """Align a recorded reference that comes with the page that made it (a dataset sample's source) to that page:
+    of the recording's sub-frame start phases (frames 0, 1 and 2 of a 30 fps recording compared at 10 fps), keep
+    the one the page's own render scores best against, and compare every candidate with it. A real-time
+    recording starts at the first paint, some milliseconds from where the page's animations start; half a
+    comparison frame of a fast periodic motion cost its own source 0.08 (`benchmarks/recorded_fidelity.py`,
+    motion-rotate: 0.857 → 0.936 aligned). Costs one render and two preparations more, once per reference."""
     model_cache_dir: str = field(default_factory=_default_model_cache)
     """Where DreamSim/CoTracker3 weights are looked up (and downloaded to, when online)."""
     blank_std: float = 2.0

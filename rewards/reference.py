@@ -85,7 +85,8 @@ def default_cache_dir() -> Path:
 
 @dataclass
 class ReferenceCache:
-    """Rendered source videos on disk, one lossless `.npz` per key."""
+    """Rendered source videos on disk, one lossless `.npz` per key; and where recordings aligned to their source
+    page start (`get_start`), one small `.start.json` per key."""
 
     root: Path | None = None
     """Folder of the entries; None: `default_cache_dir()`."""
@@ -119,6 +120,25 @@ class ReferenceCache:
             log.warning("reference cache entry %s is unreadable (%s); rendering again", path, error)
             path.unlink(missing_ok=True)
             return None
+
+    def start_path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.start.json"
+
+    def get_start(self, key: str) -> int | None:
+        """The first frame a recording was aligned to start at (`RewardScorer`, `RewardConfig.align_recording`),
+        None when not aligned before."""
+        try:
+            return int(json.loads(self.start_path(key).read_text())["start_frame"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put_start(self, key: str, start_frame: int) -> None:
+        path = self.start_path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".json")
+        with os.fdopen(handle, "w") as out:
+            json.dump({"start_frame": int(start_frame)}, out)
+        os.replace(tmp, path)
 
     def put(self, key: str, video: Video) -> Path:
         path = self.path(key)

@@ -10,6 +10,8 @@ whole group concurrently.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -18,13 +20,13 @@ import numpy as np
 
 from v2c.render import Interaction, Page, RenderBackend, RenderConfig, RenderResult, default_pool
 from v2c.memo import AsyncMemo
-from v2c.video import Video, resample, resize_frames
+from v2c.video import Video, resample, resize_frames, starting_at
 
 from . import gates
 from .breakdown import GateHit, RewardBreakdown
 from .config import RewardConfig
 from .functional import with_baseline_step
-from .reference import Reference, ReferenceCache, source_video
+from .reference import Reference, ReferenceCache, pixel_recipe, source_video
 from .registry import make_score
 from .score import CandidateClip, ReferenceClip, Score
 
@@ -51,6 +53,10 @@ class PreparedReference:
     def moving(self) -> bool:
         """Whether anything on the reference changes between frames (static candidates are gated only then)."""
         return self.clip.moving
+
+
+_ALIGN_PHASES = 3
+"""Start phases a recording is aligned over (`RewardConfig.align_recording`): a comparison step in thirds."""
 
 
 class RewardScorer:
@@ -112,11 +118,6 @@ class RewardScorer:
         fps = self.compare_fps(reference)
         source = reference.video if reference.video is not None else \
             await source_video(reference, self.renderer, self.reference_cache)
-        frames = resample(source, fps).frames
-        config = getattr(self.renderer, "config", None)
-        if reference.video is not None and isinstance(config, RenderConfig):
-            # compare a recording at the pixels candidates are rendered at
-            frames = resize_frames(frames, config.frame_size(reference.viewport))
         rendered = None
         if reference.page is not None and reference.interactions:
             # The functional score reads the page's state after each step of the script (with its baseline).
@@ -124,8 +125,49 @@ class RewardScorer:
                                                         reference.viewport, script)
             if not rendered.ok:
                 raise ValueError(f"the reference page could not be rendered ({rendered.status.value}): {rendered.reason}")
-        clip = ReferenceClip(frames=frames, fps=fps, interactions=tuple(reference.interactions),
-                             render=rendered, video=reference.video, moving=not gates.is_static(frames, self.config))
+        shifts = self._start_phases(reference, source, fps)
+        if len(shifts) == 1:
+            return await self._prepare_from(reference, source, fps, script, rendered)
+        return await self._aligned(reference, source, fps, shifts)
+
+    async def _aligned(self, reference: Reference, source: Video, fps: float, shifts: list[int]) -> PreparedReference:
+        """The recording prepared from the start of `shifts` that the page that made it matches best
+        (`RewardConfig.align_recording`): decided once per recording, page, scores and pixels, then kept on disk."""
+        key = hashlib.sha256(json.dumps([reference.key(), pixel_recipe(self.renderer, reference.viewport),
+                                         repr(self.config), shifts]).encode()).hexdigest()
+        known = self.reference_cache.get_start(key) if self.reference_cache is not None else None
+        if known in shifts:
+            return await self._prepare_from(reference, starting_at(source, known), fps, [], None)
+        phases = [await self._prepare_from(reference, starting_at(source, shift), fps, [], None) for shift in shifts]
+        own = await self.renderer.render_async(reference.page, reference.duration_s, fps, reference.viewport)
+        if not own.ok:
+            return phases[0]  # not cached: a page that failed to render once may render next time
+        totals = [self.score_render(phase, own, 0).total for phase in phases]
+        best = int(np.argmax(totals))
+        if self.reference_cache is not None:
+            self.reference_cache.put_start(key, shifts[best])
+        return phases[best]
+
+    def _start_phases(self, reference: Reference, source: Video, fps: float) -> list[int]:
+        """First frames of `source` the reference may start at: 0 only, or, for a recording aligned to its page,
+        up to three frames spread over one comparison step."""
+        per_step = source.fps / fps
+        if not (self.config.align_recording and reference.video is not None and reference.page is not None
+                and not reference.interactions and per_step >= 1.5):
+            return [0]
+        count = min(_ALIGN_PHASES, int(round(per_step)))
+        return sorted({int(round(j * per_step / count)) for j in range(count)})
+
+    async def _prepare_from(self, reference: Reference, source: Video, fps: float, script: list[Interaction],
+                            rendered: RenderResult | None) -> PreparedReference:
+        frames = resample(source, fps).frames
+        config = getattr(self.renderer, "config", None)
+        if reference.video is not None and isinstance(config, RenderConfig):
+            # compare a recording at the pixels candidates are rendered at
+            frames = resize_frames(frames, config.frame_size(reference.viewport))
+        clip = ReferenceClip(frames=frames, fps=fps, interactions=tuple(reference.interactions), render=rendered,
+                             video=source if reference.video is not None else None,
+                             moving=not gates.is_static(frames, self.config))
         names = list(self.scores)
         prepared = await asyncio.gather(*(asyncio.to_thread(self.scores[n].prepare, clip) for n in names))
         return PreparedReference(reference=reference, clip=clip, source=source, prepared=dict(zip(names, prepared)),
@@ -173,8 +215,9 @@ class RewardScorer:
         breakdown = RewardBreakdown(backends=self.backends, render_status=rendered.status.value)
         breakdown.details["render"] = rendered.summary()
         if prepared.clip.video is not None:
-            breakdown.details["reference"] = {"lead_in_frames": prepared.clip.video.lead_in_frames,
-                                              "lead_in_s": prepared.clip.video.lead_in_s}
+            video = prepared.clip.video
+            breakdown.details["reference"] = {"lead_in_frames": video.lead_in_frames, "lead_in_s": video.lead_in_s,
+                                              "start_s": video.start_s}
         applies = {name: prepared.prepared.get(name) is not None for name in self.scores}
         breakdown.scores = {name: (0.0 if applies[name] else None) for name in self.scores}
         if not rendered.ok or rendered.frames.shape[0] == 0:

@@ -13,6 +13,7 @@ import pytest
 from v2c.envs.tasks.task import Task
 from v2c.render import Page
 from v2c.rewards import RewardConfig, RewardScorer
+from v2c.rewards.reference import ReferenceCache
 from v2c.video import Video, trim_lead_in, write_video
 
 LOADER = """<!doctype html><html><head><style>
@@ -141,10 +142,11 @@ def test_the_source_scores_against_a_recording_with_a_lead_in_as_against_one_wit
     clean = scorer.score(recorded(tmp_path, loader_frames, 0).to_reference(), Page(LOADER))
     # Chroma subsampling alone costs little (0.986 measured): far from what a recolour costs.
     assert clean.total >= 0.95, clean.score_dict()
-    assert clean.details["reference"] == {"lead_in_frames": 0, "lead_in_s": 0.0}
+    assert clean.details["reference"] == {"lead_in_frames": 0, "lead_in_s": 0.0, "start_s": 0.0}
     trimmed = scorer.score(recorded(tmp_path, loader_frames, lead_in).to_reference(), Page(LOADER))
     assert abs(trimmed.total - clean.total) <= 0.02, (trimmed.score_dict(), clean.score_dict())
-    assert trimmed.details["reference"] == {"lead_in_frames": lead_in, "lead_in_s": pytest.approx(lead_in / FPS)}
+    assert trimmed.details["reference"] == {"lead_in_frames": lead_in, "lead_in_s": pytest.approx(lead_in / FPS),
+                                            "start_s": 0.0}
     # Without the trim the blank start is charged to the page (0.42 and 0.40 measured with 3 and 6 frames).
     untrimmed = scorer.score(recorded(tmp_path, loader_frames, lead_in, trim=False).to_reference(), Page(LOADER))
     assert untrimmed.total < clean.total - 0.2 and untrimmed.details["reference"]["lead_in_frames"] == 0
@@ -170,10 +172,53 @@ def test_the_frame_painted_before_the_script_ran_is_trimmed_and_costs_the_source
     scorer = RewardScorer(RewardConfig(), renderer=pool)
     trimmed = scorer.score(task.to_reference(), Page(SCRIPTED_PANEL))
     clean = scorer.score(replace(task, video=clean_path).to_reference(), Page(SCRIPTED_PANEL))
-    assert trimmed.details["reference"] == {"lead_in_frames": 3, "lead_in_s": pytest.approx(3 / FPS)}
+    assert trimmed.details["reference"] == {"lead_in_frames": 3, "lead_in_s": pytest.approx(3 / FPS), "start_s": 0.0}
     assert clean.details["reference"]["lead_in_frames"] == 0
     assert abs(trimmed.total - clean.total) <= 0.02, (trimmed.score_dict(), clean.score_dict())
     kept = replace(task, video=write_video(tmp_path / "kept.mp4", recording[2:], FPS), trim_lead_in=False)
     untrimmed = scorer.score(kept.to_reference(), Page(SCRIPTED_PANEL))
     # Kept, the one frame without the panel is the largest change in the video: 0.46 measured, against 0.99.
     assert untrimmed.total < trimmed.total - 0.2, untrimmed.score_dict()
+
+
+def late_recording(tmp_path, frames: np.ndarray) -> Task:
+    """The loader's sample as a dataset ships it, recorded with its first paint held one frame: 1/30 s late."""
+    late = np.concatenate([frames[:1], frames])
+    return Task(id="late", kind="animation", page=Page(LOADER), video=write_video(tmp_path / "late.mp4", late, FPS),
+                duration_s=DURATION, fps=10.0, viewport=VIEWPORT)
+
+
+def test_a_recording_that_starts_late_is_aligned_to_the_page_that_made_it(pool, loader_frames, tmp_path):
+    """A real-time recording starts at the first paint, some milliseconds from where the page's animations start:
+    with its source page beside it (a dataset sample), the reference starts at the sub-frame phase the page's own
+    render matches best (`RewardConfig.align_recording`)."""
+    task = late_recording(tmp_path, loader_frames)
+    on_time = replace(task, video=write_video(tmp_path / "on-time.mp4", loader_frames, FPS))
+    scorer = RewardScorer(RewardConfig(), renderer=pool)
+    aligned = scorer.score(task.to_reference(), Page(LOADER))
+    assert aligned.details["reference"]["start_s"] == pytest.approx(1 / FPS)
+    clean = scorer.score(on_time.to_reference(), Page(LOADER))
+    assert clean.details["reference"]["start_s"] == 0.0
+    assert abs(aligned.total - clean.total) <= 0.005, (aligned.score_dict(), clean.score_dict())
+    unaligned = RewardScorer(RewardConfig(align_recording=False), renderer=pool).score(task.to_reference(), Page(LOADER))
+    page_less = scorer.score(replace(task, page=None).to_reference(), Page(LOADER))
+    assert unaligned.details["reference"]["start_s"] == page_less.details["reference"]["start_s"] == 0.0
+    # 1/30 s late costs the loader's own source 0.03 unaligned (0.954 measured, against 0.988 aligned).
+    assert unaligned.total == pytest.approx(page_less.total) and unaligned.total < aligned.total - 0.02
+
+
+def test_the_alignment_is_decided_once_and_kept_on_disk(pool, loader_frames, tmp_path):
+    from tests.test_tasks import CountingRenderer
+
+    reference = late_recording(tmp_path, loader_frames).to_reference()
+    cache = ReferenceCache(tmp_path / "cache")
+    renderer = CountingRenderer(pool)
+    first = RewardScorer(RewardConfig(), renderer=renderer, reference_cache=cache).prepare(reference)
+    assert renderer.renders == 1  # the page, to align the recording with
+    again = RewardScorer(RewardConfig(), renderer=renderer, reference_cache=cache).prepare(reference)
+    assert renderer.renders == 1 and np.array_equal(again.frames, first.frames)
+    assert again.source.start_s == first.source.start_s == pytest.approx(1 / FPS)
+    # Other scores may prefer another start: another decision.
+    other = RewardScorer(RewardConfig(weights={"appearance": 1.0, "temporal": 0.0}), renderer=renderer, reference_cache=cache)
+    other.prepare(reference)
+    assert renderer.renders == 2
