@@ -138,11 +138,13 @@ class RewardScorer:
         known = self.reference_cache.get_start(key) if self.reference_cache is not None else None
         if known in shifts:
             return await self._prepare_from(reference, starting_at(source, known), fps, [], None)
-        phases = [await self._prepare_from(reference, starting_at(source, shift), fps, [], None) for shift in shifts]
-        own = await self.renderer.render_async(reference.page, reference.duration_s, fps, reference.viewport)
+        own, *phases = await asyncio.gather(
+            self.renderer.render_async(reference.page, reference.duration_s, fps, reference.viewport),
+            *(self._prepare_from(reference, starting_at(source, shift), fps, [], None) for shift in shifts))
         if not own.ok:
             return phases[0]  # not cached: a page that failed to render once may render next time
-        totals = [self.score_render(phase, own, 0).total for phase in phases]
+        totals = await asyncio.gather(*(asyncio.to_thread(lambda p: self.score_render(p, own, 0).total, phase)
+                                        for phase in phases))
         best = int(np.argmax(totals))
         if self.reference_cache is not None:
             self.reference_cache.put_start(key, shifts[best])
