@@ -365,7 +365,12 @@
   };
   // Autoplay starts an element when the clock first sees it, right after the callback that added
   // it, not when its data happens to arrive.
-  const adoptAutoplay = () => { for (const el of mediaIn('video[autoplay],audio[autoplay]')) if (!media.has(el)) autoplay(el); };
+  // Live collections: a page without media (the usual one) costs two length reads per scan, however large its DOM.
+  const [videos, audios] = [document.getElementsByTagName('video'), document.getElementsByTagName('audio')];
+  const adoptAutoplay = () => {
+    if (!videos.length && !audios.length && !shadowRoots.size) return;
+    for (const el of mediaIn('video[autoplay],audio[autoplay]')) if (!media.has(el)) autoplay(el);
+  };
   // Virtual time at which a playing, non-looping element reaches its end (once its duration is known).
   const nextMediaEnd = () => {
     let best = null;
