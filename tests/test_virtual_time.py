@@ -231,6 +231,23 @@ def clip_index(position_s: float) -> int:
     return bisect.bisect_right(_counter_clip()[1], position_s + 1e-9) - 1
 
 
+@pytest.mark.parametrize("header, status, body, content_range", [
+    (None, 200, b"0123456789", None),
+    ("bytes=2-5", 206, b"2345", "bytes 2-5/10"),
+    ("bytes=7-", 206, b"789", "bytes 7-9/10"),
+    ("bytes=-3", 206, b"789", "bytes 7-9/10"),
+    ("bytes=8-20", 206, b"89", "bytes 8-9/10"),
+    ("bytes=12-", 416, b"", "bytes */10"),
+    ("bytes=0-1,4-5", 200, b"0123456789", None),  # several ranges: the whole file, as a server may answer
+])
+def test_page_files_answer_byte_ranges_so_that_media_can_seek(header, status, body, content_range):
+    from v2c.render.worker import _byte_range
+
+    answer, data, headers = _byte_range(b"0123456789", header)
+    assert (answer, data, headers.get("Content-Range")) == (status, body, content_range)
+    assert headers["Accept-Ranges"] == "bytes"
+
+
 def test_video_plays_on_the_virtual_clock_whatever_the_capture_rate(pool):
     clip = _video_page("autoplay loop")  # 1 s, looping
     slow = pool.render(clip, duration_s=1.3, fps=10, viewport=VIDEO_VIEWPORT)
