@@ -132,12 +132,12 @@ RECORDING_FPS = 30.0
 
 def aligned_preparation(setting: Setting, repeats: int) -> dict[str, float]:
     """Median seconds to prepare a recorded sample that ships its source page (`RewardConfig.align_recording`):
-    unaligned (the baseline), aligned the first time (the source rendered, three start phases prepared and scored)
-    and aligned again (the decision read from the disk). The recording is the source's 30 fps render with its first
-    frame held once, as a real-time recording starting at the first paint is."""
+    unaligned (the baseline), aligned the first time (the source rendered at the display rate, every display-frame
+    phase scored) and aligned again (the decision read from the disk). The recording is the source at 30 fps from
+    its second display frame (1/30 s in), as a real-time recording starting at a first paint is."""
     with LocalRendererPool(size=2) as pool, tempfile.TemporaryDirectory() as folder:
-        frames = pool.render(REFERENCE, setting.duration_s, RECORDING_FPS, setting.viewport).frames
-        frames = np.concatenate([frames[:1], frames])
+        display = pool.render(REFERENCE, setting.duration_s + 0.1, 2 * RECORDING_FPS, setting.viewport).frames
+        frames = display[2::2][:int(round(setting.duration_s * RECORDING_FPS))]
         video = Video(frames, np.arange(len(frames)) / RECORDING_FPS, RECORDING_FPS)
         reference = Reference(page=Page(REFERENCE), video=video, duration_s=setting.duration_s, fps=RECORDING_FPS,
                               viewport=setting.viewport)

@@ -33,8 +33,8 @@ class RewardBreakdown:
     details: dict[str, Any] = field(default_factory=dict)
     """Explanations for `info` and widgets: `render` (the render's summary), `reference` when the
     reference is a video (`lead_in_frames`, `lead_in_s`: the lead-in dropped from a recording's start,
-    `Task.trim_lead_in`; 0 for none; `start_s`: how much later the recording was started to align it with its
-    source page, `RewardConfig.align_recording`)
+    `Task.trim_lead_in`; 0 for none; `start_s`: the virtual time candidates were rendered from to align them
+    with a recording of their source page, `RewardConfig.align_recording`)
     and, per score name, what that score emitted (alignments, per-frame distances, tracks, crop boxes,
     per-step results)."""
 

@@ -50,12 +50,13 @@ class RewardConfig:
     15 fps left it 7.5 steps per second. `benchmarks/score_resolution.py` prints the scores at the task's
     30 fps beside these, and the timing ladder at both rates."""
     align_recording: bool = True
-    """Align a recorded reference that comes with the page that made it (a dataset sample's source) to that page:
-    of the recording's sub-frame start phases (frames 0, 1 and 2 of a 30 fps recording compared at 10 fps), keep
-    the one the page's own render scores best against, and compare every candidate with it. A real-time
-    recording starts at the first paint, some milliseconds from where the page's animations start; half a
-    comparison frame of a fast periodic motion cost its own source 0.08 (`benchmarks/recorded_fidelity.py`,
-    motion-rotate: 0.857 → 0.936 aligned). Costs one render and two preparations more, once per reference."""
+    """Align a recorded reference that comes with the page that made it (a dataset sample's source) to that page: of
+    the display frames (`RenderConfig.display_hz`) within one comparison step, render every candidate from the one
+    at which the page's own render scores best against the recording (`PreparedReference.start_s`). A real-time
+    recording's frames show the page at display frame times counted from a first paint some frames after its
+    animations started: 17 or 50 ms off the comparison grid cost sources 0.03-0.13 against their own recordings
+    (`benchmarks/recorded_fidelity.py`: motion-rotate 0.857 unaligned, 0.983 at its phase of 50 ms). Costs one
+    render at the display rate and a score per phase, once per reference (kept on disk)."""
     model_cache_dir: str = field(default_factory=_default_model_cache)
     """Where DreamSim/CoTracker3 weights are looked up (and downloaded to, when online)."""
     blank_std: float = 2.0

@@ -124,20 +124,20 @@ class ReferenceCache:
     def start_path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.start.json"
 
-    def get_start(self, key: str) -> int | None:
-        """The first frame a recording was aligned to start at (`RewardScorer`, `RewardConfig.align_recording`),
-        None when not aligned before."""
+    def get_start(self, key: str) -> float | None:
+        """The virtual time a recording's candidates were found to start at (`RewardScorer`,
+        `RewardConfig.align_recording`), None when not aligned before."""
         try:
-            return int(json.loads(self.start_path(key).read_text())["start_frame"])
+            return float(json.loads(self.start_path(key).read_text())["start_s"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def put_start(self, key: str, start_frame: int) -> None:
+    def put_start(self, key: str, start_s: float) -> None:
         path = self.start_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".json")
         with os.fdopen(handle, "w") as out:
-            json.dump({"start_frame": int(start_frame)}, out)
+            json.dump({"start_s": float(start_s)}, out)
         os.replace(tmp, path)
 
     def put(self, key: str, video: Video) -> Path:

@@ -13,14 +13,14 @@ import asyncio
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 import numpy as np
 
 from v2c.render import Interaction, Page, RenderBackend, RenderConfig, RenderResult, default_pool
 from v2c.memo import AsyncMemo
-from v2c.video import Video, resample, resize_frames, starting_at
+from v2c.video import Video, resample, resize_frames
 
 from . import gates
 from .breakdown import GateHit, RewardBreakdown
@@ -44,6 +44,9 @@ class PreparedReference:
     """Score name → what that score's `prepare` returned (None: the score does not apply)."""
     script: list[Interaction] = field(default_factory=list)
     """The interaction script as rendered (with a leading baseline step), replayed on every candidate."""
+    start_s: float = 0.0
+    """Virtual time every candidate's first frame is rendered at: the recording's phase on the page's clock, when
+    it was aligned to its page (`RewardConfig.align_recording`), else 0."""
 
     @property
     def frames(self) -> np.ndarray:
@@ -53,10 +56,6 @@ class PreparedReference:
     def moving(self) -> bool:
         """Whether anything on the reference changes between frames (static candidates are gated only then)."""
         return self.clip.moving
-
-
-_ALIGN_PHASES = 3
-"""Start phases a recording is aligned over (`RewardConfig.align_recording`): a comparison step in thirds."""
 
 
 class RewardScorer:
@@ -125,40 +124,50 @@ class RewardScorer:
                                                         reference.viewport, script)
             if not rendered.ok:
                 raise ValueError(f"the reference page could not be rendered ({rendered.status.value}): {rendered.reason}")
-        shifts = self._start_phases(reference, source, fps)
-        if len(shifts) == 1:
+        phases = self._render_phases(reference, fps)
+        if len(phases) == 1:
             return await self._prepare_from(reference, source, fps, script, rendered)
-        return await self._aligned(reference, source, fps, shifts)
+        return await self._aligned(reference, source, fps, phases)
 
-    async def _aligned(self, reference: Reference, source: Video, fps: float, shifts: list[int]) -> PreparedReference:
-        """The recording prepared from the start of `shifts` that the page that made it matches best
-        (`RewardConfig.align_recording`): decided once per recording, page, scores and pixels, then kept on disk."""
-        key = hashlib.sha256(json.dumps([reference.key(), pixel_recipe(self.renderer, reference.viewport),
-                                         repr(self.config), shifts]).encode()).hexdigest()
+    async def _aligned(self, reference: Reference, source: Video, fps: float, phases: list[float]) -> PreparedReference:
+        """The recording with the render phase of `phases` that the page that made it matches best
+        (`RewardConfig.align_recording`): decided once per recording, page, scores and pixels, then kept on disk.
+
+        A real-time recording's frames show the page at the display's frame times, counted from a first paint
+        some frames after the page's animations started: on 39 recorded npm pages (benchmarks/recorded_fidelity.py)
+        frame k showed the page at k/30 s plus 17, 50 or -17 ms. Every candidate is rendered at that phase
+        (`PreparedReference.start_s`); the recording itself is kept whole, from its first painted frame."""
+        key = hashlib.sha256(json.dumps(["render-phase", reference.key(), pixel_recipe(self.renderer, reference.viewport),
+                                         repr(self.config), phases]).encode()).hexdigest()
         known = self.reference_cache.get_start(key) if self.reference_cache is not None else None
-        if known in shifts:
-            return await self._prepare_from(reference, starting_at(source, known), fps, [], None)
-        own, *phases = await asyncio.gather(
-            self.renderer.render_async(reference.page, reference.duration_s, fps, reference.viewport),
-            *(self._prepare_from(reference, starting_at(source, shift), fps, [], None) for shift in shifts))
+        if known in phases:
+            return replace(await self._prepare_from(reference, source, fps, [], None), start_s=known)
+        # One render at the display rate holds every phase's frames: phase j's frame k is its frame k·n + j.
+        n = len(phases)
+        prepared, own = await asyncio.gather(
+            self._prepare_from(reference, source, fps, [], None),
+            self.renderer.render_async(reference.page, reference.duration_s, fps * n, reference.viewport))
         if not own.ok:
-            return phases[0]  # not cached: a page that failed to render once may render next time
-        totals = await asyncio.gather(*(asyncio.to_thread(lambda p: self.score_render(p, own, 0).total, phase)
-                                        for phase in phases))
-        best = int(np.argmax(totals))
+            return prepared  # not cached: a page that failed to render once may render next time
+        count = max(1, int(round(reference.duration_s * fps)))
+        renders = [replace(own, frames=own.frames[j::n][:count], timestamps=own.timestamps[j::n][:count], fps=fps)
+                   for j in range(n)]
+        totals = await asyncio.gather(*(asyncio.to_thread(lambda r: self.score_render(prepared, r, 0).total, render)
+                                        for render in renders))
+        best = phases[int(np.argmax(totals))]
         if self.reference_cache is not None:
-            self.reference_cache.put_start(key, shifts[best])
-        return phases[best]
+            self.reference_cache.put_start(key, best)
+        return replace(prepared, start_s=best)
 
-    def _start_phases(self, reference: Reference, source: Video, fps: float) -> list[int]:
-        """First frames of `source` the reference may start at: 0 only, or, for a recording aligned to its page,
-        up to three frames spread over one comparison step."""
-        per_step = source.fps / fps
+    def _render_phases(self, reference: Reference, fps: float) -> list[float]:
+        """Virtual start times candidates may be rendered at: 0 only, or, for a recording aligned to its page, every
+        display frame (`RenderConfig.display_hz`) within one comparison step."""
+        config = getattr(self.renderer, "config", None)
         if not (self.config.align_recording and reference.video is not None and reference.page is not None
-                and not reference.interactions and per_step >= 1.5):
-            return [0]
-        count = min(_ALIGN_PHASES, int(round(per_step)))
-        return sorted({int(round(j * per_step / count)) for j in range(count)})
+                and not reference.interactions and isinstance(config, RenderConfig)):
+            return [0.0]
+        count = max(1, int(round(config.display_hz / fps)))
+        return [j / (fps * count) for j in range(count)]
 
     async def _prepare_from(self, reference: Reference, source: Video, fps: float, script: list[Interaction],
                             rendered: RenderResult | None) -> PreparedReference:
@@ -185,7 +194,7 @@ class RewardScorer:
         page = candidate if isinstance(candidate, Page) else Page(html=str(candidate))
         ref = prepared.reference
         rendered = await self.renderer.render_async(page, ref.duration_s, prepared.clip.fps, ref.viewport,
-                                                    prepared.script)
+                                                    prepared.script, prepared.start_s)
         breakdown = await asyncio.to_thread(self.score_render, prepared, rendered, page.size_bytes)
         breakdown.timings_s["render"] = rendered.timings.get("total", 0.0)
         breakdown.timings_s["total"] = time.perf_counter() - started
@@ -219,7 +228,7 @@ class RewardScorer:
         if prepared.clip.video is not None:
             video = prepared.clip.video
             breakdown.details["reference"] = {"lead_in_frames": video.lead_in_frames, "lead_in_s": video.lead_in_s,
-                                              "start_s": video.start_s}
+                                              "start_s": prepared.start_s}
         applies = {name: prepared.prepared.get(name) is not None for name in self.scores}
         breakdown.scores = {name: (0.0 if applies[name] else None) for name in self.scores}
         if not rendered.ok or rendered.frames.shape[0] == 0:

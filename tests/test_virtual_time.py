@@ -151,6 +151,34 @@ def test_animated_gifs_play_by_their_own_delays_in_virtual_time(pool):
     assert np.array_equal(first.frames, second.frames)
 
 
+START_PAGES = {
+    "css": page(f"<div style='{BOX};animation:s 1.3s linear infinite'></div>"
+                "<style>@keyframes s { to { transform: translateX(300px) } }</style>"),
+    "raf steps": page(f"<div id=b style='{BOX}'></div><script>let x = 0; const b = document.getElementById('b');"
+                      "(function step() { b.style.left = x + 'px'; x += 3; requestAnimationFrame(step); })();</script>"),
+    "random": page("<canvas id=c width=512 height=384></canvas><script>const g = document.getElementById('c')"
+                   ".getContext('2d'); (function step() { g.fillStyle = `hsl(${Math.random() * 360},80%,50%)`;"
+                   " g.fillRect(Math.random() * 480, Math.random() * 350, 30, 30); requestAnimationFrame(step); })();"
+                   "</script>"),
+    "gif": Page(page("<img src='spin.gif' style='position:absolute;left:0;top:0;width:64px;height:64px'>"),
+                {"spin.gif": _gif([150, 120] * 4)}),
+}
+
+
+@pytest.mark.parametrize("kind", list(START_PAGES))
+def test_a_render_started_later_shows_the_display_rate_renders_frames(pool, kind):
+    """`start_s` (what a recording aligned to its page asks of candidates): frame k of a 10 fps render started at
+    j/60 s is frame 6k + j of a 60 fps render, on every kind of time source."""
+    full = pool.render(START_PAGES[kind], duration_s=1.0, fps=60, viewport=VIEWPORT)
+    assert full.status is RenderStatus.OK, full.reason
+    for j in (1, 4):
+        late = pool.render(START_PAGES[kind], duration_s=1.0, fps=10, viewport=VIEWPORT, start_s=j / 60)
+        assert late.status is RenderStatus.OK, late.reason
+        assert late.timestamps == pytest.approx(j / 60 + np.arange(10) / 10)
+        assert np.array_equal(late.frames, full.frames[j::6]), f"{kind}: phase {j}/60 s differs"
+    assert not np.array_equal(full.frames[1::6], full.frames[0::6]), f"{kind}: the probe does not move"
+
+
 def test_workers_are_reported_as_real_time(pool):
     html = page("<script>const w = new Worker(URL.createObjectURL(new Blob(['postMessage(1)'],"
                 " {type: 'text/javascript'})));</script>")

@@ -43,7 +43,6 @@ __all__ = [
     "evenly_spaced",
     "read_video",
     "resample",
-    "starting_at",
     "subsample",
     "trim_lead_in",
     "write_video",
@@ -81,9 +80,6 @@ class Video:
     (`trim_lead_in`); 0 when none were."""
     lead_in_s: float = 0.0
     """Seconds of the recording those frames covered: where its first kept frame was, now t = 0."""
-    start_s: float = 0.0
-    """Seconds after the lead-in by which the video was started later (`starting_at`): a recording aligned to the
-    page that made it (`v2c.rewards.RewardConfig.align_recording`); 0 when it was not."""
 
     def __post_init__(self) -> None:
         if self.frames.dtype != np.uint8 or self.frames.ndim != 4 or self.frames.shape[-1] != 3:
@@ -274,16 +270,6 @@ def _is_loading_frame(frames: np.ndarray) -> bool:
                         for a, b in zip(grey, grey[1:])])
     first, later = changes[0], changes[1:].max(axis=0)
     return bool(np.any((first >= LOADING_LEVELS) & (first >= LOADING_RATIO * np.maximum(later, 1.0))))
-
-
-def starting_at(video: Video, index: int) -> Video:
-    """The video from its frame `index` on, timestamps rebased to 0 and the move added to `start_s`; the same video
-    for 0."""
-    if index == 0:
-        return video
-    start = float(video.timestamps[index])
-    return replace(video, frames=video.frames[index:], timestamps=video.timestamps[index:] - start,
-                   start_s=video.start_s + start - float(video.timestamps[0]))
 
 
 def _flat(frame: np.ndarray, levels: int) -> bool:

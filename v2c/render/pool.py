@@ -34,10 +34,15 @@ class RenderBackend(Protocol):
     """Its settings; `frame_format` changes pixels, so caches of rendered frames key on it."""
 
     def render(self, page: Page | str, duration_s: float, fps: float, viewport: Viewport = (512, 384),
-               interactions: Sequence[Interaction | dict] | None = None) -> RenderResult: ...
+               interactions: Sequence[Interaction | dict] | None = None, start_s: float = 0.0) -> RenderResult:
+        """`duration_s · fps` frames of `page`, frame k at virtual time `start_s + k / fps` (`start_s`: a phase
+        within the first frame interval, what an aligned recording asks of its candidates; interactions keep
+        their own times)."""
+        ...
 
     async def render_async(self, page: Page | str, duration_s: float, fps: float, viewport: Viewport = (512, 384),
-                           interactions: Sequence[Interaction | dict] | None = None) -> RenderResult: ...
+                           interactions: Sequence[Interaction | dict] | None = None,
+                           start_s: float = 0.0) -> RenderResult: ...
 
     def close(self) -> None: ...
 
@@ -54,9 +59,11 @@ def _as_steps(interactions: Sequence[Interaction | dict] | None) -> list[Interac
     return [s if isinstance(s, Interaction) else Interaction.from_dict(s) for s in (interactions or ())]
 
 
-def _check_request(duration_s: float, fps: float, viewport: Viewport) -> None:
+def _check_request(duration_s: float, fps: float, viewport: Viewport, start_s: float = 0.0) -> None:
     if not (duration_s > 0 and fps > 0):
         raise ValueError(f"duration_s and fps must be positive, got {duration_s!r} and {fps!r}")
+    if not 0 <= start_s < 60:
+        raise ValueError(f"start_s must be within [0, 60) seconds, got {start_s!r}")
     width, height = viewport
     if not (16 <= width <= 4096 and 16 <= height <= 4096):
         raise ValueError(f"viewport must be between 16 and 4096 pixels a side, got {viewport!r}")
@@ -105,28 +112,30 @@ class LocalRendererPool:
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     async def _render_on_worker(self, page: Page, duration_s: float, fps: float, viewport: Viewport,
-                                steps: list[Interaction]) -> RenderResult:
+                                steps: list[Interaction], start_s: float) -> RenderResult:
         worker = await self._idle.get()
         try:
-            return await worker.render(page, duration_s, fps, viewport, steps)
+            return await worker.render(page, duration_s, fps, viewport, steps, start_s)
         finally:
             self._idle.put_nowait(worker)
 
     def submit(self, page: Page | str, duration_s: float, fps: float, viewport: Viewport = (512, 384),
-               interactions: Sequence[Interaction | dict] | None = None) -> Future:
-        """Start a render and return a `concurrent.futures.Future` of its `RenderResult`."""
-        _check_request(duration_s, fps, viewport)
-        return self._call(self._render_on_worker(_as_page(page), duration_s, fps, tuple(viewport), _as_steps(interactions)))
+               interactions: Sequence[Interaction | dict] | None = None, start_s: float = 0.0) -> Future:
+        """Start a render (`RenderBackend.render`) and return a `concurrent.futures.Future` of its `RenderResult`."""
+        _check_request(duration_s, fps, viewport, start_s)
+        return self._call(self._render_on_worker(_as_page(page), duration_s, fps, tuple(viewport), _as_steps(interactions),
+                                                 float(start_s)))
 
     def render(self, page: Page | str, duration_s: float, fps: float, viewport: Viewport = (512, 384),
-               interactions: Sequence[Interaction | dict] | None = None) -> RenderResult:
+               interactions: Sequence[Interaction | dict] | None = None, start_s: float = 0.0) -> RenderResult:
         if threading.current_thread() is self._thread:
             raise RuntimeError("render() was called from the renderer's own thread; use render_async()")
-        return self.submit(page, duration_s, fps, viewport, interactions).result()
+        return self.submit(page, duration_s, fps, viewport, interactions, start_s).result()
 
     async def render_async(self, page: Page | str, duration_s: float, fps: float, viewport: Viewport = (512, 384),
-                           interactions: Sequence[Interaction | dict] | None = None) -> RenderResult:
-        return await asyncio.wrap_future(self.submit(page, duration_s, fps, viewport, interactions))
+                           interactions: Sequence[Interaction | dict] | None = None,
+                           start_s: float = 0.0) -> RenderResult:
+        return await asyncio.wrap_future(self.submit(page, duration_s, fps, viewport, interactions, start_s))
 
     def stats(self) -> dict[str, Any]:
         return {

@@ -254,10 +254,11 @@ class BrowserWorker:
         fps: float,
         viewport: tuple[int, int],
         interactions: Sequence[Interaction] = (),
+        start_s: float = 0.0,
     ) -> RenderResult:
         width, height = self.config.frame_size(viewport)
         n_frames = max(1, int(round(duration_s * fps)))
-        timestamps = np.arange(n_frames, dtype=np.float64) / fps
+        timestamps = start_s + np.arange(n_frames, dtype=np.float64) / fps
         result = RenderResult(
             frames=np.zeros((0, height, width, 3), np.uint8), timestamps=timestamps[:0],
             status=RenderStatus.OK, fps=float(fps), viewport=(int(viewport[0]), int(viewport[1])),
@@ -462,6 +463,11 @@ class _RenderRun:
         timings["load"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
+        if self.timestamps[0] > 0 and self.worker.build.begin_frame_control:
+            # A render that starts later (`start_s`) still draws a frame at 0: animated images count their
+            # delays from the first frame that shows them, which must be the same one in every render.
+            await self._advance(0.0)
+            await self._send_frame({}, "starting the clock")
         pending = list(enumerate(self.steps))
         for k, t in enumerate(self.timestamps):
             t_ms = float(t) * 1000.0
