@@ -26,11 +26,12 @@ from v2c.video import Video, VideoError, read_video, write_video
 
 log = logging.getLogger("v2c.rewards")
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 """Bumped when the renderer changes what pixels a page gives; old entries are then never looked up.
 2: pages are served as UTF-8 with `charset=utf-8`, so non-ASCII text without `<meta charset>` is no
 longer decoded as windows-1252. 3: rAF at a 60 Hz virtual display, seeded randomness, shadow-root and
-iframe animations and `document.timeline` on the virtual clock."""
+iframe animations and `document.timeline` on the virtual clock. 4: animated images show the frame due at
+each capture's own time, from the first capture interval on (`_RenderRun._start_ticks`)."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from . import gates
 from .breakdown import GateHit, RewardBreakdown
 from .config import RewardConfig
 from .functional import with_baseline_step
-from .reference import Reference, ReferenceCache, pixel_recipe, source_video
+from .reference import CACHE_VERSION, Reference, ReferenceCache, pixel_recipe, source_video
 from .registry import make_score
 from .score import CandidateClip, ReferenceClip, Score
 
@@ -137,8 +137,9 @@ class RewardScorer:
         some frames after the page's animations started: on 39 recorded npm pages (benchmarks/recorded_fidelity.py)
         frame k showed the page at k/30 s plus 17, 50 or -17 ms. Every candidate is rendered at that phase
         (`PreparedReference.start_s`); the recording itself is kept whole, from its first painted frame."""
-        key = hashlib.sha256(json.dumps(["render-phase", reference.key(), pixel_recipe(self.renderer, reference.viewport),
-                                         repr(self.config), phases]).encode()).hexdigest()
+        key = hashlib.sha256(json.dumps(["render-phase", CACHE_VERSION, reference.key(),
+                                         pixel_recipe(self.renderer, reference.viewport), repr(self.config),
+                                         phases]).encode()).hexdigest()
         known = self.reference_cache.get_start(key) if self.reference_cache is not None else None
         if known in phases:
             return replace(await self._prepare_from(reference, source, fps, [], None), start_s=known)

@@ -161,7 +161,7 @@ START_PAGES = {
                    " g.fillRect(Math.random() * 480, Math.random() * 350, 30, 30); requestAnimationFrame(step); })();"
                    "</script>"),
     "gif": Page(page("<img src='spin.gif' style='position:absolute;left:0;top:0;width:64px;height:64px'>"),
-                {"spin.gif": _gif([150, 120] * 4)}),
+                {"spin.gif": _gif([50] * 16)}),  # faster than the 10 fps capture: due frames, not shown ones
 }
 
 
@@ -176,7 +176,7 @@ def test_a_render_started_later_shows_the_display_rate_renders_frames(pool, kind
         assert late.status is RenderStatus.OK, late.reason
         assert late.timestamps == pytest.approx(j / 60 + np.arange(10) / 10)
         assert np.array_equal(late.frames, full.frames[j::6]), f"{kind}: phase {j}/60 s differs"
-    assert not np.array_equal(full.frames[1::6], full.frames[0::6]), f"{kind}: the probe does not move"
+    assert not np.array_equal(full.frames[4::6], full.frames[0::6]), f"{kind}: the probe does not move"
 
 
 def test_workers_are_reported_as_real_time(pool):

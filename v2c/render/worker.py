@@ -68,6 +68,11 @@ _LOCAL_REFUSAL = "Not allowed to load local resource:"
 _TICK_NUDGE_MS = 0.01
 """How much later than the last a begin-frame at the same virtual time is stamped (a probe for damage and
 its screenshot): far below any image's frame delay (10 ms at least)."""
+_BEGIN_FRAME_INTERVAL_MS = 1.0
+"""The display interval each begin-frame announces. Chromium shows an animated image's frame due by the frame's time
+plus this interval (the next display), not by the frame's time: at the default 1/60 s, a GIF of 50 ms frames sampled at
+33.3 + 100k ms showed one frame early at every capture, and a start phase of 83 ms likewise. 1 ms is below any image's
+frame delay (10 ms at least) and any virtual frame time's distance from a 10 ms boundary at the usual rates."""
 
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -463,11 +468,7 @@ class _RenderRun:
         timings["load"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        if self.timestamps[0] > 0 and self.worker.build.begin_frame_control:
-            # A render that starts later (`start_s`) still draws a frame at 0: animated images count their
-            # delays from the first frame that shows them, which must be the same one in every render.
-            await self._advance(0.0)
-            await self._send_frame({}, "starting the clock")
+        start_ticks = self._start_ticks()
         pending = list(enumerate(self.steps))
         for k, t in enumerate(self.timestamps):
             t_ms = float(t) * 1000.0
@@ -476,6 +477,9 @@ class _RenderRun:
                 await self._advance(step.t * 1000.0)
                 await self._record_step_state()
                 await self._perform(index, step)
+            while start_ticks and start_ticks[0] < t_ms:
+                await self._advance(start_ticks.pop(0))
+                await self._send_frame({}, "starting the clock")
             await self._advance(t_ms)
             await self._wait_for_requests()
             self.frames.append(await self._capture())
@@ -487,6 +491,22 @@ class _RenderRun:
         await self._record_step_state()
         timings["frames"] = time.perf_counter() - clock
         await self._collect_page_notes()
+
+    def _start_ticks(self) -> list[float]:
+        """Virtual times (ms) of the begin-frames without a capture that run before the second capture: every display
+        tick (`RenderConfig.display_hz`) before the first capture and the first one after it. Chromium starts an
+        animated image at the second frame that shows it, so a GIF shown from the load lost its first capture
+        interval (at 10 fps, a GIF of 50 ms frames was on its first frame at 0.1 s instead of its third) and a
+        render from `start_s` lost up to 83 ms more: now both lose one display tick, as on a 60 Hz display, and
+        every phase shows the frames of a render at the display rate. An image that appears later still starts
+        one capture interval late."""
+        if not self.worker.build.begin_frame_control:
+            return []
+        tick = 1000.0 / self.config.display_hz
+        first = float(self.timestamps[0]) * 1000.0
+        second = float(self.timestamps[1]) * 1000.0 if len(self.timestamps) > 1 else float("inf")
+        ticks = (k * tick for k in range(int(first / tick + 1e-6) + 2))
+        return [t for t in ticks if abs(t - first) > 1e-6 and t < second - 1e-6]
 
     def _network_event(self, opened: int) -> None:
         self.network_events += 1
@@ -597,7 +617,7 @@ class _RenderRun:
 
     async def _send_frame(self, params: dict[str, Any], what: str) -> dict[str, Any]:
         assert self.cdp is not None
-        params = {**params, "frameTimeTicks": self._frame_time_ticks()}
+        params = {**params, "frameTimeTicks": self._frame_time_ticks(), "interval": _BEGIN_FRAME_INTERVAL_MS}
         return await self._bounded(self.cdp.send("HeadlessExperimental.beginFrame", params),
                                    self.config.frame_timeout_s, what)
 
