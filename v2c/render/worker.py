@@ -474,12 +474,11 @@ class _RenderRun:
             t_ms = float(t) * 1000.0
             while pending and pending[0][1].t * 1000.0 <= t_ms:
                 index, step = pending.pop(0)
+                await self._run_start_ticks(start_ticks, step.t * 1000.0)
                 await self._advance(step.t * 1000.0)
                 await self._record_step_state()
                 await self._perform(index, step)
-            while start_ticks and start_ticks[0] < t_ms:
-                await self._advance(start_ticks.pop(0))
-                await self._send_frame({}, "starting the clock")
+            await self._run_start_ticks(start_ticks, t_ms)
             await self._advance(t_ms)
             await self._wait_for_requests()
             self.frames.append(await self._capture())
@@ -507,6 +506,12 @@ class _RenderRun:
         second = float(self.timestamps[1]) * 1000.0 if len(self.timestamps) > 1 else float("inf")
         ticks = (k * tick for k in range(int(first / tick + 1e-6) + 2))
         return [t for t in ticks if abs(t - first) > 1e-6 and t < second - 1e-6]
+
+    async def _run_start_ticks(self, ticks: list[float], until_ms: float) -> None:
+        """Run the begin-frames of `ticks` (`_start_ticks`, popped in order) that come before `until_ms`."""
+        while ticks and ticks[0] < until_ms:
+            await self._advance(ticks.pop(0))
+            await self._send_frame({}, "starting the clock")
 
     def _network_event(self, opened: int) -> None:
         self.network_events += 1
