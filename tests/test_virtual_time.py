@@ -179,6 +179,18 @@ def test_a_render_started_later_shows_the_display_rate_renders_frames(pool, kind
     assert not np.array_equal(full.frames[4::6], full.frames[0::6]), f"{kind}: the probe does not move"
 
 
+def test_a_step_in_the_first_interval_leaves_an_animated_image_on_its_due_frame(pool):
+    """Steps of the script within the first interval (whose display ticks start animated images) change nothing of an
+    image's timing."""
+    gif = START_PAGES["gif"]
+    plain = pool.render(gif, duration_s=0.5, fps=10, viewport=VIEWPORT)
+    stepped = pool.render(gif, duration_s=0.5, fps=10, viewport=VIEWPORT,
+                          interactions=[{"action": "wait", "t": 0.005}, {"action": "wait", "t": 0.05}])
+    assert plain.status is RenderStatus.OK and stepped.status is RenderStatus.OK, (plain.reason, stepped.reason)
+    assert np.array_equal(plain.frames, stepped.frames)
+    assert tuple(plain.frames[1][32, 32]) == (0, 160, 0)  # 0.1 s: the third 50 ms frame (green), as at 60 fps
+
+
 def test_workers_are_reported_as_real_time(pool):
     html = page("<script>const w = new Worker(URL.createObjectURL(new Blob(['postMessage(1)'],"
                 " {type: 'text/javascript'})));</script>")
