@@ -194,8 +194,10 @@ class RewardScorer:
         prepared = reference if isinstance(reference, PreparedReference) else await self.prepare_async(reference)
         page = candidate if isinstance(candidate, Page) else Page(html=str(candidate))
         ref = prepared.reference
+        # `start_s` only where a recording was aligned: a render backend written before it existed renders the rest.
+        phase = {"start_s": prepared.start_s} if prepared.start_s else {}
         rendered = await self.renderer.render_async(page, ref.duration_s, prepared.clip.fps, ref.viewport,
-                                                    prepared.script, prepared.start_s)
+                                                    prepared.script, **phase)
         breakdown = await asyncio.to_thread(self.score_render, prepared, rendered, page.size_bytes)
         breakdown.timings_s["render"] = rendered.timings.get("total", 0.0)
         breakdown.timings_s["total"] = time.perf_counter() - started
