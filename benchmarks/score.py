@@ -133,7 +133,7 @@ RECORDING_FPS = 30.0
 def aligned_preparation(setting: Setting, repeats: int) -> dict[str, float]:
     """Median seconds to prepare a recorded sample that ships its source page (`RewardConfig.align_recording`):
     unaligned (the baseline), aligned the first time (the source rendered at the display rate, every display-frame
-    phase scored) and aligned again (the decision read from the disk). The recording is the source at 30 fps from
+    phase scored with the frames the recording held at it) and aligned again (the decision read from the disk). The recording is the source at 30 fps from
     its second display frame (1/30 s in), as a real-time recording starting at a first paint is."""
     with LocalRendererPool(size=2) as pool, tempfile.TemporaryDirectory() as folder:
         display = pool.render(REFERENCE, setting.duration_s + 0.1, 2 * RECORDING_FPS, setting.viewport).frames

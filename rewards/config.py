@@ -55,8 +55,10 @@ class RewardConfig:
     at which the page's own render scores best against the recording (`PreparedReference.start_s`). A real-time
     recording's frames show the page at display frame times counted from a first paint some frames after its
     animations started: 17 or 50 ms off the comparison grid cost sources 0.03-0.13 against their own recordings
-    (`benchmarks/recorded_fidelity.py`: motion-rotate 0.857 unaligned, 0.983 at its phase of 50 ms). Costs one
-    render at the display rate and a score per phase, once per reference (kept on disk)."""
+    (`benchmarks/recorded_fidelity.py`: motion-rotate 0.857 unaligned, 0.983 at its phase of 50 ms). Where the
+    recording held an older picture (dropped display frames), candidates are compared through their frame nearest
+    the time it shows (`v2c.rewards.recording`: smil-puff 0.936 → 0.978). Costs one render at the display rate
+    and a score per phase, once per reference (kept on disk)."""
     model_cache_dir: str = field(default_factory=_default_model_cache)
     """Where DreamSim/CoTracker3 weights are looked up (and downloaded to, when online)."""
     blank_std: float = 2.0

@@ -86,8 +86,9 @@ def default_cache_dir() -> Path:
 
 @dataclass
 class ReferenceCache:
-    """Rendered source videos on disk, one lossless `.npz` per key; and where recordings aligned to their source
-    page start (`get_start`), one small `.start.json` per key."""
+    """Rendered source videos on disk, one lossless `.npz` per key; and how recordings aligned to their source page
+    are compared (`get_alignment`: where candidates start, which frames the recording held), one small
+    `.start.json` per key."""
 
     root: Path | None = None
     """Folder of the entries; None: `default_cache_dir()`."""
@@ -125,20 +126,23 @@ class ReferenceCache:
     def start_path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.start.json"
 
-    def get_start(self, key: str) -> float | None:
-        """The virtual time a recording's candidates were found to start at (`RewardScorer`,
-        `RewardConfig.align_recording`), None when not aligned before."""
+    def get_alignment(self, key: str) -> tuple[float, tuple[int, ...] | None] | None:
+        """How a recording's candidates were found to be compared (`RewardScorer`, `RewardConfig.align_recording`):
+        the virtual time they start at and the frames the recording held (`PreparedReference.shown`); None when
+        not aligned before."""
         try:
-            return float(json.loads(self.start_path(key).read_text())["start_s"])
+            entry = json.loads(self.start_path(key).read_text())
+            shown = entry["shown"]
+            return float(entry["start_s"]), None if shown is None else tuple(int(i) for i in shown)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def put_start(self, key: str, start_s: float) -> None:
+    def put_alignment(self, key: str, start_s: float, shown: tuple[int, ...] | None) -> None:
         path = self.start_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".json")
         with os.fdopen(handle, "w") as out:
-            json.dump({"start_s": float(start_s)}, out)
+            json.dump({"start_s": float(start_s), "shown": None if shown is None else list(shown)}, out)
         os.replace(tmp, path)
 
     def put(self, key: str, video: Video) -> Path:

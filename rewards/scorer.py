@@ -27,6 +27,7 @@ from .breakdown import GateHit, RewardBreakdown
 from .config import RewardConfig
 from .functional import with_baseline_step
 from .reference import CACHE_VERSION, Reference, ReferenceCache, pixel_recipe, source_video
+from .recording import frame_differences, held_frames, repeated_pictures
 from .registry import make_score
 from .score import CandidateClip, ReferenceClip, Score
 
@@ -47,6 +48,9 @@ class PreparedReference:
     start_s: float = 0.0
     """Virtual time every candidate's first frame is rendered at: the recording's phase on the page's clock, when
     it was aligned to its page (`RewardConfig.align_recording`), else 0."""
+    shown: tuple[int, ...] | None = None
+    """Per reference frame, the candidate frame it is compared with, where an aligned recording held older pictures
+    (`v2c.rewards.recording.held_frames`); None: frame k with frame k."""
 
     @property
     def frames(self) -> np.ndarray:
@@ -136,13 +140,15 @@ class RewardScorer:
         A real-time recording's frames show the page at the display's frame times, counted from a first paint
         some frames after the page's animations started: on 39 recorded npm pages (benchmarks/recorded_fidelity.py)
         frame k showed the page at k/30 s plus 17, 50 or -17 ms. Every candidate is rendered at that phase
-        (`PreparedReference.start_s`); the recording itself is kept whole, from its first painted frame."""
-        key = hashlib.sha256(json.dumps(["render-phase", CACHE_VERSION, reference.key(),
+        (`PreparedReference.start_s`); the recording itself is kept whole, from its first painted frame. Where it
+        held an older picture (dropped display frames), candidates are compared through their frame nearest the time
+        it shows (`PreparedReference.shown`, `v2c.rewards.recording`)."""
+        key = hashlib.sha256(json.dumps(["render-phase+held", CACHE_VERSION, reference.key(),
                                          pixel_recipe(self.renderer, reference.viewport), repr(self.config),
                                          phases]).encode()).hexdigest()
-        known = self.reference_cache.get_start(key) if self.reference_cache is not None else None
-        if known in phases:
-            return replace(await self._prepare_from(reference, source, fps, [], None), start_s=known)
+        known = self.reference_cache.get_alignment(key) if self.reference_cache is not None else None
+        if known is not None and known[0] in phases:
+            return replace(await self._prepare_from(reference, source, fps, [], None), start_s=known[0], shown=known[1])
         # One render at the display rate holds every phase's frames: phase j's frame k is its frame k·n + j.
         n = len(phases)
         prepared, own = await asyncio.gather(
@@ -153,12 +159,18 @@ class RewardScorer:
         count = max(1, int(round(reference.duration_s * fps)))
         renders = [replace(own, frames=own.frames[j::n][:count], timestamps=own.timestamps[j::n][:count], fps=fps)
                    for j in range(n)]
-        totals = await asyncio.gather(*(asyncio.to_thread(lambda r: self.score_render(prepared, r, 0).total, render)
-                                        for render in renders))
-        best = phases[int(np.argmax(totals))]
+        # Each phase with the frames the recording held at it: a stall must not pull the phase to where it fits.
+        differences, repeated = await asyncio.gather(
+            asyncio.to_thread(frame_differences, prepared.clip.frames, own.frames, n),
+            asyncio.to_thread(repeated_pictures, source, fps))
+        held = [held_frames(differences, repeated, n, j) for j in range(n)]
+        totals = await asyncio.gather(*(asyncio.to_thread(
+            lambda j: self.score_render(replace(prepared, shown=held[j]), renders[j], 0).total, j) for j in range(n)))
+        best = int(np.argmax(totals))
+        shown = held[best]
         if self.reference_cache is not None:
-            self.reference_cache.put_start(key, best)
-        return replace(prepared, start_s=best)
+            self.reference_cache.put_alignment(key, phases[best], shown)
+        return replace(prepared, start_s=phases[best], shown=shown)
 
     def _render_phases(self, reference: Reference, fps: float) -> list[float]:
         """Virtual start times candidates may be rendered at: 0 only, or, for a recording aligned to its page, every
@@ -231,13 +243,16 @@ class RewardScorer:
         if prepared.clip.video is not None:
             video = prepared.clip.video
             breakdown.details["reference"] = {"lead_in_frames": video.lead_in_frames, "lead_in_s": video.lead_in_s,
-                                              "start_s": prepared.start_s}
+                                              "start_s": prepared.start_s, "held_frames": _held_count(prepared.shown)}
         applies = {name: prepared.prepared.get(name) is not None for name in self.scores}
         breakdown.scores = {name: (0.0 if applies[name] else None) for name in self.scores}
         if not rendered.ok or rendered.frames.shape[0] == 0:
             breakdown.gates.append(GateHit("render_failed", f"{rendered.status.value}: {rendered.reason}"))
             return self._combine(breakdown, code_bytes)
         frames = rendered.frames
+        if prepared.shown is not None:
+            # Where the recording held an older picture, the candidate as the recording would have shown it.
+            frames = frames[np.minimum(prepared.shown, len(frames) - 1)]
         if gates.is_blank(frames, self.config) and not gates.is_blank(prepared.frames, self.config):
             breakdown.gates.append(GateHit("blank", "every frame of the candidate is one flat colour"))
             return self._combine(breakdown, code_bytes)
@@ -269,6 +284,11 @@ class RewardScorer:
             total *= 1.0 - cfg.size_penalty
         breakdown.total = float(np.clip(total, 0.0, 1.0))
         return breakdown
+
+
+def _held_count(shown: tuple[int, ...] | None) -> int:
+    """How many reference frames are compared with an earlier candidate frame than their own."""
+    return 0 if shown is None else sum(i != k for k, i in enumerate(shown))
 
 
 def run_sync(coro: Any) -> Any:

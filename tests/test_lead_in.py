@@ -13,6 +13,7 @@ import pytest
 from v2c.envs.tasks.task import Task
 from v2c.render import Page
 from v2c.rewards import RewardConfig, RewardScorer
+from v2c.rewards.recording import frame_differences, held_frames
 from v2c.rewards.reference import ReferenceCache
 from v2c.video import Video, trim_lead_in, write_video
 
@@ -144,11 +145,11 @@ def test_the_source_scores_against_a_recording_with_a_lead_in_as_against_one_wit
     clean = scorer.score(recorded(tmp_path, loader_frames, 0).to_reference(), Page(LOADER))
     # Chroma subsampling alone costs little (0.986 measured): far from what a recolour costs.
     assert clean.total >= 0.95, clean.score_dict()
-    assert clean.details["reference"] == {"lead_in_frames": 0, "lead_in_s": 0.0, "start_s": 0.0}
+    assert clean.details["reference"] == {"lead_in_frames": 0, "lead_in_s": 0.0, "start_s": 0.0, "held_frames": 0}
     trimmed = scorer.score(recorded(tmp_path, loader_frames, lead_in).to_reference(), Page(LOADER))
     assert abs(trimmed.total - clean.total) <= 0.02, (trimmed.score_dict(), clean.score_dict())
     assert trimmed.details["reference"] == {"lead_in_frames": lead_in, "lead_in_s": pytest.approx(lead_in / FPS),
-                                            "start_s": 0.0}
+                                            "start_s": 0.0, "held_frames": 0}
     # Without the trim the blank start is charged to the page (0.42 and 0.40 measured with 3 and 6 frames).
     untrimmed = scorer.score(recorded(tmp_path, loader_frames, lead_in, trim=False).to_reference(), Page(LOADER))
     assert untrimmed.total < clean.total - 0.2 and untrimmed.details["reference"]["lead_in_frames"] == 0
@@ -174,7 +175,8 @@ def test_the_frame_painted_before_the_script_ran_is_trimmed_and_costs_the_source
     scorer = RewardScorer(RewardConfig(), renderer=pool)
     trimmed = scorer.score(task.to_reference(), Page(SCRIPTED_PANEL))
     clean = scorer.score(replace(task, video=clean_path).to_reference(), Page(SCRIPTED_PANEL))
-    assert trimmed.details["reference"] == {"lead_in_frames": 3, "lead_in_s": pytest.approx(3 / FPS), "start_s": 0.0}
+    assert trimmed.details["reference"] == {"lead_in_frames": 3, "lead_in_s": pytest.approx(3 / FPS), "start_s": 0.0,
+                                            "held_frames": 0}
     assert clean.details["reference"]["lead_in_frames"] == 0
     assert abs(trimmed.total - clean.total) <= 0.02, (trimmed.score_dict(), clean.score_dict())
     kept = replace(task, video=write_video(tmp_path / "kept.mp4", recording[2:], FPS), trim_lead_in=False)
@@ -217,6 +219,7 @@ def test_a_recording_is_aligned_to_the_phase_of_the_page_that_made_it(pool, load
     assert aligned.details["reference"]["start_s"] == pytest.approx(phase / 60)
     on_time = scorer.score(recording_from(tmp_path, loader_at_display_rate, 0).to_reference(), Page(LOADER))
     assert on_time.details["reference"]["start_s"] == 0.0
+    assert aligned.details["reference"]["held_frames"] == on_time.details["reference"]["held_frames"] == 0
     assert abs(aligned.total - on_time.total) <= 0.005, (aligned.score_dict(), on_time.score_dict())
     unaligned = RewardScorer(RewardConfig(align_recording=False), renderer=pool).score(task.to_reference(), Page(LOADER))
     page_less = scorer.score(replace(task, page=None).to_reference(), Page(LOADER))
@@ -234,8 +237,69 @@ def test_the_alignment_is_decided_once_and_kept_on_disk(pool, loader_at_display_
     assert renderer.renders == 1  # the page at the display rate: every phase's frames
     again = RewardScorer(RewardConfig(), renderer=renderer, reference_cache=cache).prepare(reference)
     assert renderer.renders == 1 and np.array_equal(again.frames, first.frames)
-    assert again.start_s == first.start_s == pytest.approx(2 / 60)
+    assert again.start_s == first.start_s == pytest.approx(2 / 60) and again.shown is first.shown is None
     # Other scores may prefer another phase: another decision.
     other = RewardScorer(RewardConfig(weights={"appearance": 1.0, "temporal": 0.0}), renderer=renderer, reference_cache=cache)
     other.prepare(reference)
     assert renderer.renders == 2
+
+
+# ------------------------------------------------------------------ a recording that held older pictures
+
+
+def moving_square(count: int) -> np.ndarray:
+    """`count` display frames of a square crossing a dark page, 1 px per frame."""
+    frames = np.full((count, 24, 96, 3), 30, np.uint8)
+    for i in range(count):
+        frames[i, 8:16, i % 88:i % 88 + 8] = (240, 200, 60)
+    return frames
+
+
+def test_held_frames_are_repeated_pictures_older_than_the_recordings_own_lag():
+    display = moving_square(70)
+    recorded = display[1::6][:11].copy()  # 10 fps at a phase of one display frame
+    repeated = np.zeros(len(recorded), bool)
+    differences = frame_differences(recorded, display, 6)
+    assert held_frames(differences, repeated, 6, 1) is None
+    recorded[4] = recorded[3]  # frame 3's picture held a step: compared with the candidate's frame 3
+    recorded[6] = recorded[7] = display[1 + 6 * 5]  # frame 5's picture held two steps
+    repeated[[4, 6, 7]] = True
+    differences = frame_differences(recorded, display, 6)
+    assert held_frames(differences, repeated, 6, 1) == (0, 1, 2, 3, 3, 5, 5, 5, 8, 9, 10)
+    # A picture that matches an older display frame but did not repeat its recording's frame before it is a page
+    # that differs from its render (another random stream), not a held picture.
+    assert held_frames(differences, np.zeros(len(recorded), bool), 6, 1) is None
+    # A constant lag is the recording's phase: nothing is held.
+    late = display[0:-6:6][:11]
+    assert held_frames(frame_differences(late, display, 6), np.ones(len(late), bool), 6, 6) is None
+
+
+def test_where_a_recording_held_a_picture_its_source_is_compared_as_the_recording_showed_it(
+        pool, loader_at_display_rate, tmp_path):
+    """A recording drops display frames under load and holds an older picture while the page's clock runs on:
+    every candidate is compared there through its frame nearest the time the recording shows
+    (`PreparedReference.shown`), so the page's own source loses nothing to the recorder's stall."""
+    on_time = loader_at_display_rate[0::2][:int(DURATION * FPS)]
+    stalled = on_time.copy()
+    stalled[31:37] = on_time[30]  # 200 ms of one picture, then on time again
+    task = Task(id="stalled", kind="animation", page=Page(LOADER), duration_s=DURATION, fps=10.0, viewport=VIEWPORT,
+                video=write_video(tmp_path / "stalled.mp4", stalled, FPS))
+    clean = replace(task, video=write_video(tmp_path / "on-time.mp4", on_time, FPS))
+    scorer = RewardScorer(RewardConfig(), renderer=pool, reference_cache=ReferenceCache(tmp_path / "cache"))
+    prepared = scorer.prepare(task.to_reference())
+    # Compared at 10 fps: recorded frames 33 and 36 show frame 30's picture, one and two steps late.
+    assert prepared.shown == (*range(11), 10, 10, *range(13, 20)), prepared.shown
+    held = scorer.score(prepared, Page(LOADER))
+    assert held.details["reference"]["held_frames"] == 2
+    reference = scorer.score(clean.to_reference(), Page(LOADER))
+    assert abs(held.total - reference.total) <= 0.01, (held.score_dict(), reference.score_dict())
+    # Compared frame by frame, the stall costs the source 0.025 (0.961 measured, against 0.986).
+    unaligned = RewardScorer(RewardConfig(align_recording=False), renderer=pool).score(task.to_reference(), Page(LOADER))
+    assert unaligned.total < held.total - 0.015, (unaligned.score_dict(), held.score_dict())
+    # The frames are matched for the page that made the recording: a copy 1.6x slower gains nothing by them
+    # (0.835 with, 0.840 without).
+    slower = LOADER.replace("1s linear", "1.6s linear").replace(".9s ease", "1.44s ease").replace(".15s", ".24s") \
+        .replace(".3s", ".48s")
+    slower_held = scorer.score(prepared, Page(slower)).total
+    assert slower_held <= scorer.score(replace(prepared, shown=None), Page(slower)).total + 0.01
+    assert slower_held < held.total - 0.1

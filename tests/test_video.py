@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from v2c.video import Video, VideoError, clip, clip_length, read_video, resample, write_video
+from v2c.video import Video, VideoError, clip, clip_length, read_video, resample, resampled_indices, write_video
 
 
 def synthetic_frames(count: int = 30, height: int = 48, width: int = 64) -> np.ndarray:
@@ -128,6 +128,8 @@ def test_resample_variable_rate_source() -> None:
     video = Video(frames, np.array([0.0, 0.1, 0.5, 0.55]), fps=10)  # duration 0.65 s
     out = resample(video, 10)
     assert list(out.frames[:, 0, 0, 0]) == [0, 1, 1, 1, 1, 2]
+    assert list(resampled_indices(video, 10)) == [0, 1, 1, 1, 1, 2]  # which frame each output frame shows
+    assert len(resampled_indices(Video(frames[:0], np.zeros(0), fps=10), 10)) == 0
 
 
 def test_clip_at_source_rate_is_closed_range() -> None:

@@ -43,6 +43,7 @@ __all__ = [
     "evenly_spaced",
     "read_video",
     "resample",
+    "resampled_indices",
     "subsample",
     "trim_lead_in",
     "write_video",
@@ -310,17 +311,27 @@ def resample(video: Video, fps: float) -> Video:
     So 3 s at 30 fps -> 10 fps keeps frames 0, 3, 6, ... (30 frames); -> 60 fps shows each frame
     twice (180 frames).
     """
+    targets = _resample_targets(video, fps)
+    if len(video) == 0:
+        return Video(video.frames, video.timestamps, float(fps))
+    return Video(video.frames[_hold_indices(video.timestamps, targets)], targets, float(fps))
+
+
+def resampled_indices(video: Video, fps: float) -> np.ndarray:
+    """Index of the frame of `video` that each frame of `resample(video, fps)` shows."""
+    targets = _resample_targets(video, fps)
+    return _hold_indices(video.timestamps, targets) if len(video) else np.zeros(0, dtype=int)
+
+
+def _resample_targets(video: Video, fps: float) -> np.ndarray:
+    """The times of `resample(video, fps)`'s frames (none for an empty video)."""
     if not fps > 0:
         raise ValueError(f"fps must be positive, got {fps}")
     if len(video) == 0:
-        return Video(video.frames, video.timestamps, float(fps))
-    t0 = float(video.timestamps[0])
-    count = int(np.floor(video.duration * fps + _TIME_EPS))
-    count = max(count, 1)
+        return np.zeros(0, dtype=np.float64)
+    count = max(int(np.floor(video.duration * fps + _TIME_EPS)), 1)
     # k/fps (not k * (1/fps)) keeps targets exact for integer-ish rates.
-    targets = t0 + np.arange(count, dtype=np.float64) / fps
-    idx = _hold_indices(video.timestamps, targets)
-    return Video(video.frames[idx], targets, float(fps))
+    return float(video.timestamps[0]) + np.arange(count, dtype=np.float64) / fps
 
 
 def evenly_spaced(count: int, most: int) -> np.ndarray:
