@@ -294,7 +294,8 @@ def test_where_a_recording_held_a_picture_its_source_is_compared_as_the_recordin
     reference = scorer.score(clean.to_reference(), Page(LOADER))
     assert abs(held.total - reference.total) <= 0.01, (held.score_dict(), reference.score_dict())
     # Compared frame by frame, the stall costs the source 0.025 (0.961 measured, against 0.986).
-    unaligned = RewardScorer(RewardConfig(align_recording=False), renderer=pool).score(task.to_reference(), Page(LOADER))
+    unaligned = RewardScorer(RewardConfig(align_recording=False), renderer=pool).score(task.to_reference(),
+                                                                                        Page(LOADER))
     assert unaligned.total < held.total - 0.015, (unaligned.score_dict(), held.score_dict())
     # The frames are matched for the page that made the recording: a copy 1.6x slower gains nothing by them
     # (0.835 with, 0.840 without).
