@@ -8,9 +8,10 @@ every render of a candidate is on time, so the page's own source lost 0.04 again
 0.936 against 0.978 with the held frames matched) and its variants lost nothing.
 
 With the recording's source page at hand (`RewardConfig.align_recording`), its render at the display rate says what
-each recorded frame should show. A frame that repeats the recording's frame before it (`repeated_pictures`) and
-matches an earlier display frame far better than its own is held, and the candidate is compared there through
-the frame nearest the time it shows (`held_frames`), as the recording would have shown it. Both tests are needed:
+each recorded frame should show. A frame that repeats the recording's picture before it (`repeated_pictures`) and
+matches an older display frame far better than the one at the recording's usual lag is held, and the candidate is
+compared there through its frame as many steps earlier as the picture is older (`held_frames`), as the recording
+would have shown it. Both tests are needed:
 a page that stands still repeats its frames on time, and a page whose random stream differs from its render's
 (confetti bursting elsewhere) can match an earlier display frame better, but never repeats a moving picture.
 """
@@ -21,16 +22,17 @@ import numpy as np
 
 from v2c.video import Video, resampled_indices
 
-__all__ = ["HELD_MATCH_RATIO", "MAX_HELD_STEPS", "REPEAT_LEVEL", "frame_differences", "held_frames",
-           "repeated_pictures"]
+__all__ = ["HELD_MATCH_RATIO", "HELD_RECIPE", "MAX_HELD_STEPS", "REPEAT_LEVEL", "THUMBNAIL_SIDE", "frame_differences",
+           "held_frames", "repeated_pictures"]
 
 MAX_HELD_STEPS = 2
 """How far back (comparison steps) a recorded frame is looked for on the page's clock: the 100–133 ms holds seen
 are within 2 steps at 10 fps."""
 HELD_MATCH_RATIO = 0.5
-"""A recorded frame is held when an earlier display frame differs from it by less than this share of what its
-own frame does (mean squared difference). A recording on time differs from its own frame by codec noise, which
-no other frame halves; one whose random streams differ (confetti, particles) differs from every frame alike."""
+"""A recorded frame is held when an older display frame differs from it by less than this share of what the display
+frame at the recording's usual lag does (mean squared difference). A recording on time differs from that frame by
+codec noise, which no other frame halves; one whose random streams differ (confetti, particles) differs from every
+frame alike."""
 REPEAT_LEVEL = 0.1
 """A recorded frame repeats the one before it when their thumbnails differ by less than this (mean squared, levels²):
 on the recordings of `benchmarks/recorded_fidelity.py`, H.264 leaves a repeated picture within 0.05 and the slowest
@@ -38,6 +40,8 @@ motion seen (smil-puff's fading rings) at 0.67 or more."""
 THUMBNAIL_SIDE = 128
 """Longer side the frames are compared at: a held picture differs from the page's clock by whole motions, and
 a 3 s recording's comparisons take about 0.2 s at 512×384 or 1024×768."""
+HELD_RECIPE = (MAX_HELD_STEPS, HELD_MATCH_RATIO, REPEAT_LEVEL, THUMBNAIL_SIDE)
+"""What a held-frame decision depends on besides its inputs: part of the key it is kept on disk by."""
 
 
 def _thumbnails(frames: np.ndarray) -> np.ndarray:
@@ -50,13 +54,18 @@ def _thumbnails(frames: np.ndarray) -> np.ndarray:
 
 
 def repeated_pictures(recording: Video, fps: float) -> np.ndarray:
-    """(T,) bool per frame of `resample(recording, fps)`: whether the recording's frame it shows repeats the
-    recording's own frame before it."""
+    """(T,) bool per frame of `resample(recording, fps)`: whether the picture it shows is one the recording already
+    showed before that frame's time: a frame that repeats the recording's frame before it (a recorder at a constant
+    rate repeats a picture it was not given), or one captured more than 1.5 of the recording's usual frame intervals
+    earlier (a recorder that only writes frames it was given leaves a gap instead)."""
     thumbs = _thumbnails(recording.frames)
     repeats = np.zeros(len(thumbs), bool)
     # Differences taken directly, so that two equal frames are at exactly 0.
     repeats[1:] = ((thumbs[1:] - thumbs[:-1]) ** 2).mean(axis=1) < REPEAT_LEVEL
-    return repeats[resampled_indices(recording, fps)]
+    shown = resampled_indices(recording, fps)
+    resampled = recording.timestamps[0] + np.arange(len(shown)) / fps
+    interval = float(np.median(np.diff(recording.timestamps))) if len(recording) > 1 else np.inf
+    return repeats[shown] | (resampled - recording.timestamps[shown] > 1.5 * interval)
 
 
 def frame_differences(recorded: np.ndarray, display: np.ndarray, per_step: int) -> np.ndarray:
@@ -81,8 +90,11 @@ def held_frames(differences: np.ndarray, repeated: np.ndarray, per_step: int, ph
     matches best within `MAX_HELD_STEPS` before it is due; the median of those lags is the recording's own (a
     constant lag is a phase, which the scores take as it is). A repeated frame that shows an older picture than
     that by m display frames, matching it better than its frame at the recording's lag by `HELD_MATCH_RATIO`, is
-    held: it is compared with the candidate's frame k − m / per_step, rounded half down (never before 0).
+    held: it is compared with the candidate's frame k − m / per_step, rounded half down (never before 0). The
+    first `MAX_HELD_STEPS` frames, which have no full window of older display frames, are taken as on time.
     """
+    if not 0 <= phase < per_step:
+        raise ValueError(f"phase must be a display frame within one step (0 to {per_step - 1}), got {phase}")
     window = MAX_HELD_STEPS * per_step
     due = np.arange(len(differences)) * per_step + phase
     rows = [k for k in range(len(differences)) if window <= due[k] < differences.shape[1]]

@@ -132,8 +132,10 @@ class ReferenceCache:
         not aligned before."""
         try:
             entry = json.loads(self.start_path(key).read_text())
-            shown = entry["shown"]
-            return float(entry["start_s"]), None if shown is None else tuple(int(i) for i in shown)
+            shown = None if entry["shown"] is None else tuple(int(i) for i in entry["shown"])
+            if shown is not None and not all(0 <= i <= k for k, i in enumerate(shown)):
+                return None  # not a decision this code wrote: decide again
+            return float(entry["start_s"]), shown
         except (OSError, ValueError, KeyError, TypeError):
             return None
 

@@ -27,7 +27,7 @@ from .breakdown import GateHit, RewardBreakdown
 from .config import RewardConfig
 from .functional import with_baseline_step
 from .reference import CACHE_VERSION, Reference, ReferenceCache, pixel_recipe, source_video
-from .recording import frame_differences, held_frames, repeated_pictures
+from .recording import HELD_RECIPE, frame_differences, held_frames, repeated_pictures
 from .registry import make_score
 from .score import CandidateClip, ReferenceClip, Score
 
@@ -145,7 +145,7 @@ class RewardScorer:
         it shows (`PreparedReference.shown`, `v2c.rewards.recording`)."""
         key = hashlib.sha256(json.dumps(["render-phase+held", CACHE_VERSION, reference.key(),
                                          pixel_recipe(self.renderer, reference.viewport), repr(self.config),
-                                         phases]).encode()).hexdigest()
+                                         phases, HELD_RECIPE]).encode()).hexdigest()
         known = self.reference_cache.get_alignment(key) if self.reference_cache is not None else None
         if known is not None and known[0] in phases:
             return replace(await self._prepare_from(reference, source, fps, [], None), start_s=known[0], shown=known[1])
@@ -251,8 +251,12 @@ class RewardScorer:
             return self._combine(breakdown, code_bytes)
         frames = rendered.frames
         if prepared.shown is not None:
-            # Where the recording held an older picture, the candidate as the recording would have shown it.
-            frames = frames[np.minimum(prepared.shown, len(frames) - 1)]
+            # Where the recording held an older picture, the candidate as the recording would have shown it; a
+            # candidate longer or shorter than the recording keeps its own length.
+            index = np.arange(len(frames))
+            overlap = min(len(frames), len(prepared.shown))
+            index[:overlap] = np.minimum(prepared.shown[:overlap], len(frames) - 1)
+            frames = frames[index]
         if gates.is_blank(frames, self.config) and not gates.is_blank(prepared.frames, self.config):
             breakdown.gates.append(GateHit("blank", "every frame of the candidate is one flat colour"))
             return self._combine(breakdown, code_bytes)

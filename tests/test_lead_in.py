@@ -13,7 +13,7 @@ import pytest
 from v2c.envs.tasks.task import Task
 from v2c.render import Page
 from v2c.rewards import RewardConfig, RewardScorer
-from v2c.rewards.recording import frame_differences, held_frames
+from v2c.rewards.recording import frame_differences, held_frames, repeated_pictures
 from v2c.rewards.reference import ReferenceCache
 from v2c.video import Video, trim_lead_in, write_video
 
@@ -270,8 +270,20 @@ def test_held_frames_are_repeated_pictures_older_than_the_recordings_own_lag():
     # that differs from its render (another random stream), not a held picture.
     assert held_frames(differences, np.zeros(len(recorded), bool), 6, 1) is None
     # A constant lag is the recording's phase: nothing is held.
-    late = display[0:-6:6][:11]
-    assert held_frames(frame_differences(late, display, 6), np.ones(len(late), bool), 6, 6) is None
+    late = display[np.maximum(np.arange(11) * 6 - 6, 0)]
+    assert held_frames(frame_differences(late, display, 6), np.ones(len(late), bool), 6, 0) is None
+
+
+def test_a_repeated_picture_is_a_frame_repeated_at_a_constant_rate_or_a_gap_at_a_variable_one():
+    frames = moving_square(12)
+    steady = Video(frames, np.arange(12) / 30, 30.0)
+    assert not repeated_pictures(steady, 10.0).any()
+    frames[7] = frames[6]  # a repeat that no resampled frame shows (they show frames 0, 3, 6 and 9)
+    frames[9] = frames[8]  # a repeat the one at 0.3 s shows
+    assert repeated_pictures(Video(frames, np.arange(12) / 30, 30.0), 10.0).tolist() == [False, False, False, True]
+    # A recorder that writes only the frames it was given: none from 1/6 s to 0.4 s, so 0.3 s shows the one of 1/6 s.
+    gap = Video(moving_square(9), np.r_[np.arange(6) / 30, 0.4 + np.arange(3) / 30], 30.0)
+    assert repeated_pictures(gap, 10.0).tolist() == [False, False, False, True, False]
 
 
 def test_where_a_recording_held_a_picture_its_source_is_compared_as_the_recording_showed_it(
