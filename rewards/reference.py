@@ -18,6 +18,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -84,6 +85,17 @@ def default_cache_dir() -> Path:
     return (Path(root) if root else Path.home() / ".cache" / "v2c") / "references"
 
 
+class Alignment(NamedTuple):
+    """How a recording aligned to its source page is compared, decided once (`RewardScorer`)."""
+
+    start_s: float
+    """Virtual time candidates start at (`PreparedReference.start_s`)."""
+    shown: tuple[int, ...] | None
+    """The frames the recording held (`PreparedReference.shown`)."""
+    draws_randomness: bool
+    """Whether the source page draws randomness (`ReferenceClip.draws_randomness`)."""
+
+
 @dataclass
 class ReferenceCache:
     """Rendered source videos on disk, one lossless `.npz` per key; and how recordings aligned to their source page
@@ -126,25 +138,29 @@ class ReferenceCache:
     def start_path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.start.json"
 
-    def get_alignment(self, key: str) -> tuple[float, tuple[int, ...] | None] | None:
-        """How a recording's candidates were found to be compared (`RewardScorer`, `RewardConfig.align_recording`):
-        the virtual time they start at and the frames the recording held (`PreparedReference.shown`); None when
-        not aligned before."""
+    def get_alignment(self, key: str) -> Alignment | None:
+        """How a recording's candidates were found to be compared (`RewardScorer`, `RewardConfig.align_recording`);
+        None when not aligned before."""
         try:
             entry = json.loads(self.start_path(key).read_text())
             shown = None if entry["shown"] is None else tuple(int(i) for i in entry["shown"])
             if shown is not None and not all(0 <= i <= k for k, i in enumerate(shown)):
                 return None  # not a decision this code wrote: decide again
-            return float(entry["start_s"]), shown
+            draws = entry["draws_randomness"]
+            if not isinstance(draws, bool):
+                return None
+            return Alignment(float(entry["start_s"]), shown, draws)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def put_alignment(self, key: str, start_s: float, shown: tuple[int, ...] | None) -> None:
+    def put_alignment(self, key: str, alignment: Alignment) -> None:
         path = self.start_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".json")
         with os.fdopen(handle, "w") as out:
-            json.dump({"start_s": float(start_s), "shown": None if shown is None else list(shown)}, out)
+            json.dump({"start_s": float(alignment.start_s),
+                       "shown": None if alignment.shown is None else list(alignment.shown),
+                       "draws_randomness": bool(alignment.draws_randomness)}, out)
         os.replace(tmp, path)
 
     def put(self, key: str, video: Video) -> Path:

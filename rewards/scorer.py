@@ -26,7 +26,7 @@ from . import gates
 from .breakdown import GateHit, RewardBreakdown
 from .config import RewardConfig
 from .functional import with_baseline_step
-from .reference import CACHE_VERSION, Reference, ReferenceCache, pixel_recipe, source_video
+from .reference import CACHE_VERSION, Alignment, Reference, ReferenceCache, pixel_recipe, source_video
 from .recording import HELD_RECIPE, frame_differences, held_frames, repeated_pictures
 from .registry import make_score
 from .score import CandidateClip, ReferenceClip, Score
@@ -143,34 +143,36 @@ class RewardScorer:
         (`PreparedReference.start_s`); the recording itself is kept whole, from its first painted frame. Where it
         held an older picture (dropped display frames), candidates are compared through their frame nearest the time
         it shows (`PreparedReference.shown`, `v2c.rewards.recording`)."""
-        key = hashlib.sha256(json.dumps(["render-phase+held", CACHE_VERSION, reference.key(),
+        key = hashlib.sha256(json.dumps(["render-phase+held+randomness", CACHE_VERSION, reference.key(),
                                          pixel_recipe(self.renderer, reference.viewport), repr(self.config),
                                          phases, HELD_RECIPE]).encode()).hexdigest()
         known = self.reference_cache.get_alignment(key) if self.reference_cache is not None else None
-        if known is not None and known[0] in phases:
-            return replace(await self._prepare_from(reference, source, fps, [], None), start_s=known[0], shown=known[1])
-        # One render at the display rate holds every phase's frames: phase j's frame k is its frame k·n + j.
+        if known is not None and known.start_s in phases:
+            prepared = await self._prepare_from(reference, source, fps, [], None, known.draws_randomness)
+            return replace(prepared, start_s=known.start_s, shown=known.shown)
+        # One render at the display rate holds every phase's frames: phase j's frame k is its frame k·n + j. It also
+        # says whether the page draws randomness, which the scores' preparation takes (the temporal score compares
+        # another random stream's motion pooled, `v2c.rewards.temporal`): the render comes first.
         n = len(phases)
-        prepared, own = await asyncio.gather(
-            self._prepare_from(reference, source, fps, [], None),
-            self.renderer.render_async(reference.page, reference.duration_s, fps * n, reference.viewport))
+        own, repeated = await asyncio.gather(
+            self.renderer.render_async(reference.page, reference.duration_s, fps * n, reference.viewport),
+            asyncio.to_thread(repeated_pictures, source, fps))
         if not own.ok:
-            return prepared  # not cached: a page that failed to render once may render next time
+            return await self._prepare_from(reference, source, fps, [], None)  # not cached: it may render next time
+        prepared = await self._prepare_from(reference, source, fps, [], None, own.draws_randomness)
         count = max(1, int(round(reference.duration_s * fps)))
         renders = [replace(own, frames=own.frames[j::n][:count], timestamps=own.timestamps[j::n][:count], fps=fps)
                    for j in range(n)]
         # Each phase with the frames the recording held at it: a stall must not pull the phase to where it fits.
-        differences, repeated = await asyncio.gather(
-            asyncio.to_thread(frame_differences, prepared.clip.frames, own.frames, n),
-            asyncio.to_thread(repeated_pictures, source, fps))
+        differences = await asyncio.to_thread(frame_differences, prepared.clip.frames, own.frames, n)
         held = [held_frames(differences, repeated, n, j) for j in range(n)]
         totals = await asyncio.gather(*(asyncio.to_thread(
             lambda j: self.score_render(replace(prepared, shown=held[j]), renders[j], 0).total, j) for j in range(n)))
         best = int(np.argmax(totals))
-        shown = held[best]
+        alignment = Alignment(phases[best], held[best], own.draws_randomness)
         if self.reference_cache is not None:
-            self.reference_cache.put_alignment(key, phases[best], shown)
-        return replace(prepared, start_s=phases[best], shown=shown)
+            self.reference_cache.put_alignment(key, alignment)
+        return replace(prepared, start_s=alignment.start_s, shown=alignment.shown)
 
     def _render_phases(self, reference: Reference, fps: float) -> list[float]:
         """Virtual start times candidates may be rendered at: 0 only, or, for a recording aligned to its page, every
@@ -183,7 +185,7 @@ class RewardScorer:
         return [j / (fps * count) for j in range(count)]
 
     async def _prepare_from(self, reference: Reference, source: Video, fps: float, script: list[Interaction],
-                            rendered: RenderResult | None) -> PreparedReference:
+                            rendered: RenderResult | None, draws_randomness: bool | None = None) -> PreparedReference:
         frames = resample(source, fps).frames
         config = getattr(self.renderer, "config", None)
         if reference.video is not None and isinstance(config, RenderConfig):
@@ -191,7 +193,7 @@ class RewardScorer:
             frames = resize_frames(frames, config.frame_size(reference.viewport))
         clip = ReferenceClip(frames=frames, fps=fps, interactions=tuple(reference.interactions), render=rendered,
                              video=source if reference.video is not None else None,
-                             moving=not gates.is_static(frames, self.config))
+                             moving=not gates.is_static(frames, self.config), draws_randomness=draws_randomness)
         names = list(self.scores)
         prepared = await asyncio.gather(*(asyncio.to_thread(self.scores[n].prepare, clip) for n in names))
         return PreparedReference(reference=reference, clip=clip, source=source, prepared=dict(zip(names, prepared)),
@@ -243,7 +245,8 @@ class RewardScorer:
         if prepared.clip.video is not None:
             video = prepared.clip.video
             breakdown.details["reference"] = {"lead_in_frames": video.lead_in_frames, "lead_in_s": video.lead_in_s,
-                                              "start_s": prepared.start_s, "held_frames": _held_count(prepared.shown)}
+                                              "start_s": prepared.start_s, "held_frames": _held_count(prepared.shown),
+                                              "draws_randomness": prepared.clip.draws_randomness}
         applies = {name: prepared.prepared.get(name) is not None for name in self.scores}
         breakdown.scores = {name: (0.0 if applies[name] else None) for name in self.scores}
         if not rendered.ok or rendered.frames.shape[0] == 0:

@@ -64,6 +64,17 @@ The flow score
    0.71 → 0.90, fireworks 0.60 → 0.91), an SVG spinner drawn as an <img> (whose renders vary from
    run to run) from 0.53 to 0.69–0.76 with its variants, no other by more than 0.01; the mean from
    0.905 to 0.938, the timing ladder held on 36 pages of 39 (33 before).
+6. **Known randomness**: a recording shipped with its page (`RewardConfig.align_recording`) comes with a render of
+   that page, which says whether it draws randomness at all (`RenderResult.random_words`,
+   `FlowTemporalReference.draws_randomness`). On the 39 recorded pages exactly the 8 with randomness drew any
+   (canvas-confetti, particles.js, fireworks-js, typed.js, nprogress). A page that draws none cannot be shown
+   from another random stream, so its copies are compared per cell only: the pooled comparison had lifted wrong
+   timings of deterministic pages whose cells lose more than their pooled motion does (ldrs-tail-chase ×2.5,
+   fast motion aliased at 10 fps, 0.810 above its ×1.6 copy's 0.731; vivus-hi-there ×2.5 0.703; dot-revolution
+   ×2.5, smil-rings ×1.15), and now does not (0.575, 0.630). A page that draws some gets the pooled comparison
+   from a smaller gap (`FlowTemporalConfig.pooled_gap_random`): confetti-cannon's source 0.908 → 0.956 against
+   its recording, above its recoloured copy (0.931), which it was below. Where it is not known (a video alone, a
+   rendered reference, whose candidates share its seed) the gap is `pooled_gap`, as before.
 
 Measured on 12 loaders from three npm libraries, 512×384, 10 fps, 3 s
 (tests/test_reward_validity_real.py, benchmarks/reward_validity.py): identical and moved by 40 px
@@ -90,7 +101,7 @@ being cheaper than DTW.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -175,10 +186,20 @@ class FlowTemporalConfig:
     pooled_gap: tuple[float, float] = (0.1, 0.2)
     """(start, span) of the weight of the pooled comparison: 0 while the pooled content exceeds the
     cells' content by less than `start`, rising linearly to 1 at `start + span` (see the module
-    docstring, "Random content"). A deterministic page's copies, right or wrong, match about as well
-    pooled as per cell (a wrong timing or direction shows in both): the cells decide alone. Copies of the
-    three random canvases of tests/test_stochastic.py drawn from another random stream (at any speed)
-    match 0.88–0.99 pooled against 0.21–0.72 per cell."""
+    docstring, "Random content"), where it is not known whether the reference's page draws randomness
+    (`FlowTemporalReference.draws_randomness` None: a video alone, a rendered reference). A deterministic
+    page's copies, right or wrong, match about as well pooled as per cell (a wrong timing or direction shows
+    in both): the cells decide alone. Copies of the three random canvases of tests/test_stochastic.py drawn
+    from another random stream (at any speed) match 0.88–0.99 pooled against 0.21–0.72 per cell."""
+    pooled_gap_random: tuple[float, float] = (0.05, 0.05)
+    """`pooled_gap` where the reference's page is known to draw randomness (a recording aligned to its source
+    page, `RewardConfig.align_recording`); where it is known to draw none, the pooled comparison is not made: no
+    copy of a deterministic page is another random stream. Known, the gate no longer guards deterministic pages,
+    only pages whose randomness moves little, which the cells see well: typed.js's random typing rhythm, whose
+    ×1.15 copies match 0.07 better pooled than per cell, against 0.08–0.09 for confetti-cannon's source and its
+    recoloured copy (benchmarks/recorded_fidelity.py). At (0.1, 0.2) confetti-cannon's source scored 0.908 against
+    its recording and below its recoloured copy; at (0, 0.05) typed-smart-backspace's ×1.15 copy above its
+    source."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +212,9 @@ class FlowTemporalReference:
     """(height, width) of the thumbnail both videos are described at."""
     features: FlowFeatures
     """The reference's per-step features."""
+    draws_randomness: bool | None = None
+    """Whether the reference's page draws randomness (`ReferenceClip.draws_randomness`): which gate the pooled
+    comparison has (`FlowTemporalConfig.pooled_gap_random`, `pooled_gap` for None), or none (False)."""
 
 
 @dataclass(frozen=True)
@@ -215,11 +239,14 @@ class FlowTemporalScorer:
     def __init__(self, config: FlowTemporalConfig | None = None) -> None:
         self.config = config or FlowTemporalConfig()
 
-    def prepare_reference(self, frames: np.ndarray, fps: float) -> FlowTemporalReference:
+    def prepare_reference(self, frames: np.ndarray, fps: float,
+                          draws_randomness: bool | None = None) -> FlowTemporalReference:
+        """The reference's crop and features; `draws_randomness`: whether its page draws randomness, when known."""
         frames = np.asarray(frames)
         box = animated_region(frames, self.config.crop)
         size = comparison_size(box, self.config.flow.max_side)
-        return FlowTemporalReference(box=box, size=size, features=flow_features(frames, fps, box, size, self.config.flow))
+        return FlowTemporalReference(box=box, size=size, features=flow_features(frames, fps, box, size, self.config.flow),
+                                     draws_randomness=draws_randomness)
 
     def score(self, reference: FlowTemporalReference, frames: np.ndarray, fps: float, box: Box | None = None) -> float:
         """Temporal score of a candidate video (T, H, W, 3) uint8 at `fps` against a prepared reference.
@@ -257,19 +284,21 @@ class FlowTemporalScorer:
         weights = np.array([w for _, w in scales]) / sum(w for _, w in scales)
         cells = float(np.clip(weights @ (terms[:, 0] * terms[:, 1]), 0.0, 1.0))
         content = float(weights @ terms[:, 0])
+        comparison = _Comparison(score=cells, content=content, timing=float(weights @ terms[:, 1]), scale=scales[0][0],
+                                 mappings=len(scales), cand=cand, pooled={"weight": 0.0})
+        if reference.draws_randomness is False:
+            return comparison
         pooled = self._pooled(reference, cand, box)
         # The pooled comparison counts only where it matches much better than the cells do, as drawn or under
         # any of the reference's symmetries (random content, see the module docstring), and only ever raises
         # the score: a smooth max of the two.
-        start, span = cfg.pooled_gap
+        start, span = cfg.pooled_gap if reference.draws_randomness is None else cfg.pooled_gap_random
         structured = content
         if span > 0 and pooled["content"] - content > start:
             structured = max(content, *self._symmetric_contents(reference.features, cand))
         weight = float(np.clip((pooled["content"] - structured - start) / span, 0.0, 1.0)) if span > 0 else 0.0
         pooled.update(weight=weight, structured=structured)
-        return _Comparison(score=cells + weight * max(0.0, pooled["score"] - cells),
-                           content=content, timing=float(weights @ terms[:, 1]),
-                           scale=scales[0][0], mappings=len(scales), cand=cand, pooled=pooled)
+        return replace(comparison, score=cells + weight * max(0.0, pooled["score"] - cells), pooled=pooled)
 
     def _symmetric_contents(self, ref: FlowFeatures, cand: FlowFeatures) -> list[float]:
         """The content term of the candidate against the reference mirrored left–right, mirrored top–bottom and
@@ -393,7 +422,11 @@ class TemporalScore:
         self.scorer = make_temporal_scorer(self.backend, config.model_cache_dir, config.score_options(self.name))
 
     def prepare(self, reference: ReferenceClip) -> tuple[Any, tuple[int, int]]:
-        return self.scorer.prepare_reference(reference.frames, reference.fps), reference.frames.shape[1:3]
+        if isinstance(self.scorer, FlowTemporalScorer):
+            prepared = self.scorer.prepare_reference(reference.frames, reference.fps, reference.draws_randomness)
+        else:
+            prepared = self.scorer.prepare_reference(reference.frames, reference.fps)
+        return prepared, reference.frames.shape[1:3]
 
     def score(self, prepared: tuple[Any, tuple[int, int]], candidate: CandidateClip) -> ScoreResult:
         reference, reference_shape = prepared

@@ -7,15 +7,21 @@ and above every wrong variant of it (2.5× slower, recoloured, frozen, blank), e
 
 The flow temporal score compares where motion happens cell by cell, which two random streams do not share; its
 pooled comparison (`v2c.rewards.temporal`, "Random content") compares what they do share. Deterministic pages
-are covered by tests/test_reward_validity.py and tests/test_reward_validity_real.py. ~30 s on 2 cores.
+are covered by tests/test_reward_validity.py and tests/test_reward_validity_real.py.
+
+A dataset's reference is a recording of its page in the browser's own random stream, shipped with the page: there
+the scorer knows the page draws randomness (`ReferenceClip.draws_randomness`) and its source, which the recording
+shows from another stream, must score as another seed does. ~60 s on 2 cores.
 """
 from __future__ import annotations
 
 import pytest
 
+from v2c.envs.tasks.task import Task
 from v2c.render import LocalRendererPool, Page, RenderConfig
 from v2c.rewards.config import RewardConfig
 from v2c.rewards.scorer import Reference, RewardScorer
+from v2c.video import write_video
 
 SIZE = (512, 384)
 OTHER_SEED = 7
@@ -83,19 +89,46 @@ PAGES = {
 WRONG = ("slower_x2.5", "recoloured", "frozen", "blank")
 
 
+def variants(make, recolour: dict) -> dict[str, str]:
+    """The page itself (`other_seed`: rendered in another stream than its reference) and its wrong variants."""
+    return {"other_seed": make(), "slower_x2.5": make(speed=1 / 2.5), "recoloured": make(**recolour),
+            "frozen": make(frozen=True), "blank": BLANK}
+
+
 @pytest.fixture(scope="module")
-def results(pool):
+def seeded():
+    config = RenderConfig(seed=OTHER_SEED, load_timeout_s=15, frame_timeout_s=5, render_timeout_s=60)
+    with LocalRendererPool(size=2, config=config) as other:
+        yield other
+
+
+@pytest.fixture(scope="module")
+def results(pool, seeded):
     """page -> variant -> RewardBreakdown: the reference rendered at seed 0, every variant at seed 7."""
     scorer = RewardScorer(RewardConfig(), renderer=pool)
-    config = RenderConfig(seed=OTHER_SEED, load_timeout_s=15, frame_timeout_s=5, render_timeout_s=60)
+    other = RewardScorer(RewardConfig(), renderer=seeded)
     out = {}
-    with LocalRendererPool(size=2, config=config) as seeded:
-        other = RewardScorer(RewardConfig(), renderer=seeded)
-        for name, (make, recolour) in PAGES.items():
-            reference = scorer.prepare(Reference(page=Page(make()), duration_s=3.0, fps=10, viewport=SIZE))
-            variants = {"other_seed": make(), "slower_x2.5": make(speed=1 / 2.5), "recoloured": make(**recolour),
-                        "frozen": make(frozen=True), "blank": BLANK}
-            out[name] = dict(zip(variants, other.score_many(reference, list(variants.values()))))
+    for name, (make, recolour) in PAGES.items():
+        reference = scorer.prepare(Reference(page=Page(make()), duration_s=3.0, fps=10, viewport=SIZE))
+        wanted = variants(make, recolour)
+        out[name] = dict(zip(wanted, other.score_many(reference, list(wanted.values()))))
+    return out
+
+
+@pytest.fixture(scope="module")
+def recorded_results(pool, seeded, tmp_path_factory):
+    """page -> variant -> RewardBreakdown against the page's "recording": its 30 fps render at seed 7 (H.264
+    yuv420p), shipped with the page as a dataset sample is (aligned to it, `RewardConfig.align_recording`);
+    every variant rendered at seed 0."""
+    scorer = RewardScorer(RewardConfig(), renderer=pool, use_disk_cache=False)
+    out = {}
+    for name, (make, recolour) in PAGES.items():
+        recording = seeded.render(make(), 3.0, 30, SIZE)
+        assert recording.ok, recording.reason
+        path = write_video(tmp_path_factory.mktemp(name) / "animation.mp4", recording.frames, 30)
+        task = Task(id=name, kind="animation", page=Page(make()), video=path, duration_s=3.0, fps=10, viewport=SIZE)
+        wanted = variants(make, recolour)
+        out[name] = dict(zip(wanted, scorer.score_many(task.to_reference(), list(wanted.values()))))
     return out
 
 
@@ -117,3 +150,12 @@ def test_another_random_stream_beats_every_wrong_variant(results, name):
     assert abs(t["recoloured"] - t["other_seed"]) <= 0.05, (name, t)
     assert r["recoloured"].scores["appearance"] < r["other_seed"].scores["appearance"], (name, totals)
     assert r["blank"].total == 0.0 and r["frozen"].scores["temporal"] == 0.0, (name, totals)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_a_recordings_own_source_is_another_random_stream_of_it(recorded_results, name):
+    r = recorded_results[name]
+    totals = {v: round(b.total, 3) for v, b in r.items()}
+    assert all(b.details.get("reference", {}).get("draws_randomness") is True for b in r.values()), name
+    assert r["other_seed"].total >= 0.85 and r["other_seed"].scores["temporal"] >= 0.85, (name, totals)
+    assert all(r["other_seed"].total > r[w].total for w in WRONG), (name, totals)

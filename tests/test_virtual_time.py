@@ -115,6 +115,17 @@ def test_random_pages_render_byte_identically_and_the_seed_changes_them(pool):
     assert not np.array_equal(first.frames[-1], reseeded.frames[-1]), "the seed does not reach the page"
 
 
+def test_a_render_says_whether_the_page_drew_randomness(pool):
+    drawn = pool.render(RANDOM_SQUARES, duration_s=0.35, fps=10, viewport=VIEWPORT)
+    # 64 bytes (16 words), a UUID (4), then 3 intervals of 40 squares × (colour + x + y) Math.random calls (2 words).
+    assert drawn.random_words == 16 + 4 + 3 * 40 * 3 * 2 and drawn.draws_randomness
+    still = pool.render(page("<p>no randomness</p>"), duration_s=0.35, fps=10, viewport=VIEWPORT)
+    assert still.random_words == 0 and not still.draws_randomness
+    in_frame = pool.render(page("<iframe srcdoc='<script>Math.random()</script>'></iframe>"), duration_s=0.35, fps=10,
+                           viewport=VIEWPORT)
+    assert in_frame.random_words == 2 and in_frame.draws_randomness
+
+
 def test_random_values_keep_the_web_apis_contracts(pool):
     html = page("<div id=out></div><script>const out = [];"
                 "const r = Array.from({length: 1000}, Math.random);"
@@ -197,6 +208,7 @@ def test_workers_are_reported_as_real_time(pool):
     result = pool.render(html, duration_s=0.2, fps=10, viewport=VIEWPORT)
     assert result.status is RenderStatus.OK, result.reason
     assert result.real_time_sources == ["Worker"]
+    assert result.random_words == 0 and result.draws_randomness  # a worker's randomness is its own
     assert pool.render(page("<p>still</p>"), duration_s=0.2, fps=10, viewport=VIEWPORT).real_time_sources == []
 
 

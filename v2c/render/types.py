@@ -187,6 +187,10 @@ class RenderResult:
     `SMIL in an SVG image` (a CSS image or cross-origin `<img>` whose SVG animates: Chromium plays it on the
     image's own real-time timer; a same-origin or data: `<img>`'s is shown as stills at the virtual time).
     Empty for a page whose frames are a pure function of the page, the seed and the frame times."""
+    random_words: int = 0
+    """32-bit words the page drew from the seeded generator (`Math.random` takes two, `crypto` one per 4 bytes),
+    its same-origin iframes' included: 0 for a page whose frames cannot depend on `RenderConfig.seed`, unless a
+    real-time source (a worker) drew its own."""
     repeated_frames: int = 0
     """Frames that repeat the previous one without a screenshot: Chromium reported no damage."""
     fps: float = 0.0
@@ -198,6 +202,13 @@ class RenderResult:
     @property
     def ok(self) -> bool:
         return self.status is RenderStatus.OK
+
+    @property
+    def draws_randomness(self) -> bool:
+        """Whether the page's frames may depend on randomness: it drew from the seeded generator, or ran code whose
+        randomness the generator does not reach (a worker, a cross-origin iframe)."""
+        unseeded = ("Worker", "SharedWorker", "cross-origin iframe")
+        return self.random_words > 0 or any(source in unseeded for source in self.real_time_sources)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-friendly description without the pixels."""
@@ -218,5 +229,6 @@ class RenderResult:
             ],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "repeated_frames": self.repeated_frames,
+            "random_words": self.random_words,
             "real_time_sources": self.real_time_sources,
         }

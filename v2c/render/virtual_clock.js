@@ -92,7 +92,9 @@
   };
   const seedWords = splitmix(settings.seed >>> 0);
   let [ra, rb, rc, rd] = [seedWords(), seedWords(), seedWords(), seedWords()];
+  let randomWords = 0;  // drawn so far: a page that draws none cannot depend on the seed
   const nextUint32 = () => {
+    randomWords++;
     const t = (((ra + rb) | 0) + rd) | 0;
     rd = (rd + 1) | 0;
     ra = rb ^ (rb >>> 9);
@@ -599,6 +601,13 @@
           try { for (const s of window.frames[i].__v2c.realTimeSources()) all.add(s); } catch (_) { /* cross-origin: counted when advanced */ }
         }
         return [...all].sort();
+      },
+      randomWords: () => {
+        let count = randomWords;
+        for (let i = 0; i < window.frames.length; i++) {
+          try { count += window.frames[i].__v2c.randomWords(); } catch (_) { /* cross-origin: a real-time source already */ }
+        }
+        return count;
       },
     }),
     enumerable: false,

@@ -712,12 +712,14 @@ class _RenderRun:
     async def _collect_page_notes(self) -> None:
         notes = await self._bounded(self.page.evaluate(
             "() => ({dialogs: window.__v2c.drainDialogs(), errors: window.__v2c.drainErrors(),"
-            " realTime: window.__v2c.realTimeSources(), stilled: window.__v2c.stilledImages()})"),
+             " realTime: window.__v2c.realTimeSources(), stilled: window.__v2c.stilledImages(),"
+            " randomWords: window.__v2c.randomWords()})"),
             self.config.frame_timeout_s, "collecting page notes")
         self.result.dialogs.extend(notes["dialogs"])
         if self.smil_images.difference(notes["stilled"]):
             self.real_time_sources.add("SMIL in an SVG image")
         self.result.real_time_sources = sorted(self.real_time_sources.union(notes["realTime"]))
+        self.result.random_words = int(notes["randomWords"])
         for error in notes["errors"]:
             if error[:500] not in self.result.page_errors:
                 self.result.page_errors.append(error[:500])
