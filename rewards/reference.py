@@ -27,12 +27,14 @@ from v2c.video import Video, VideoError, read_video, write_video
 
 log = logging.getLogger("v2c.rewards")
 
-CACHE_VERSION = 4
-"""Bumped when the renderer changes what pixels a page gives; old entries are then never looked up.
+CACHE_VERSION = 5
+"""Bumped when the renderer changes what pixels a page gives, or what an entry holds; old entries are then never
+looked up.
 2: pages are served as UTF-8 with `charset=utf-8`, so non-ASCII text without `<meta charset>` is no
 longer decoded as windows-1252. 3: rAF at a 60 Hz virtual display, seeded randomness, shadow-root and
 iframe animations and `document.timeline` on the virtual clock. 4: animated images show the frame due at
-each capture's own time, from the first capture interval on (`_RenderRun._start_ticks`)."""
+each capture's own time, from the first capture interval on (`_RenderRun._start_ticks`). 5: whether the page drew
+randomness is kept beside its frames (`ReferenceSource.draws_randomness`)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,16 @@ def default_cache_dir() -> Path:
     return (Path(root) if root else Path.home() / ".cache" / "v2c") / "references"
 
 
+class ReferenceSource(NamedTuple):
+    """A reference's source video and what its render said about it."""
+
+    video: Video
+    """The source video at the reference's own fps."""
+    draws_randomness: bool | None
+    """Whether the page drew randomness while it was rendered (`RenderResult.draws_randomness`); None for a
+    recording (whose page, if it has one, is rendered when it is aligned to it)."""
+
+
 class Alignment(NamedTuple):
     """How a recording aligned to its source page is compared, decided once (`RewardScorer`)."""
 
@@ -124,13 +136,20 @@ class ReferenceCache:
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.npz"
 
-    def get(self, key: str) -> Video | None:
+    def source_path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.source.json"
+
+    def get(self, key: str) -> ReferenceSource | None:
         path = self.path(key)
         if not path.is_file():
             return None
         try:
-            return read_video(path)
-        except VideoError as error:  # a torn write or a disk error: drop it and render again
+            draws = json.loads(self.source_path(key).read_text())["draws_randomness"]
+            if not isinstance(draws, bool):
+                raise ValueError(f"draws_randomness is {draws!r}")
+            return ReferenceSource(read_video(path), draws)
+        except (OSError, ValueError, KeyError, TypeError, VideoError) as error:
+            # a torn write or a disk error: drop it and render again
             log.warning("reference cache entry %s is unreadable (%s); rendering again", path, error)
             path.unlink(missing_ok=True)
             return None
@@ -163,14 +182,19 @@ class ReferenceCache:
                        "draws_randomness": bool(alignment.draws_randomness)}, out)
         os.replace(tmp, path)
 
-    def put(self, key: str, video: Video) -> Path:
+    def put(self, key: str, source: ReferenceSource) -> Path:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Write beside the entry and rename: readers never see half a file, racing writers both succeed.
+        # Write beside the entry and rename: readers never see half a file, racing writers both succeed. The frames
+        # come last: a reader that finds them finds what is known of them.
+        handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".json")
+        with os.fdopen(handle, "w") as out:
+            json.dump({"draws_randomness": bool(source.draws_randomness)}, out)
+        os.replace(tmp, self.source_path(key))
         handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
         os.close(handle)
         try:
-            write_video(tmp, video.frames, video.fps)
+            write_video(tmp, source.video.frames, source.video.fps)
             os.replace(tmp, path)
         finally:
             Path(tmp).unlink(missing_ok=True)
@@ -183,11 +207,12 @@ def pixel_recipe(renderer: RenderBackend, viewport: tuple[int, int]) -> str:
     return (config if isinstance(config, RenderConfig) else RenderConfig()).pixel_recipe(tuple(viewport))
 
 
-async def source_video(reference: Reference, renderer: RenderBackend, cache: ReferenceCache | None = None) -> Video:
+async def reference_source(reference: Reference, renderer: RenderBackend,
+                           cache: ReferenceCache | None = None) -> ReferenceSource:
     """The reference's source video at its own fps: its recording, or its page rendered with its script
     (from `cache` when rendered before; `cache=None` renders every time)."""
     if reference.video is not None:
-        return reference.video
+        return ReferenceSource(reference.video, None)
     key = ReferenceCache.key(reference, pixel_recipe(renderer, reference.viewport))
     hit = cache.get(key) if cache is not None else None
     if hit is not None:
@@ -198,7 +223,12 @@ async def source_video(reference: Reference, renderer: RenderBackend, cache: Ref
         errors = "; ".join(result.page_errors[:3])
         raise ReferenceRenderError(f"the reference page could not be rendered ({result.status.value}): {result.reason}"
                                    + (f"; page errors: {errors}" if errors else ""))
-    video = Video(result.frames, result.timestamps, reference.fps)
+    source = ReferenceSource(Video(result.frames, result.timestamps, reference.fps), result.draws_randomness)
     if cache is not None:
-        cache.put(key, video)
-    return video
+        cache.put(key, source)
+    return source
+
+
+async def source_video(reference: Reference, renderer: RenderBackend, cache: ReferenceCache | None = None) -> Video:
+    """`reference_source`'s video: what every consumer of a reference sees of it at its own rate."""
+    return (await reference_source(reference, renderer, cache)).video

@@ -55,8 +55,7 @@ class ReferenceClip:
     draws_randomness: bool | None = None
     """Whether the page that made the reference may draw on randomness (`RenderResult.draws_randomness` of its
     render): a recording of a page that draws none shows the one animation its code plays, one that draws some
-    shows the browser's own random stream. None where no render of that page was seen (a video alone, or a
-    rendered reference: its candidates share its seed)."""
+    shows the browser's own random stream. None where no render of that page was seen (a video alone)."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from . import gates
 from .breakdown import GateHit, RewardBreakdown
 from .config import RewardConfig
 from .functional import with_baseline_step
-from .reference import CACHE_VERSION, Alignment, Reference, ReferenceCache, pixel_recipe, source_video
+from .reference import CACHE_VERSION, Alignment, Reference, ReferenceCache, pixel_recipe, reference_source
 from .recording import HELD_RECIPE, frame_differences, held_frames, repeated_pictures
 from .registry import make_score
 from .score import CandidateClip, ReferenceClip, Score
@@ -119,8 +119,7 @@ class RewardScorer:
         # (a page rendered once per machine through the disk cache), resampled to the comparison rate.
         script = with_baseline_step(reference.interactions) if reference.interactions else []
         fps = self.compare_fps(reference)
-        source = reference.video if reference.video is not None else \
-            await source_video(reference, self.renderer, self.reference_cache)
+        source = await reference_source(reference, self.renderer, self.reference_cache)
         rendered = None
         if reference.page is not None and reference.interactions:
             # The functional score reads the page's state after each step of the script (with its baseline).
@@ -130,8 +129,8 @@ class RewardScorer:
                 raise ValueError(f"the reference page could not be rendered ({rendered.status.value}): {rendered.reason}")
         phases = self._render_phases(reference, fps)
         if len(phases) == 1:
-            return await self._prepare_from(reference, source, fps, script, rendered)
-        return await self._aligned(reference, source, fps, phases)
+            return await self._prepare_from(reference, source.video, fps, script, rendered, source.draws_randomness)
+        return await self._aligned(reference, source.video, fps, phases)
 
     async def _aligned(self, reference: Reference, source: Video, fps: float, phases: list[float]) -> PreparedReference:
         """The recording with the render phase of `phases` that the page that made it matches best

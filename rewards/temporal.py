@@ -64,17 +64,17 @@ The flow score
    0.71 → 0.90, fireworks 0.60 → 0.91), an SVG spinner drawn as an <img> (whose renders vary from
    run to run) from 0.53 to 0.69–0.76 with its variants, no other by more than 0.01; the mean from
    0.905 to 0.938, the timing ladder held on 36 pages of 39 (33 before).
-6. **Known randomness**: a recording shipped with its page (`RewardConfig.align_recording`) comes with a render of
-   that page, which says whether it draws randomness at all (`RenderResult.random_words`,
-   `FlowTemporalReference.draws_randomness`). On the 39 recorded pages exactly the 8 with randomness drew any
-   (canvas-confetti, particles.js, fireworks-js, typed.js, nprogress). A page that draws none cannot be shown
-   from another random stream, so its copies are compared per cell only: the pooled comparison had lifted wrong
-   timings of deterministic pages whose cells lose more than their pooled motion does (ldrs-tail-chase ×2.5,
-   fast motion aliased at 10 fps, 0.810 above its ×1.6 copy's 0.731; vivus-hi-there ×2.5 0.703; dot-revolution
-   ×2.5, smil-rings ×1.15), and now does not (0.575, 0.630). A page that draws some gets the pooled comparison
-   from a smaller gap (`FlowTemporalConfig.pooled_gap_random`): confetti-cannon's source 0.908 → 0.956 against
-   its recording, above its recoloured copy (0.931), which it was below. Where it is not known (a video alone, a
-   rendered reference, whose candidates share its seed) the gap is `pooled_gap`, as before.
+6. **Known randomness**: a reference with a page comes with a render of that page (the reference's own, or, for a
+   recording shipped with its page, the render it is aligned to, `RewardConfig.align_recording`), which says
+   whether the page draws randomness at all (`RenderResult.random_words`, `FlowTemporalReference.draws_randomness`).
+   On the 39 recorded pages exactly the 8 with randomness drew any (canvas-confetti, particles.js, fireworks-js,
+   typed.js, nprogress). A page that draws none cannot be shown from another random stream, so its copies are
+   compared per cell only: the pooled comparison had lifted wrong timings of deterministic pages whose cells lose
+   more than their pooled motion does (against their recordings: ldrs-tail-chase ×2.5, fast motion aliased at
+   10 fps, 0.810 above its ×1.6 copy's 0.731; vivus-hi-there ×2.5 0.703; dot-revolution ×2.5, smil-rings ×1.15),
+   and now does not (0.575, 0.630). A page that draws some gets the pooled comparison from a smaller gap
+   (`FlowTemporalConfig.pooled_gap_random`): confetti-cannon's source 0.908 → 0.956 against its recording, above
+   its recoloured copy (0.931), which it was below. Where it is not known (a video alone) the gap is `pooled_gap`.
 
 Measured on 12 loaders from three npm libraries, 512×384, 10 fps, 3 s
 (tests/test_reward_validity_real.py, benchmarks/reward_validity.py): identical and moved by 40 px
@@ -187,13 +187,14 @@ class FlowTemporalConfig:
     """(start, span) of the weight of the pooled comparison: 0 while the pooled content exceeds the
     cells' content by less than `start`, rising linearly to 1 at `start + span` (see the module
     docstring, "Random content"), where it is not known whether the reference's page draws randomness
-    (`FlowTemporalReference.draws_randomness` None: a video alone, a rendered reference). A deterministic
+    (`FlowTemporalReference.draws_randomness` None: a video alone). A deterministic
     page's copies, right or wrong, match about as well pooled as per cell (a wrong timing or direction shows
     in both): the cells decide alone. Copies of the three random canvases of tests/test_stochastic.py drawn
     from another random stream (at any speed) match 0.88–0.99 pooled against 0.21–0.72 per cell."""
     pooled_gap_random: tuple[float, float] = (0.05, 0.05)
-    """`pooled_gap` where the reference's page is known to draw randomness (a recording aligned to its source
-    page, `RewardConfig.align_recording`); where it is known to draw none, the pooled comparison is not made: no
+    """`pooled_gap` where the reference's page is known to draw randomness (a rendered reference, or a recording
+    aligned to its source page, `RewardConfig.align_recording`); where it is known to draw none, the pooled
+    comparison is not made: no
     copy of a deterministic page is another random stream. Known, the gate no longer guards deterministic pages,
     only pages whose randomness moves little, which the cells see well: typed.js's random typing rhythm, whose
     ×1.15 copies match 0.07 better pooled than per cell, against 0.08–0.09 for confetti-cannon's source and its

@@ -110,6 +110,7 @@ def results(pool, seeded):
     out = {}
     for name, (make, recolour) in PAGES.items():
         reference = scorer.prepare(Reference(page=Page(make()), duration_s=3.0, fps=10, viewport=SIZE))
+        assert reference.clip.draws_randomness is True  # its render says so: another stream is the same animation
         wanted = variants(make, recolour)
         out[name] = dict(zip(wanted, other.score_many(reference, list(wanted.values()))))
     return out

@@ -255,6 +255,12 @@ def test_references_render_once_and_come_back_from_the_cache(pool, tmp_path, mon
     prepared = counted.prepare(animation.to_reference())
     assert renderer.renders == renders and np.array_equal(prepared.source.frames, video.frames)
     assert counted.score(prepared, animation.cheat()).total > 0.9 and renderer.renders == renders + 1
+    # What the render said of the page's randomness comes back with its frames (none drawn here), and an entry
+    # without it is rendered again.
+    assert prepared.clip.draws_randomness is False
+    ReferenceCache().source_path(ReferenceCache.key(animation.to_reference())).unlink()
+    assert RewardScorer(RewardConfig(), renderer=renderer).prepare(animation.to_reference()).clip.draws_randomness \
+        is False and renderer.renders == renders + 2
 
 
 def test_a_reference_that_cannot_render_names_the_task(pool, tmp_path):
