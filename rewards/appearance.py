@@ -40,6 +40,13 @@ Backends:
   timing ×1.15 / ×1.6 / ×2.5 about 0.03–0.04 (what is left is frames of a fast motion sampled at
   other phases than the reference's; the thumbnail sizes were tried smaller, 48/32 px for SSIM and
   16 px for colour, and each left more, not less).
+  Against a reference whose page draws randomness (`ReferenceClip.draws_randomness`: a particle
+  field, confetti, fireworks) the structure term compares the two frames' windows as
+  distributions of brightness and contrast instead of window by window
+  (`LabSSIMEmbedder.layout_free_distances`): another random stream draws the same things elsewhere.
+  Against their real-time recordings (benchmarks/recorded_fidelity.py) the 8 random pages' sources
+  lost 0.08–0.17 on the positional term, as much as their wrong copies; appearance rose 0.01–0.05
+  for each of them and their variants alike (a recolour still costs in full: palette and colour).
 - `DreamSimEmbedder`: the paper's metric, through the `dreamsim` package, from a local
   weight cache (never downloads when offline; see its docstring).
 
@@ -87,7 +94,12 @@ __all__ = [
 
 @runtime_checkable
 class FrameEmbedder(Protocol):
-    """Per-frame embeddings and the distances between two videos' embeddings."""
+    """Per-frame embeddings and the distances between two videos' embeddings.
+
+    An embedder may also offer `layout_free_distances(a, b)`, the same without asking where things are in the
+    frame (`LabSSIMEmbedder`'s): used against a reference whose page draws randomness. DreamSim has none: its
+    embedding of a whole frame is already about what is shown more than where.
+    """
 
     def embed(self, frames: np.ndarray) -> Any:
         """Embed cropped, resized frames (T, h, w, 3) uint8 RGB; the result is opaque to callers."""
@@ -211,8 +223,6 @@ class LabSSIMEmbedder:
         return colour, mass / ink.shape[1]
 
     def distances(self, a: _LabSSIMEmbedding, b: _LabSSIMEmbedding) -> np.ndarray:
-        cfg = self.config
-        colour = self._colour(a.lab, b.lab)
         # SSIM for every pair of frames at once: window covariances E[xy] − μxμy are one batched matmul.
         exy = np.matmul(a.patches, b.patches.transpose(0, 2, 1)).transpose(1, 2, 0)  # (Ta, Tb, K)
         mu_a, mu_b = a.mu[:, None, :], b.mu[None, :, :]
@@ -220,7 +230,25 @@ class LabSSIMEmbedder:
         ssim = ((2 * mu_a * mu_b + self._C1) * (2 * cov + self._C2)) / (
             (mu_a**2 + mu_b**2 + self._C1) * (a.var[:, None, :] + b.var[None, :, :] + self._C2)
         )
-        structure = np.clip(1.0 - ssim.mean(axis=2), 0.0, 1.0)
+        return self._mixed(a, b, np.clip(1.0 - ssim.mean(axis=2), 0.0, 1.0))
+
+    def layout_free_distances(self, a: _LabSSIMEmbedding, b: _LabSSIMEmbedding) -> np.ndarray:
+        """`distances` with a structure term that does not ask where things are: SSIM's luminance and contrast
+        comparisons between the two frames' windows taken in order of brightness and of contrast (their
+        distributions), without its correlation term. For a reference whose page draws randomness
+        (`AppearanceReference.draws_randomness`): another random stream draws the same things elsewhere. On the 8
+        random pages of benchmarks/recorded_fidelity.py the positional term gave their own sources 0.83–0.92 against
+        their recordings, and their frozen, slowed and recoloured copies as much (0.83–0.92); this one 0.99–1.00."""
+        mu_a, mu_b = np.sort(a.mu, axis=1)[:, None, :], np.sort(b.mu, axis=1)[None, :, :]
+        sd_a, sd_b = np.sort(np.sqrt(a.var), axis=1)[:, None, :], np.sort(np.sqrt(b.var), axis=1)[None, :, :]
+        luminance = (2 * mu_a * mu_b + self._C1) / (mu_a**2 + mu_b**2 + self._C1)
+        contrast = (2 * sd_a * sd_b + self._C2) / (sd_a**2 + sd_b**2 + self._C2)
+        return self._mixed(a, b, np.clip(1.0 - (luminance * contrast).mean(axis=2), 0.0, 1.0))
+
+    def _mixed(self, a: _LabSSIMEmbedding, b: _LabSSIMEmbedding, structure: np.ndarray) -> np.ndarray:
+        """The weighted sum of the colour, contrast and palette terms and `structure`, per pair of frames."""
+        cfg = self.config
+        colour = self._colour(a.lab, b.lab)
         # Pixel-aligned terms rate a blank frame closer to a small object than the same object
         # drawn elsewhere; SSIM's position-free contrast comparison on the whole thumbnail (per
         # Lab channel) says that an empty frame is far from any frame with content.
@@ -459,6 +487,10 @@ class AppearanceReference:
     """The cropped, resized reference frames (T, h, w, 3)."""
     embedding: Any
     """The embedder's output for `frames`."""
+    draws_randomness: bool | None = None
+    """Whether the reference's page draws randomness (`ReferenceClip.draws_randomness`): where it does and the
+    embedder can compare frames without asking where things are (`LabSSIMEmbedder.layout_free_distances`), it
+    does so."""
 
 
 
@@ -482,14 +514,18 @@ class AppearanceMetric:
         self.config = config or AppearanceConfig()
         self.embedder: FrameEmbedder = embedder or LabSSIMEmbedder()
 
-    def prepare_reference(self, frames: np.ndarray, fps: float) -> AppearanceReference:
+    def prepare_reference(self, frames: np.ndarray, fps: float,
+                          draws_randomness: bool | None = None) -> AppearanceReference:
+        """The reference's crop, resized frames and embeddings; `draws_randomness`: whether its page draws
+        randomness, when known."""
         box = animated_region(frames, self.config.crop)  # found at full rate: no motion is missed
         if self.config.fps is not None:
             frames, fps = _resample(np.asarray(frames), fps, self.config.fps), self.config.fps
         size = comparison_size(box, self.config.max_side)
         resized = crop_and_resize(frames, box, size)
         embedding = self.embedder.embed(resized)
-        return AppearanceReference(box=box, size=size, fps=float(fps), frames=resized, embedding=embedding)
+        return AppearanceReference(box=box, size=size, fps=float(fps), frames=resized, embedding=embedding,
+                                   draws_randomness=draws_randomness)
 
     def distances(
         self, reference: AppearanceReference, frames: np.ndarray, fps: float, box: Box | None = None
@@ -502,8 +538,11 @@ class AppearanceMetric:
         frames = np.asarray(frames)
         box = animated_region(frames, self.config.crop) if box is None else box
         frames = _resample(frames, fps, reference.fps)
-        cand = crop_and_resize(frames, box, reference.size)
-        return self.embedder.distances(reference.embedding, self.embedder.embed(cand))
+        cand = self.embedder.embed(crop_and_resize(frames, box, reference.size))
+        layout_free = getattr(self.embedder, "layout_free_distances", None)
+        if reference.draws_randomness and layout_free is not None:
+            return layout_free(reference.embedding, cand)
+        return self.embedder.distances(reference.embedding, cand)
 
     def score(self, reference: AppearanceReference, frames: np.ndarray, fps: float, box: Box | None = None) -> float:
         """Appearance score of a candidate video (T, H, W, 3) uint8 at `fps` against a prepared reference."""
@@ -547,7 +586,7 @@ class AppearanceScore:
         self.scorer = AppearanceMetric(options, embedder=embedder)
 
     def prepare(self, reference: ReferenceClip) -> AppearanceReference:
-        return self.scorer.prepare_reference(reference.frames, reference.fps)
+        return self.scorer.prepare_reference(reference.frames, reference.fps, reference.draws_randomness)
 
     def score(self, prepared: AppearanceReference, candidate: CandidateClip) -> ScoreResult:
         box = candidate.animated_region(self.scorer.config.crop)
@@ -559,6 +598,7 @@ class AppearanceScore:
         return ScoreResult(value, {
             "reference_box": [int(v) for v in prepared.box], "candidate_box": [int(v) for v in box],
             "fps": prepared.fps, "alignment": self.scorer.config.alignment,
+            "layout_free": bool(prepared.draws_randomness and hasattr(self.scorer.embedder, "layout_free_distances")),
             "aligned": [round(float(v), 5) for v in aligned],
             "same_time": same_time,
         })

@@ -229,6 +229,7 @@ def test_a_recording_is_aligned_to_the_phase_of_the_page_that_made_it(pool, load
     # compared where it happens (`FlowTemporalConfig.pooled_gap_random`); unaligned or without its page, not known.
     assert aligned.details["reference"]["draws_randomness"] is False and aligned.details["temporal"]["pooled"] == {
         "weight": 0.0}
+    assert aligned.details["appearance"]["layout_free"] is False
     assert unaligned.details["reference"]["draws_randomness"] is page_less.details["reference"]["draws_randomness"] is None
     # Unaligned, the phase costs the loader's own source 0.010, 0.029 and 0.033 (measured; 0.986 on time).
     assert unaligned.total == pytest.approx(page_less.total)

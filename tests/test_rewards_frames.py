@@ -243,6 +243,34 @@ def test_nearest_alignment_ignores_cycle_count_and_charges_what_is_missing():
     assert RewardConfig().score_options("appearance").alignment == "nearest"
 
 
+def dots(seed: int, colour: tuple[int, int, int] = (230, 80, 40), count: int = 40) -> np.ndarray:
+    """30 frames of `count` dots at random places (the `seed`'s stream) drifting right on a white page."""
+    rng = np.random.default_rng(seed)
+    xy, out = rng.uniform([0, 0], [W, H], (count, 2)), np.full((30, H, W, 3), 255, np.uint8)
+    for k, frame in enumerate(out):
+        for x, y in xy:
+            cv2.circle(frame, (int(x + 3 * k) % W, int(y)), 4, colour, -1)
+    return out
+
+
+def test_layout_free_distances_see_another_random_stream_as_the_same_and_a_recolour_as_not():
+    """Against a reference whose page draws randomness the structure term compares the windows' brightness and
+    contrast as distributions (`LabSSIMEmbedder.layout_free_distances`): another stream draws the same dots
+    elsewhere. Measured: 0.79 placed, 0.96 free for another stream; a recolour still costs (0.76 free)."""
+    metric = AppearanceMetric()
+    placed = metric.prepare_reference(dots(0), FPS)
+    free = metric.prepare_reference(dots(0), FPS, draws_randomness=True)
+    assert metric.score(free, dots(0), FPS) == metric.score(placed, dots(0), FPS) == 1.0
+    other_placed, other_free = metric.score(placed, dots(1), FPS), metric.score(free, dots(1), FPS)
+    assert other_free > other_placed + 0.1 and other_free > 0.95, (other_placed, other_free)
+    recoloured = metric.score(free, dots(1, colour=(40, 90, 230)), FPS)
+    assert recoloured < other_free - 0.15, (recoloured, other_free)
+    # The weight-free mix is the same but for the structure term: colour, contrast and palette are unchanged.
+    embedder = LabSSIMEmbedder()
+    a, b = embedder.embed(dots(0)[:4]), embedder.embed(dots(1)[:4])
+    assert np.all(embedder.layout_free_distances(a, b) <= embedder.distances(a, b) + 1e-12)
+
+
 def test_backends_satisfy_the_protocols():
     assert isinstance(LabSSIMEmbedder(), FrameEmbedder)
     assert isinstance(LucasKanadeTracker(), PointTracker)

@@ -158,5 +158,7 @@ def test_a_recordings_own_source_is_another_random_stream_of_it(recorded_results
     r = recorded_results[name]
     totals = {v: round(b.total, 3) for v, b in r.items()}
     assert all(b.details.get("reference", {}).get("draws_randomness") is True for b in r.values()), name
+    # Appearance too compares another stream's frames without asking where each thing is drawn.
+    assert r["other_seed"].details["appearance"]["layout_free"] is True, name
     assert r["other_seed"].total >= 0.85 and r["other_seed"].scores["temporal"] >= 0.85, (name, totals)
     assert all(r["other_seed"].total > r[w].total for w in WRONG), (name, totals)
