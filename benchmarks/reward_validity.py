@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.real_loaders import LOADERS, VARIANTS, variant_page  # noqa: E402
 from v2c.render import LocalRendererPool, Page  # noqa: E402
 from v2c.rewards import Reference, RewardConfig, RewardScorer  # noqa: E402
-from v2c.rewards.temporal import make_temporal_scorer  # noqa: E402
+from v2c.rewards.temporal import FlowTemporalScorer, make_temporal_scorer  # noqa: E402
 
 
 def _value(breakdown, score: str) -> float:
@@ -44,7 +44,10 @@ def main() -> int:
             loader = LOADERS[name]
             prepared = scorer.prepare(Reference(page=Page(variant_page(loader, "identical")), duration_s=3.0, fps=10,
                                                 viewport=(512, 384)))
-            refs = {b: s.prepare_reference(prepared.frames, 10) for b, s in temporal.items()}
+            # as the reward prepares them: the flow score takes whether the page's frames depend on its randomness
+            refs = {b: s.prepare_reference(prepared.frames, 10, prepared.clip.depends_on_seed)
+                    if isinstance(s, FlowTemporalScorer) else s.prepare_reference(prepared.frames, 10)
+                    for b, s in temporal.items()}
             base = scorer.score(prepared, variant_page(loader, "identical"))
             for variant in deltas:
                 b, rendered = scorer.evaluate(prepared, variant_page(loader, variant))

@@ -40,7 +40,7 @@ Backends:
   timing ×1.15 / ×1.6 / ×2.5 about 0.03–0.04 (what is left is frames of a fast motion sampled at
   other phases than the reference's; the thumbnail sizes were tried smaller, 48/32 px for SSIM and
   16 px for colour, and each left more, not less).
-  Against a reference whose page draws randomness (`ReferenceClip.draws_randomness`: a particle
+  Against a reference whose frames depend on randomness (`ReferenceClip.depends_on_seed`: a particle
   field, confetti, fireworks) the structure term compares the two frames' windows as
   distributions of brightness and contrast instead of window by window
   (`LabSSIMEmbedder.layout_free_distances`): another random stream draws the same things elsewhere.
@@ -97,7 +97,7 @@ class FrameEmbedder(Protocol):
     """Per-frame embeddings and the distances between two videos' embeddings.
 
     An embedder may also offer `layout_free_distances(a, b)`, the same without asking where things are in the
-    frame (`LabSSIMEmbedder`'s): used against a reference whose page draws randomness. DreamSim has none: its
+    frame (`LabSSIMEmbedder`'s): used against a reference whose frames depend on randomness. DreamSim has none: its
     embedding of a whole frame is already about what is shown more than where.
     """
 
@@ -235,8 +235,8 @@ class LabSSIMEmbedder:
     def layout_free_distances(self, a: _LabSSIMEmbedding, b: _LabSSIMEmbedding) -> np.ndarray:
         """`distances` with a structure term that does not ask where things are: SSIM's luminance and contrast
         comparisons between the two frames' windows taken in order of brightness and of contrast (their
-        distributions), without its correlation term. For a reference whose page draws randomness
-        (`AppearanceReference.draws_randomness`): another random stream draws the same things elsewhere. On the 8
+        distributions), without its correlation term. For a reference whose frames depend on randomness
+        (`AppearanceReference.depends_on_seed`): another random stream draws the same things elsewhere. On the 8
         random pages of benchmarks/recorded_fidelity.py the positional term gave their own sources 0.83–0.92 against
         their recordings, and their frozen, slowed and recoloured copies as much (0.83–0.92); this one 0.99–1.00."""
         mu_a, mu_b = np.sort(a.mu, axis=1)[:, None, :], np.sort(b.mu, axis=1)[None, :, :]
@@ -487,8 +487,8 @@ class AppearanceReference:
     """The cropped, resized reference frames (T, h, w, 3)."""
     embedding: Any
     """The embedder's output for `frames`."""
-    draws_randomness: bool | None = None
-    """Whether the reference's page draws randomness (`ReferenceClip.draws_randomness`): where it does and the
+    depends_on_seed: bool | None = None
+    """Whether the reference's frames depend on randomness (`ReferenceClip.depends_on_seed`): where they do and the
     embedder can compare frames without asking where things are (`LabSSIMEmbedder.layout_free_distances`), it
     does so."""
 
@@ -515,8 +515,8 @@ class AppearanceMetric:
         self.embedder: FrameEmbedder = embedder or LabSSIMEmbedder()
 
     def prepare_reference(self, frames: np.ndarray, fps: float,
-                          draws_randomness: bool | None = None) -> AppearanceReference:
-        """The reference's crop, resized frames and embeddings; `draws_randomness`: whether its page draws
+                          depends_on_seed: bool | None = None) -> AppearanceReference:
+        """The reference's crop, resized frames and embeddings; `depends_on_seed`: whether its frames depend on
         randomness, when known."""
         box = animated_region(frames, self.config.crop)  # found at full rate: no motion is missed
         if self.config.fps is not None:
@@ -525,7 +525,7 @@ class AppearanceMetric:
         resized = crop_and_resize(frames, box, size)
         embedding = self.embedder.embed(resized)
         return AppearanceReference(box=box, size=size, fps=float(fps), frames=resized, embedding=embedding,
-                                   draws_randomness=draws_randomness)
+                                   depends_on_seed=depends_on_seed)
 
     def distances(
         self, reference: AppearanceReference, frames: np.ndarray, fps: float, box: Box | None = None
@@ -540,7 +540,7 @@ class AppearanceMetric:
         frames = _resample(frames, fps, reference.fps)
         cand = self.embedder.embed(crop_and_resize(frames, box, reference.size))
         layout_free = getattr(self.embedder, "layout_free_distances", None)
-        if reference.draws_randomness and layout_free is not None:
+        if reference.depends_on_seed and layout_free is not None:
             return layout_free(reference.embedding, cand)
         return self.embedder.distances(reference.embedding, cand)
 
@@ -567,7 +567,8 @@ class AppearanceScore:
 
     Details: both crop boxes (y0, y1, x0, x1), the alignment, and per reference frame the mean distance to
     the candidate frames the alignment pairs with it (`aligned`) and the distance to the candidate frame
-    shown at the same time (`same_time`, None past the candidate's end).
+    shown at the same time (`same_time`, None past the candidate's end), and whether the structure term was
+    compared without asking where things are (`layout_free`: a reference whose frames depend on randomness).
     """
 
     name = "appearance"
@@ -586,7 +587,7 @@ class AppearanceScore:
         self.scorer = AppearanceMetric(options, embedder=embedder)
 
     def prepare(self, reference: ReferenceClip) -> AppearanceReference:
-        return self.scorer.prepare_reference(reference.frames, reference.fps, reference.draws_randomness)
+        return self.scorer.prepare_reference(reference.frames, reference.fps, reference.depends_on_seed)
 
     def score(self, prepared: AppearanceReference, candidate: CandidateClip) -> ScoreResult:
         box = candidate.animated_region(self.scorer.config.crop)
@@ -598,7 +599,7 @@ class AppearanceScore:
         return ScoreResult(value, {
             "reference_box": [int(v) for v in prepared.box], "candidate_box": [int(v) for v in box],
             "fps": prepared.fps, "alignment": self.scorer.config.alignment,
-            "layout_free": bool(prepared.draws_randomness and hasattr(self.scorer.embedder, "layout_free_distances")),
+            "layout_free": bool(prepared.depends_on_seed and hasattr(self.scorer.embedder, "layout_free_distances")),
             "aligned": [round(float(v), 5) for v in aligned],
             "same_time": same_time,
         })

@@ -34,7 +34,9 @@ class RewardBreakdown:
     """Explanations for `info` and widgets: `render` (the render's summary), `reference` when the
     reference is a video (`lead_in_frames`, `lead_in_s`: the lead-in dropped from a recording's start,
     `Task.trim_lead_in`; 0 for none; `start_s`: the virtual time candidates were rendered from to align them
-    with a recording of their source page, `RewardConfig.align_recording`)
+    with a recording of their source page, `RewardConfig.align_recording`; `held_frames`: recorded frames that
+    held an older picture, `v2c.rewards.recording`; `depends_on_seed`: whether the source page's frames depend
+    on its randomness, None without a page, `ReferenceClip.depends_on_seed`)
     and, per score name, what that score emitted (alignments, per-frame distances, tracks, crop boxes,
     per-step results)."""
 

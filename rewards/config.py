@@ -57,10 +57,11 @@ class RewardConfig:
     animations started: 17 or 50 ms off the comparison grid cost sources 0.03-0.13 against their own recordings
     (`benchmarks/recorded_fidelity.py`: motion-rotate 0.857 unaligned, 0.983 at its phase of 50 ms). Where the
     recording held an older picture (dropped display frames), candidates are compared through their frame nearest
-    the time it shows (`v2c.rewards.recording`: smil-puff 0.936 → 0.978). The same render says whether the page
-    draws randomness (`ReferenceClip.draws_randomness`): only then can a copy be another random stream of it, which
-    the temporal score compares pooled (`v2c.rewards.temporal`, "Known randomness"). Costs one render at the display
-    rate and a score per phase, once per reference (kept on disk)."""
+    the time it shows (`v2c.rewards.recording`: smil-puff 0.936 → 0.978). The same render says whether the page's
+    frames depend on its randomness (`ReferenceClip.depends_on_seed`; one more render with another seed where it
+    drew any): only then can a copy be another random stream of it, which the temporal and appearance scores
+    compare without asking where things are (`v2c.rewards.temporal`, "Known randomness"). Costs one render at the
+    display rate and a score per phase, once per reference (kept on disk)."""
     model_cache_dir: str = field(default_factory=_default_model_cache)
     """Where DreamSim/CoTracker3 weights are looked up (and downloaded to, when online)."""
     blank_std: float = 2.0

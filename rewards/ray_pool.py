@@ -105,8 +105,8 @@ class ScoringWorker:
         return breakdown.to_dict()
 
     async def render(self, page: Page, duration_s: float, fps: float, viewport: tuple[int, int],
-                     interactions: list[Interaction], start_s: float) -> RenderResult:
-        return await self.renderer.render_async(page, duration_s, fps, viewport, interactions, start_s)
+                     interactions: list[Interaction], start_s: float, seed: int | None = None) -> RenderResult:
+        return await self.renderer.render_async(page, duration_s, fps, viewport, interactions, start_s, seed)
 
     async def prepare_episode(self, reference: Reference, key: str, frame_size: tuple[int, int]) -> EpisodeReference:
         return EpisodeReference.of(await self.scorer.prepare_async(reference, key), frame_size)
@@ -439,22 +439,23 @@ class RayRenderer(_NamedActors):
         return {**super()._state(), "config": self.config}
 
     def render(self, page: Page | str, duration_s: float, fps: float, viewport: tuple[int, int] = (512, 384),
-               interactions: Sequence[Interaction | dict] | None = None, start_s: float = 0.0) -> RenderResult:
+               interactions: Sequence[Interaction | dict] | None = None, start_s: float = 0.0,
+               seed: int | None = None) -> RenderResult:
         page = page if isinstance(page, Page) else Page(html=str(page))
         steps = [s if isinstance(s, Interaction) else Interaction.from_dict(s) for s in interactions or ()]
         n, self._turn = len(self.names), self._turn + 1
         order = sorted(range(n), key=lambda s: (self._in_flight[s], (s - self._turn) % n))
         self._in_flight[order[0]] += 1
         try:
-            return self._call(order, "render", page, duration_s, fps, tuple(viewport), steps, start_s)
+            return self._call(order, "render", page, duration_s, fps, tuple(viewport), steps, start_s, seed)
         finally:
             self._in_flight[order[0]] -= 1
 
     async def render_async(self, page: Page | str, duration_s: float, fps: float,
                            viewport: tuple[int, int] = (512, 384),
                            interactions: Sequence[Interaction | dict] | None = None,
-                           start_s: float = 0.0) -> RenderResult:
-        return await asyncio.to_thread(self.render, page, duration_s, fps, viewport, interactions, start_s)
+                           start_s: float = 0.0, seed: int | None = None) -> RenderResult:
+        return await asyncio.to_thread(self.render, page, duration_s, fps, viewport, interactions, start_s, seed)
 
     def close(self) -> None:
         """Nothing to free here: the pool owns the actors."""

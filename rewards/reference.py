@@ -3,8 +3,8 @@
 A `Reference` is a page to render or a recorded video, with the settings both are compared at. Its
 *source video* (`source_video`) is what every consumer sees of it at its own rate — the recording, or
 the page rendered at the reference's fps with its interaction script — and what `RewardScorer`
-prepares from (resampled to the comparison rate), what an episode cuts clips from and what a training
-row's prompt frames come from. A rendered source is kept on disk (`ReferenceCache`), keyed by what
+prepares from (`reference_source`: with whether the page's frames depend on its randomness; resampled to
+the comparison rate), what an episode cuts clips from and what a training row's prompt frames come from. A rendered source is kept on disk (`ReferenceCache`), keyed by what
 determines its pixels, so every process that prepares a reference — a local scorer, a Ray actor, the
 dataset builder — renders it once per machine, and the local and Ray backends prepare the same frames.
 """
@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from v2c.render import Interaction, Page, RenderBackend, RenderConfig
+from v2c.render import Interaction, Page, RenderBackend, RenderConfig, RenderResult
 from v2c.video import Video, VideoError, read_video, write_video
 
 log = logging.getLogger("v2c.rewards")
@@ -34,7 +34,7 @@ looked up.
 longer decoded as windows-1252. 3: rAF at a 60 Hz virtual display, seeded randomness, shadow-root and
 iframe animations and `document.timeline` on the virtual clock. 4: animated images show the frame due at
 each capture's own time, from the first capture interval on (`_RenderRun._start_ticks`). 5: whether the page drew
-randomness is kept beside its frames (`ReferenceSource.draws_randomness`)."""
+randomness changes its frames is kept beside them (`ReferenceSource.depends_on_seed`)."""
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,9 @@ class ReferenceSource(NamedTuple):
 
     video: Video
     """The source video at the reference's own fps."""
-    draws_randomness: bool | None
-    """Whether the page drew randomness while it was rendered (`RenderResult.draws_randomness`); None for a
-    recording (whose page, if it has one, is rendered when it is aligned to it)."""
+    depends_on_seed: bool | None
+    """Whether the page's frames change with its seeded randomness (`frames_depend_on_seed`); None for a recording
+    (whose page, if it has one, is rendered when it is aligned to it)."""
 
 
 class Alignment(NamedTuple):
@@ -104,15 +104,16 @@ class Alignment(NamedTuple):
     """Virtual time candidates start at (`PreparedReference.start_s`)."""
     shown: tuple[int, ...] | None
     """The frames the recording held (`PreparedReference.shown`)."""
-    draws_randomness: bool
-    """Whether the source page draws randomness (`ReferenceClip.draws_randomness`)."""
+    depends_on_seed: bool
+    """Whether the source page's frames change with its seeded randomness (`ReferenceClip.depends_on_seed`)."""
 
 
 @dataclass
 class ReferenceCache:
-    """Rendered source videos on disk, one lossless `.npz` per key; and how recordings aligned to their source page
-    are compared (`get_alignment`: where candidates start, which frames the recording held), one small
-    `.start.json` per key."""
+    """Rendered source videos on disk, one lossless `.npz` per key with a `.source.json` beside it (whether its frames
+    depend on the page's randomness); and how recordings aligned to their source page are compared (`get_alignment`:
+    where candidates start, which frames the recording held, whether the page's frames depend on its randomness),
+    one small `.start.json` per key."""
 
     root: Path | None = None
     """Folder of the entries; None: `default_cache_dir()`."""
@@ -144,10 +145,10 @@ class ReferenceCache:
         if not path.is_file():
             return None
         try:
-            draws = json.loads(self.source_path(key).read_text())["draws_randomness"]
-            if not isinstance(draws, bool):
-                raise ValueError(f"draws_randomness is {draws!r}")
-            return ReferenceSource(read_video(path), draws)
+            seeded = json.loads(self.source_path(key).read_text())["depends_on_seed"]
+            if not isinstance(seeded, bool):
+                raise ValueError(f"depends_on_seed is {seeded!r}")
+            return ReferenceSource(read_video(path), seeded)
         except (OSError, ValueError, KeyError, TypeError, VideoError) as error:
             # a torn write or a disk error: drop it and render again
             log.warning("reference cache entry %s is unreadable (%s); rendering again", path, error)
@@ -165,10 +166,10 @@ class ReferenceCache:
             shown = None if entry["shown"] is None else tuple(int(i) for i in entry["shown"])
             if shown is not None and not all(0 <= i <= k for k, i in enumerate(shown)):
                 return None  # not a decision this code wrote: decide again
-            draws = entry["draws_randomness"]
-            if not isinstance(draws, bool):
+            seeded = entry["depends_on_seed"]
+            if not isinstance(seeded, bool):
                 return None
-            return Alignment(float(entry["start_s"]), shown, draws)
+            return Alignment(float(entry["start_s"]), shown, seeded)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -179,7 +180,7 @@ class ReferenceCache:
         with os.fdopen(handle, "w") as out:
             json.dump({"start_s": float(alignment.start_s),
                        "shown": None if alignment.shown is None else list(alignment.shown),
-                       "draws_randomness": bool(alignment.draws_randomness)}, out)
+                       "depends_on_seed": bool(alignment.depends_on_seed)}, out)
         os.replace(tmp, path)
 
     def put(self, key: str, source: ReferenceSource) -> Path:
@@ -189,7 +190,7 @@ class ReferenceCache:
         # come last: a reader that finds them finds what is known of them.
         handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".json")
         with os.fdopen(handle, "w") as out:
-            json.dump({"draws_randomness": bool(source.draws_randomness)}, out)
+            json.dump({"depends_on_seed": bool(source.depends_on_seed)}, out)
         os.replace(tmp, self.source_path(key))
         handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
         os.close(handle)
@@ -223,10 +224,32 @@ async def reference_source(reference: Reference, renderer: RenderBackend,
         errors = "; ".join(result.page_errors[:3])
         raise ReferenceRenderError(f"the reference page could not be rendered ({result.status.value}): {result.reason}"
                                    + (f"; page errors: {errors}" if errors else ""))
-    source = ReferenceSource(Video(result.frames, result.timestamps, reference.fps), result.draws_randomness)
+    seeded = await frames_depend_on_seed(renderer, result, reference.page, reference.duration_s, reference.fps,
+                                         reference.viewport, list(reference.interactions))
+    source = ReferenceSource(Video(result.frames, result.timestamps, reference.fps), seeded)
     if cache is not None:
         cache.put(key, source)
     return source
+
+
+async def frames_depend_on_seed(renderer: RenderBackend, result: RenderResult, page: Page, duration_s: float,
+                                fps: float, viewport: tuple[int, int], interactions: list[Interaction] | None = None,
+                                start_s: float = 0.0) -> bool:
+    """Whether the frames of `result`, a render of `page` with these settings, change with the seeded randomness: the
+    same render with another seed (`RenderBackend.render`'s `seed`) gives other frames. A page that drew no random
+    word cannot (no second render); one whose randomness the generator does not reach (a worker, a cross-origin
+    iframe) is taken to. Drawing is not enough: jQuery draws at load for its own bookkeeping (its expando) and
+    changes no pixel, and an animation that only loads it is as deterministic as its CSS.
+    A real-time recording of a page that drew none may still hold another stream (a generator of the page's own,
+    seeded from the clock): such a page is taken as deterministic."""
+    if not result.draws_randomness:
+        return False
+    if result.random_words == 0:
+        return True  # only sources the generator does not reach
+    config = getattr(renderer, "config", None)
+    other = ((config.seed if isinstance(config, RenderConfig) else 0) + 1) % 2**32
+    again = await renderer.render_async(page, duration_s, fps, viewport, interactions, start_s, seed=other)
+    return not (again.ok and np.array_equal(again.frames, result.frames))
 
 
 async def source_video(reference: Reference, renderer: RenderBackend, cache: ReferenceCache | None = None) -> Video:

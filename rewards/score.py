@@ -52,10 +52,11 @@ class ReferenceClip:
     """The recording at its own rate, when the reference is a video."""
     moving: bool = True
     """Whether anything on the reference changes between frames."""
-    draws_randomness: bool | None = None
-    """Whether the page that made the reference may draw on randomness (`RenderResult.draws_randomness` of its
-    render): a recording of a page that draws none shows the one animation its code plays, one that draws some
-    shows the browser's own random stream. None where no render of that page was seen (a video alone)."""
+    depends_on_seed: bool | None = None
+    """Whether the frames of the page that made the reference change with its seeded randomness (a render with
+    another seed differs, `v2c.rewards.reference.frames_depend_on_seed`): a recording of such a page shows the
+    browser's own random stream, and a copy of it can be another stream of the same animation. None where no render
+    of that page was seen (a video alone)."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from . import gates
 from .breakdown import GateHit, RewardBreakdown
 from .config import RewardConfig
 from .functional import with_baseline_step
-from .reference import CACHE_VERSION, Alignment, Reference, ReferenceCache, pixel_recipe, reference_source
+from .reference import (CACHE_VERSION, Alignment, Reference, ReferenceCache, frames_depend_on_seed, pixel_recipe,
+                        reference_source)
 from .recording import HELD_RECIPE, frame_differences, held_frames, repeated_pictures
 from .registry import make_score
 from .score import CandidateClip, ReferenceClip, Score
@@ -127,9 +128,13 @@ class RewardScorer:
                                                         reference.viewport, script)
             if not rendered.ok:
                 raise ValueError(f"the reference page could not be rendered ({rendered.status.value}): {rendered.reason}")
+        seeded = source.depends_on_seed
+        if seeded is None and rendered is not None:  # a recording with its page and script: the page's render says
+            seeded = await frames_depend_on_seed(self.renderer, rendered, reference.page, reference.duration_s, fps,
+                                                 reference.viewport, script)
         phases = self._render_phases(reference, fps)
         if len(phases) == 1:
-            return await self._prepare_from(reference, source.video, fps, script, rendered, source.draws_randomness)
+            return await self._prepare_from(reference, source.video, fps, script, rendered, seeded)
         return await self._aligned(reference, source.video, fps, phases)
 
     async def _aligned(self, reference: Reference, source: Video, fps: float, phases: list[float]) -> PreparedReference:
@@ -142,23 +147,26 @@ class RewardScorer:
         (`PreparedReference.start_s`); the recording itself is kept whole, from its first painted frame. Where it
         held an older picture (dropped display frames), candidates are compared through their frame nearest the time
         it shows (`PreparedReference.shown`, `v2c.rewards.recording`)."""
-        key = hashlib.sha256(json.dumps(["render-phase+held+randomness", CACHE_VERSION, reference.key(),
+        key = hashlib.sha256(json.dumps(["render-phase+held+seeded", CACHE_VERSION, reference.key(),
                                          pixel_recipe(self.renderer, reference.viewport), repr(self.config),
                                          phases, HELD_RECIPE]).encode()).hexdigest()
         known = self.reference_cache.get_alignment(key) if self.reference_cache is not None else None
         if known is not None and known.start_s in phases:
-            prepared = await self._prepare_from(reference, source, fps, [], None, known.draws_randomness)
+            prepared = await self._prepare_from(reference, source, fps, [], None, known.depends_on_seed)
             return replace(prepared, start_s=known.start_s, shown=known.shown)
         # One render at the display rate holds every phase's frames: phase j's frame k is its frame k·n + j. It also
-        # says whether the page draws randomness, which the scores' preparation takes (the temporal score compares
-        # another random stream's motion pooled, `v2c.rewards.temporal`): the render comes first.
+        # says whether the page's frames depend on its randomness, which the scores' preparation takes (another
+        # random stream is compared without asking where things are, `v2c.rewards.temporal`, `.appearance`): the
+        # render comes first.
         n = len(phases)
         own, repeated = await asyncio.gather(
             self.renderer.render_async(reference.page, reference.duration_s, fps * n, reference.viewport),
             asyncio.to_thread(repeated_pictures, source, fps))
         if not own.ok:
             return await self._prepare_from(reference, source, fps, [], None)  # not cached: it may render next time
-        prepared = await self._prepare_from(reference, source, fps, [], None, own.draws_randomness)
+        seeded = await frames_depend_on_seed(self.renderer, own, reference.page, reference.duration_s, fps * n,
+                                             reference.viewport)
+        prepared = await self._prepare_from(reference, source, fps, [], None, seeded)
         count = max(1, int(round(reference.duration_s * fps)))
         renders = [replace(own, frames=own.frames[j::n][:count], timestamps=own.timestamps[j::n][:count], fps=fps)
                    for j in range(n)]
@@ -168,7 +176,7 @@ class RewardScorer:
         totals = await asyncio.gather(*(asyncio.to_thread(
             lambda j: self.score_render(replace(prepared, shown=held[j]), renders[j], 0).total, j) for j in range(n)))
         best = int(np.argmax(totals))
-        alignment = Alignment(phases[best], held[best], own.draws_randomness)
+        alignment = Alignment(phases[best], held[best], seeded)
         if self.reference_cache is not None:
             self.reference_cache.put_alignment(key, alignment)
         return replace(prepared, start_s=alignment.start_s, shown=alignment.shown)
@@ -184,7 +192,7 @@ class RewardScorer:
         return [j / (fps * count) for j in range(count)]
 
     async def _prepare_from(self, reference: Reference, source: Video, fps: float, script: list[Interaction],
-                            rendered: RenderResult | None, draws_randomness: bool | None = None) -> PreparedReference:
+                            rendered: RenderResult | None, depends_on_seed: bool | None = None) -> PreparedReference:
         frames = resample(source, fps).frames
         config = getattr(self.renderer, "config", None)
         if reference.video is not None and isinstance(config, RenderConfig):
@@ -192,7 +200,7 @@ class RewardScorer:
             frames = resize_frames(frames, config.frame_size(reference.viewport))
         clip = ReferenceClip(frames=frames, fps=fps, interactions=tuple(reference.interactions), render=rendered,
                              video=source if reference.video is not None else None,
-                             moving=not gates.is_static(frames, self.config), draws_randomness=draws_randomness)
+                             moving=not gates.is_static(frames, self.config), depends_on_seed=depends_on_seed)
         names = list(self.scores)
         prepared = await asyncio.gather(*(asyncio.to_thread(self.scores[n].prepare, clip) for n in names))
         return PreparedReference(reference=reference, clip=clip, source=source, prepared=dict(zip(names, prepared)),
@@ -245,7 +253,7 @@ class RewardScorer:
             video = prepared.clip.video
             breakdown.details["reference"] = {"lead_in_frames": video.lead_in_frames, "lead_in_s": video.lead_in_s,
                                               "start_s": prepared.start_s, "held_frames": _held_count(prepared.shown),
-                                              "draws_randomness": prepared.clip.draws_randomness}
+                                              "depends_on_seed": prepared.clip.depends_on_seed}
         applies = {name: prepared.prepared.get(name) is not None for name in self.scores}
         breakdown.scores = {name: (0.0 if applies[name] else None) for name in self.scores}
         if not rendered.ok or rendered.frames.shape[0] == 0:

@@ -66,15 +66,17 @@ The flow score
    0.905 to 0.938, the timing ladder held on 36 pages of 39 (33 before).
 6. **Known randomness**: a reference with a page comes with a render of that page (the reference's own, or, for a
    recording shipped with its page, the render it is aligned to, `RewardConfig.align_recording`), which says
-   whether the page draws randomness at all (`RenderResult.random_words`, `FlowTemporalReference.draws_randomness`).
-   On the 39 recorded pages exactly the 8 with randomness drew any (canvas-confetti, particles.js, fireworks-js,
-   typed.js, nprogress). A page that draws none cannot be shown from another random stream, so its copies are
-   compared per cell only: the pooled comparison had lifted wrong timings of deterministic pages whose cells lose
-   more than their pooled motion does (against their recordings: ldrs-tail-chase ×2.5, fast motion aliased at
-   10 fps, 0.810 above its ×1.6 copy's 0.731; vivus-hi-there ×2.5 0.703; dot-revolution ×2.5, smil-rings ×1.15),
-   and now does not (0.575, 0.630). A page that draws some gets the pooled comparison from a smaller gap
-   (`FlowTemporalConfig.pooled_gap_random`): confetti-cannon's source 0.908 → 0.956 against its recording, above
-   its recoloured copy (0.931), which it was below. Where it is not known (a video alone) the gap is `pooled_gap`.
+   whether the page's frames depend on its randomness (`FlowTemporalReference.depends_on_seed`: it drew random
+   words, `RenderResult.random_words`, and a render with another seed differs,
+   `v2c.rewards.reference.frames_depend_on_seed`). On the 39 recorded pages exactly the 8 with randomness do
+   (canvas-confetti, particles.js, fireworks-js, typed.js, nprogress). A page whose frames do not cannot be shown
+   from another random stream, so its copies are compared per cell only: the pooled comparison had lifted wrong
+   timings of deterministic pages whose cells lose more than their pooled motion does (against their recordings:
+   ldrs-tail-chase ×2.5, fast motion aliased at 10 fps, 0.810 above its ×1.6 copy's 0.731; vivus-hi-there ×2.5
+   0.703; dot-revolution ×2.5, smil-rings ×1.15), and now does not (0.575, 0.630). A page whose frames do gets the
+   pooled comparison from a smaller gap (`FlowTemporalConfig.pooled_gap_random`): confetti-cannon's source 0.908 →
+   0.956 against its recording, above its recoloured copy (0.931), which it was below. Where it is not known (a
+   video alone) the gap is `pooled_gap`.
 
 Measured on 12 loaders from three npm libraries, 512×384, 10 fps, 3 s
 (tests/test_reward_validity_real.py, benchmarks/reward_validity.py): identical and moved by 40 px
@@ -186,15 +188,15 @@ class FlowTemporalConfig:
     pooled_gap: tuple[float, float] = (0.1, 0.2)
     """(start, span) of the weight of the pooled comparison: 0 while the pooled content exceeds the
     cells' content by less than `start`, rising linearly to 1 at `start + span` (see the module
-    docstring, "Random content"), where it is not known whether the reference's page draws randomness
-    (`FlowTemporalReference.draws_randomness` None: a video alone). A deterministic
+    docstring, "Random content"), where it is not known whether the reference's frames depend on randomness
+    (`FlowTemporalReference.depends_on_seed` None: a video alone). A deterministic
     page's copies, right or wrong, match about as well pooled as per cell (a wrong timing or direction shows
     in both): the cells decide alone. Copies of the three random canvases of tests/test_stochastic.py drawn
     from another random stream (at any speed) match 0.88–0.99 pooled against 0.21–0.72 per cell."""
     pooled_gap_random: tuple[float, float] = (0.05, 0.05)
-    """`pooled_gap` where the reference's page is known to draw randomness (a rendered reference, or a recording
-    aligned to its source page, `RewardConfig.align_recording`); where it is known to draw none, the pooled
-    comparison is not made: no
+    """`pooled_gap` where the reference's frames are known to depend on its page's randomness (a rendered reference,
+    or a recording aligned to its source page, `RewardConfig.align_recording`); where they are known not to, the
+    pooled comparison is not made: no
     copy of a deterministic page is another random stream. Known, the gate no longer guards deterministic pages,
     only pages whose randomness moves little, which the cells see well: typed.js's random typing rhythm, whose
     ×1.15 copies match 0.07 better pooled than per cell, against 0.08–0.09 for confetti-cannon's source and its
@@ -213,8 +215,8 @@ class FlowTemporalReference:
     """(height, width) of the thumbnail both videos are described at."""
     features: FlowFeatures
     """The reference's per-step features."""
-    draws_randomness: bool | None = None
-    """Whether the reference's page draws randomness (`ReferenceClip.draws_randomness`): which gate the pooled
+    depends_on_seed: bool | None = None
+    """Whether the reference's frames depend on its page's randomness (`ReferenceClip.depends_on_seed`): which gate the pooled
     comparison has (`FlowTemporalConfig.pooled_gap_random`, `pooled_gap` for None), or none (False)."""
 
 
@@ -241,13 +243,14 @@ class FlowTemporalScorer:
         self.config = config or FlowTemporalConfig()
 
     def prepare_reference(self, frames: np.ndarray, fps: float,
-                          draws_randomness: bool | None = None) -> FlowTemporalReference:
-        """The reference's crop and features; `draws_randomness`: whether its page draws randomness, when known."""
+                          depends_on_seed: bool | None = None) -> FlowTemporalReference:
+        """The reference's crop and features; `depends_on_seed`: whether its frames depend on its page's
+        randomness, when known."""
         frames = np.asarray(frames)
         box = animated_region(frames, self.config.crop)
         size = comparison_size(box, self.config.flow.max_side)
         return FlowTemporalReference(box=box, size=size, features=flow_features(frames, fps, box, size, self.config.flow),
-                                     draws_randomness=draws_randomness)
+                                     depends_on_seed=depends_on_seed)
 
     def score(self, reference: FlowTemporalReference, frames: np.ndarray, fps: float, box: Box | None = None) -> float:
         """Temporal score of a candidate video (T, H, W, 3) uint8 at `fps` against a prepared reference.
@@ -287,13 +290,13 @@ class FlowTemporalScorer:
         content = float(weights @ terms[:, 0])
         comparison = _Comparison(score=cells, content=content, timing=float(weights @ terms[:, 1]), scale=scales[0][0],
                                  mappings=len(scales), cand=cand, pooled={"weight": 0.0})
-        if reference.draws_randomness is False:
+        if reference.depends_on_seed is False:
             return comparison
         pooled = self._pooled(reference, cand, box)
         # The pooled comparison counts only where it matches much better than the cells do, as drawn or under
         # any of the reference's symmetries (random content, see the module docstring), and only ever raises
         # the score: a smooth max of the two.
-        start, span = cfg.pooled_gap if reference.draws_randomness is None else cfg.pooled_gap_random
+        start, span = cfg.pooled_gap if reference.depends_on_seed is None else cfg.pooled_gap_random
         structured = content
         if span > 0 and pooled["content"] - content > start:
             structured = max(content, *self._symmetric_contents(reference.features, cand))
@@ -424,7 +427,7 @@ class TemporalScore:
 
     def prepare(self, reference: ReferenceClip) -> tuple[Any, tuple[int, int]]:
         if isinstance(self.scorer, FlowTemporalScorer):
-            prepared = self.scorer.prepare_reference(reference.frames, reference.fps, reference.draws_randomness)
+            prepared = self.scorer.prepare_reference(reference.frames, reference.fps, reference.depends_on_seed)
         else:
             prepared = self.scorer.prepare_reference(reference.frames, reference.fps)
         return prepared, reference.frames.shape[1:3]

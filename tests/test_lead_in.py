@@ -5,6 +5,7 @@ them; the trim is reported in the score's details.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -146,11 +147,11 @@ def test_the_source_scores_against_a_recording_with_a_lead_in_as_against_one_wit
     # Chroma subsampling alone costs little (0.986 measured): far from what a recolour costs.
     assert clean.total >= 0.95, clean.score_dict()
     assert clean.details["reference"] == {"lead_in_frames": 0, "lead_in_s": 0.0, "start_s": 0.0, "held_frames": 0,
-                                          "draws_randomness": False}
+                                          "depends_on_seed": False}
     trimmed = scorer.score(recorded(tmp_path, loader_frames, lead_in).to_reference(), Page(LOADER))
     assert abs(trimmed.total - clean.total) <= 0.02, (trimmed.score_dict(), clean.score_dict())
     assert trimmed.details["reference"] == {"lead_in_frames": lead_in, "lead_in_s": pytest.approx(lead_in / FPS),
-                                            "start_s": 0.0, "held_frames": 0, "draws_randomness": False}
+                                            "start_s": 0.0, "held_frames": 0, "depends_on_seed": False}
     # Without the trim the blank start is charged to the page (0.42 and 0.40 measured with 3 and 6 frames).
     untrimmed = scorer.score(recorded(tmp_path, loader_frames, lead_in, trim=False).to_reference(), Page(LOADER))
     assert untrimmed.total < clean.total - 0.2 and untrimmed.details["reference"]["lead_in_frames"] == 0
@@ -177,7 +178,7 @@ def test_the_frame_painted_before_the_script_ran_is_trimmed_and_costs_the_source
     trimmed = scorer.score(task.to_reference(), Page(SCRIPTED_PANEL))
     clean = scorer.score(replace(task, video=clean_path).to_reference(), Page(SCRIPTED_PANEL))
     assert trimmed.details["reference"] == {"lead_in_frames": 3, "lead_in_s": pytest.approx(3 / FPS), "start_s": 0.0,
-                                            "held_frames": 0, "draws_randomness": None}  # no page: not known
+                                            "held_frames": 0, "depends_on_seed": None}  # no page: not known
     assert clean.details["reference"]["lead_in_frames"] == 0
     assert abs(trimmed.total - clean.total) <= 0.02, (trimmed.score_dict(), clean.score_dict())
     kept = replace(task, video=write_video(tmp_path / "kept.mp4", recording[2:], FPS), trim_lead_in=False)
@@ -227,10 +228,10 @@ def test_a_recording_is_aligned_to_the_phase_of_the_page_that_made_it(pool, load
     assert unaligned.details["reference"]["start_s"] == page_less.details["reference"]["start_s"] == 0.0
     # The render of its page says it draws no randomness: no copy of it is another random stream, and motion is only
     # compared where it happens (`FlowTemporalConfig.pooled_gap_random`); unaligned or without its page, not known.
-    assert aligned.details["reference"]["draws_randomness"] is False and aligned.details["temporal"]["pooled"] == {
+    assert aligned.details["reference"]["depends_on_seed"] is False and aligned.details["temporal"]["pooled"] == {
         "weight": 0.0}
     assert aligned.details["appearance"]["layout_free"] is False
-    assert unaligned.details["reference"]["draws_randomness"] is page_less.details["reference"]["draws_randomness"] is None
+    assert unaligned.details["reference"]["depends_on_seed"] is page_less.details["reference"]["depends_on_seed"] is None
     # Unaligned, the phase costs the loader's own source 0.010, 0.029 and 0.033 (measured; 0.986 on time).
     assert unaligned.total == pytest.approx(page_less.total)
     assert unaligned.total < aligned.total - (0.005 if phase == 1 else 0.02), (unaligned.score_dict(), aligned.score_dict())
@@ -245,7 +246,11 @@ def test_the_alignment_is_decided_once_and_kept_on_disk(pool, loader_at_display_
     again = RewardScorer(RewardConfig(), renderer=renderer, reference_cache=cache).prepare(reference)
     assert renderer.renders == 1 and np.array_equal(again.frames, first.frames)
     assert again.start_s == first.start_s == pytest.approx(2 / 60) and again.shown is first.shown is None
-    assert again.clip.draws_randomness is first.clip.draws_randomness is False
+    assert again.clip.depends_on_seed is first.clip.depends_on_seed is False
+    # An entry written before the decision said whether the page's frames depend on its randomness is decided again.
+    entry = next(cache.root.rglob("*.start.json"))
+    entry.write_text(json.dumps({"start_s": 2 / 60, "shown": None}))
+    assert cache.get_alignment(entry.name.removesuffix(".start.json")) is None
     # Other scores may prefer another phase: another decision.
     other = RewardScorer(RewardConfig(weights={"appearance": 1.0, "temporal": 0.0}), renderer=renderer, reference_cache=cache)
     other.prepare(reference)

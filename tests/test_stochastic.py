@@ -10,7 +10,7 @@ pooled comparison (`v2c.rewards.temporal`, "Random content") compares what they 
 are covered by tests/test_reward_validity.py and tests/test_reward_validity_real.py.
 
 A dataset's reference is a recording of its page in the browser's own random stream, shipped with the page: there
-the scorer knows the page draws randomness (`ReferenceClip.draws_randomness`) and its source, which the recording
+the scorer knows the page's frames depend on its randomness (`ReferenceClip.depends_on_seed`) and its source, which the recording
 shows from another stream, must score as another seed does. ~60 s on 2 cores.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pytest
 
 from v2c.envs.tasks.task import Task
 from v2c.render import LocalRendererPool, Page, RenderConfig
+from v2c.render.network import default_vendor_dir
 from v2c.rewards.config import RewardConfig
 from v2c.rewards.scorer import Reference, RewardScorer
 from v2c.video import write_video
@@ -110,7 +111,7 @@ def results(pool, seeded):
     out = {}
     for name, (make, recolour) in PAGES.items():
         reference = scorer.prepare(Reference(page=Page(make()), duration_s=3.0, fps=10, viewport=SIZE))
-        assert reference.clip.draws_randomness is True  # its render says so: another stream is the same animation
+        assert reference.clip.depends_on_seed is True  # its render says so: another stream is the same animation
         wanted = variants(make, recolour)
         out[name] = dict(zip(wanted, other.score_many(reference, list(wanted.values()))))
     return out
@@ -157,8 +158,23 @@ def test_another_random_stream_beats_every_wrong_variant(results, name):
 def test_a_recordings_own_source_is_another_random_stream_of_it(recorded_results, name):
     r = recorded_results[name]
     totals = {v: round(b.total, 3) for v, b in r.items()}
-    assert all(b.details.get("reference", {}).get("draws_randomness") is True for b in r.values()), name
+    assert all(b.details.get("reference", {}).get("depends_on_seed") is True for b in r.values()), name
     # Appearance too compares another stream's frames without asking where each thing is drawn.
     assert r["other_seed"].details["appearance"]["layout_free"] is True, name
     assert r["other_seed"].total >= 0.85 and r["other_seed"].scores["temporal"] >= 0.85, (name, totals)
     assert all(r["other_seed"].total > r[w].total for w in WRONG), (name, totals)
+
+
+def test_a_page_that_draws_randomness_without_showing_it_is_deterministic(pool):
+    """jQuery draws a random number at load (its expando) and changes no pixel with it: a render with another seed
+    is the same, so an animation that loads it is compared as the deterministic animation it is."""
+    jquery = (default_vendor_dir() / "node_modules/jquery/dist/jquery.min.js").read_text()
+    spinner = Page("<!doctype html><html><head><script src='jquery.min.js'></script><style>@keyframes s{to{transform:"
+                   "rotate(360deg)}}div{width:80px;height:80px;margin:150px auto;background:#2a7de1;animation:s 1s "
+                   "linear infinite}</style></head><body><div></div></body></html>", files={"jquery.min.js": jquery})
+    drawn = pool.render(spinner, 1.0, 10, SIZE)
+    assert drawn.ok and drawn.random_words > 0 and not drawn.blocked_requests, drawn.summary()
+    scorer = RewardScorer(RewardConfig(), renderer=pool, use_disk_cache=False)
+    assert scorer.prepare(Reference(page=spinner, duration_s=1.0, fps=10, viewport=SIZE)).clip.depends_on_seed is False
+    random_page = Reference(page=Page(particles()), duration_s=1.0, fps=10, viewport=SIZE)
+    assert scorer.prepare(random_page).clip.depends_on_seed is True

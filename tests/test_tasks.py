@@ -257,9 +257,9 @@ def test_references_render_once_and_come_back_from_the_cache(pool, tmp_path, mon
     assert counted.score(prepared, animation.cheat()).total > 0.9 and renderer.renders == renders + 1
     # What the render said of the page's randomness comes back with its frames (none drawn here), and an entry
     # without it is rendered again.
-    assert prepared.clip.draws_randomness is False
+    assert prepared.clip.depends_on_seed is False
     ReferenceCache().source_path(ReferenceCache.key(animation.to_reference())).unlink()
-    assert RewardScorer(RewardConfig(), renderer=renderer).prepare(animation.to_reference()).clip.draws_randomness \
+    assert RewardScorer(RewardConfig(), renderer=renderer).prepare(animation.to_reference()).clip.depends_on_seed \
         is False and renderer.renders == renders + 2
 
 

@@ -113,6 +113,10 @@ def test_random_pages_render_byte_identically_and_the_seed_changes_them(pool):
     assert first.status is RenderStatus.OK and reseeded.status is RenderStatus.OK
     assert np.array_equal(first.frames, second.frames), "two renders of a random page differ"
     assert not np.array_equal(first.frames[-1], reseeded.frames[-1]), "the seed does not reach the page"
+    # A render's own seed is the pool's of that seed, and leaves the pool's next render on its own seed.
+    assert np.array_equal(pool.render(RANDOM_SQUARES, duration_s=1.0, fps=10, viewport=VIEWPORT, seed=7).frames,
+                          reseeded.frames)
+    assert np.array_equal(pool.render(RANDOM_SQUARES, duration_s=1.0, fps=10, viewport=VIEWPORT).frames, first.frames)
 
 
 def test_a_render_says_whether_the_page_drew_randomness(pool):

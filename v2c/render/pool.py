@@ -34,15 +34,17 @@ class RenderBackend(Protocol):
     """Its settings; `frame_format` changes pixels, so caches of rendered frames key on it."""
 
     def render(self, page: Page | str, duration_s: float, fps: float, viewport: Viewport = (512, 384),
-               interactions: Sequence[Interaction | dict] | None = None, start_s: float = 0.0) -> RenderResult:
+               interactions: Sequence[Interaction | dict] | None = None, start_s: float = 0.0,
+               seed: int | None = None) -> RenderResult:
         """`duration_s · fps` frames of `page`, frame k at virtual time `start_s + k / fps` (`start_s`: a phase
         within the first frame interval, what an aligned recording asks of its candidates; interactions keep
-        their own times)."""
+        their own times). `seed`: the seeded randomness of this render (None: `config.seed`; another asks
+        whether a page's frames depend on it)."""
         ...
 
     async def render_async(self, page: Page | str, duration_s: float, fps: float, viewport: Viewport = (512, 384),
                            interactions: Sequence[Interaction | dict] | None = None,
-                           start_s: float = 0.0) -> RenderResult: ...
+                           start_s: float = 0.0, seed: int | None = None) -> RenderResult: ...
 
     def close(self) -> None: ...
 
@@ -59,7 +61,10 @@ def _as_steps(interactions: Sequence[Interaction | dict] | None) -> list[Interac
     return [s if isinstance(s, Interaction) else Interaction.from_dict(s) for s in (interactions or ())]
 
 
-def _check_request(duration_s: float, fps: float, viewport: Viewport, start_s: float = 0.0) -> None:
+def _check_request(duration_s: float, fps: float, viewport: Viewport, start_s: float = 0.0,
+                   seed: int | None = None) -> None:
+    if seed is not None and not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer within 0-2**32-1, got {seed!r}")
     if not (duration_s > 0 and fps > 0):
         raise ValueError(f"duration_s and fps must be positive, got {duration_s!r} and {fps!r}")
     if not 0 <= start_s < 60:
@@ -112,30 +117,32 @@ class LocalRendererPool:
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     async def _render_on_worker(self, page: Page, duration_s: float, fps: float, viewport: Viewport,
-                                steps: list[Interaction], start_s: float) -> RenderResult:
+                                steps: list[Interaction], start_s: float, seed: int | None) -> RenderResult:
         worker = await self._idle.get()
         try:
-            return await worker.render(page, duration_s, fps, viewport, steps, start_s)
+            return await worker.render(page, duration_s, fps, viewport, steps, start_s, seed)
         finally:
             self._idle.put_nowait(worker)
 
     def submit(self, page: Page | str, duration_s: float, fps: float, viewport: Viewport = (512, 384),
-               interactions: Sequence[Interaction | dict] | None = None, start_s: float = 0.0) -> Future:
+               interactions: Sequence[Interaction | dict] | None = None, start_s: float = 0.0,
+               seed: int | None = None) -> Future:
         """Start a render (`RenderBackend.render`) and return a `concurrent.futures.Future` of its `RenderResult`."""
-        _check_request(duration_s, fps, viewport, start_s)
+        _check_request(duration_s, fps, viewport, start_s, seed)
         return self._call(self._render_on_worker(_as_page(page), duration_s, fps, tuple(viewport), _as_steps(interactions),
-                                                 float(start_s)))
+                                                 float(start_s), seed))
 
     def render(self, page: Page | str, duration_s: float, fps: float, viewport: Viewport = (512, 384),
-               interactions: Sequence[Interaction | dict] | None = None, start_s: float = 0.0) -> RenderResult:
+               interactions: Sequence[Interaction | dict] | None = None, start_s: float = 0.0,
+               seed: int | None = None) -> RenderResult:
         if threading.current_thread() is self._thread:
             raise RuntimeError("render() was called from the renderer's own thread; use render_async()")
-        return self.submit(page, duration_s, fps, viewport, interactions, start_s).result()
+        return self.submit(page, duration_s, fps, viewport, interactions, start_s, seed).result()
 
     async def render_async(self, page: Page | str, duration_s: float, fps: float, viewport: Viewport = (512, 384),
                            interactions: Sequence[Interaction | dict] | None = None,
-                           start_s: float = 0.0) -> RenderResult:
-        return await asyncio.wrap_future(self.submit(page, duration_s, fps, viewport, interactions, start_s))
+                           start_s: float = 0.0, seed: int | None = None) -> RenderResult:
+        return await asyncio.wrap_future(self.submit(page, duration_s, fps, viewport, interactions, start_s, seed))
 
     def stats(self) -> dict[str, Any]:
         return {

@@ -44,10 +44,10 @@ document.addEventListener('DOMContentLoaded', () => {
 """
 
 
-def init_script(config: RenderConfig) -> str:
-    """The script every frame runs before its own: the virtual clock with `config`'s display rate and seed,
-    and element targeting."""
-    settings = json.dumps({"displayHz": config.display_hz, "seed": config.seed})
+def init_script(config: RenderConfig, seed: int | None = None) -> str:
+    """The script every frame runs before its own: the virtual clock with `config`'s display rate and `seed`
+    (None: `config.seed`), and element targeting."""
+    settings = json.dumps({"displayHz": config.display_hz, "seed": config.seed if seed is None else seed})
     return _CLOCK_SCRIPT.replace("})(SETTINGS);", f"}})({settings});") + "\n" + _PAGE_SCRIPT
 
 
@@ -175,7 +175,7 @@ class BrowserWorker:
         )
         self.restarts += 1
 
-    async def _open_tab(self, viewport: tuple[int, int]) -> _Tab:
+    async def _open_tab(self, viewport: tuple[int, int], seed: int | None = None) -> _Tab:
         browser = self.browser
         assert browser is not None
         width, height = viewport
@@ -186,7 +186,7 @@ class BrowserWorker:
         )
         tab = _Tab(browser, context, viewport)
         try:
-            await context.add_init_script(script=init_script(self.config))
+            await context.add_init_script(script=init_script(self.config, seed))
             await context.route("**/*", tab.route)
             await context.route_web_socket("**/*", tab.refuse_websocket)
             tab.page = await context.new_page()
@@ -201,8 +201,11 @@ class BrowserWorker:
             raise
         return tab
 
-    async def take_tab(self, viewport: tuple[int, int]) -> _Tab:
-        """The tab prepared during the last render's scoring when it fits, else a new one."""
+    async def take_tab(self, viewport: tuple[int, int], seed: int | None = None) -> _Tab:
+        """The tab prepared during the last render's scoring when it fits, else a new one; a render with another
+        seed than `RenderConfig.seed` gets a new one (the prepared tab's clock has that seed) and leaves it."""
+        if seed is not None and seed != self.config.seed:
+            return await self._open_tab(viewport, seed)
         spare, self._spare = self._spare, None
         if spare is not None:
             try:
@@ -218,6 +221,8 @@ class BrowserWorker:
     def prepare_tab(self, viewport: tuple[int, int]) -> None:
         """Open the next render's tab now: a new renderer process takes ~50 ms, which then overlaps
         with whatever the caller does with this render (scoring) instead of delaying the next one."""
+        if self._spare is not None:
+            return  # still unused: a render with another seed opened its own tab
         if self.config.prepare_next_tab and self.browser is not None and self.browser.is_connected():
             self._spare = asyncio.ensure_future(asyncio.wait_for(self._open_tab(viewport), self.config.load_timeout_s))
 
@@ -260,6 +265,7 @@ class BrowserWorker:
         viewport: tuple[int, int],
         interactions: Sequence[Interaction] = (),
         start_s: float = 0.0,
+        seed: int | None = None,
     ) -> RenderResult:
         width, height = self.config.frame_size(viewport)
         n_frames = max(1, int(round(duration_s * fps)))
@@ -281,7 +287,7 @@ class BrowserWorker:
                 "text, or render with RenderConfig(unencodable_text='replace') to serve such code points as U+FFFD")
             return result
         result.repairs = page.repairs
-        run = _RenderRun(self, page, timestamps, viewport, sorted(interactions, key=lambda s: s.t), result)
+        run = _RenderRun(self, page, timestamps, viewport, sorted(interactions, key=lambda s: s.t), result, seed)
         try:
             await asyncio.wait_for(run.execute(), self.config.render_timeout_s)
         except RenderAborted as aborted:
@@ -308,8 +314,9 @@ class _RenderRun:
     """The state of one render: its context, page, CDP session and the frames captured so far."""
 
     def __init__(self, worker: BrowserWorker, page: Page, timestamps: np.ndarray, viewport: tuple[int, int],
-                 steps: list[Interaction], result: RenderResult) -> None:
+                 steps: list[Interaction], result: RenderResult, seed: int | None = None) -> None:
         self.worker = worker
+        self.seed = seed
         self.config = worker.config
         self.page_source = page
         self.timestamps = timestamps
@@ -438,7 +445,8 @@ class _RenderRun:
         timings["launch"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        tab = await self._bounded(self.worker.take_tab(self.viewport), self.config.load_timeout_s, "opening a tab")
+        tab = await self._bounded(self.worker.take_tab(self.viewport, self.seed), self.config.load_timeout_s,
+                                  "opening a tab")
         tab.run, self.tab = self, tab
         self.context, page = tab.context, tab.page
         assert page is not None and self.worker.process is not None
@@ -712,7 +720,7 @@ class _RenderRun:
     async def _collect_page_notes(self) -> None:
         notes = await self._bounded(self.page.evaluate(
             "() => ({dialogs: window.__v2c.drainDialogs(), errors: window.__v2c.drainErrors(),"
-             " realTime: window.__v2c.realTimeSources(), stilled: window.__v2c.stilledImages(),"
+            " realTime: window.__v2c.realTimeSources(), stilled: window.__v2c.stilledImages(),"
             " randomWords: window.__v2c.randomWords()})"),
             self.config.frame_timeout_s, "collecting page notes")
         self.result.dialogs.extend(notes["dialogs"])
