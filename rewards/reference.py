@@ -4,9 +4,10 @@ A `Reference` is a page to render or a recorded video, with the settings both ar
 *source video* (`source_video`) is what every consumer sees of it at its own rate — the recording, or
 the page rendered at the reference's fps with its interaction script — and what `RewardScorer`
 prepares from (`reference_source`: with whether the page's frames depend on its randomness; resampled to
-the comparison rate), what an episode cuts clips from and what a training row's prompt frames come from. A rendered source is kept on disk (`ReferenceCache`), keyed by what
-determines its pixels, so every process that prepares a reference — a local scorer, a Ray actor, the
-dataset builder — renders it once per machine, and the local and Ray backends prepare the same frames.
+the comparison rate), what an episode cuts clips from and what a training row's prompt frames come from.
+A rendered source is kept on disk (`ReferenceCache`), keyed by what determines its pixels, so every process
+that prepares a reference — a local scorer, a Ray actor, the dataset builder — renders it once per machine,
+and the local and Ray backends prepare the same frames.
 """
 from __future__ import annotations
 
@@ -33,8 +34,8 @@ looked up.
 2: pages are served as UTF-8 with `charset=utf-8`, so non-ASCII text without `<meta charset>` is no
 longer decoded as windows-1252. 3: rAF at a 60 Hz virtual display, seeded randomness, shadow-root and
 iframe animations and `document.timeline` on the virtual clock. 4: animated images show the frame due at
-each capture's own time, from the first capture interval on (`_RenderRun._start_ticks`). 5: whether the page drew
-randomness changes its frames is kept beside them (`ReferenceSource.depends_on_seed`)."""
+each capture's own time, from the first capture interval on (`_RenderRun._start_ticks`). 5: whether the page's
+frames depend on its randomness is kept beside them (`ReferenceSource.depends_on_seed`)."""
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,10 @@ async def frames_depend_on_seed(renderer: RenderBackend, result: RenderResult, p
     config = getattr(renderer, "config", None)
     other = ((config.seed if isinstance(config, RenderConfig) else 0) + 1) % 2**32
     again = await renderer.render_async(page, duration_s, fps, viewport, interactions, start_s, seed=other)
-    return not (again.ok and np.array_equal(again.frames, result.frames))
+    if not again.ok:  # not decided, so not kept: the reference is prepared again next time
+        raise ReferenceRenderError(f"the reference page rendered once but not with another seed "
+                                   f"({again.status.value}): {again.reason}")
+    return not np.array_equal(again.frames, result.frames)
 
 
 async def source_video(reference: Reference, renderer: RenderBackend, cache: ReferenceCache | None = None) -> Video:

@@ -26,8 +26,8 @@ from . import gates
 from .breakdown import GateHit, RewardBreakdown
 from .config import RewardConfig
 from .functional import with_baseline_step
-from .reference import (CACHE_VERSION, Alignment, Reference, ReferenceCache, frames_depend_on_seed, pixel_recipe,
-                        reference_source)
+from .reference import (CACHE_VERSION, Alignment, Reference, ReferenceCache, ReferenceRenderError,
+                        frames_depend_on_seed, pixel_recipe, reference_source)
 from .recording import HELD_RECIPE, frame_differences, held_frames, repeated_pictures
 from .registry import make_score
 from .score import CandidateClip, ReferenceClip, Score
@@ -162,10 +162,13 @@ class RewardScorer:
         own, repeated = await asyncio.gather(
             self.renderer.render_async(reference.page, reference.duration_s, fps * n, reference.viewport),
             asyncio.to_thread(repeated_pictures, source, fps))
-        if not own.ok:
-            return await self._prepare_from(reference, source, fps, [], None)  # not cached: it may render next time
-        seeded = await frames_depend_on_seed(self.renderer, own, reference.page, reference.duration_s, fps * n,
-                                             reference.viewport)
+        try:
+            seeded = await frames_depend_on_seed(self.renderer, own, reference.page, reference.duration_s, fps * n,
+                                                 reference.viewport) if own.ok else None
+        except ReferenceRenderError:  # rendered once, not with another seed
+            seeded = None
+        if seeded is None:  # not cached: a page that failed to render may render next time
+            return await self._prepare_from(reference, source, fps, [], None)
         prepared = await self._prepare_from(reference, source, fps, [], None, seeded)
         count = max(1, int(round(reference.duration_s * fps)))
         renders = [replace(own, frames=own.frames[j::n][:count], timestamps=own.timestamps[j::n][:count], fps=fps)
