@@ -18,9 +18,10 @@ The rule (`animated_region`):
    anti-aliased edges and the thin gaps of a moving outline join the region.
 4. The region is the bounding box of that union, grown by `margin` (a fraction of the box's
    size, at least `min_margin_px`) on every side. It is NOT clipped to the frame: `crop`
-   pads what lies outside with the frame's edge pixels, so an animation near the border
-   gives the same crop as the same animation a few dozen pixels further in (clipping would
-   change the crop's shape, and resizing would turn that into a small misalignment).
+   pads what lies outside with the page's edge pixels as they are most of the time (their
+   median over the video), so an animation near the border gives the same crop as the same
+   animation a few dozen pixels further in (clipping would change the crop's shape, and
+   resizing would turn that into a small misalignment).
 5. When fewer than `min_pixels` pixels change, nothing moves: the region is the full frame.
    (A static or blank page is then compared as a whole, which is what it looks like.)
 
@@ -111,15 +112,27 @@ def animated_region(frames: np.ndarray, config: CropConfig | None = None) -> Box
 
 
 def crop(frames: np.ndarray, box: Box) -> np.ndarray:
-    """`frames[:, y0:y1, x0:x1]`: a view when `box` lies inside the frame, else a copy whose
-    outside part repeats the frame's edge pixels (the page background, in practice)."""
+    """`frames[:, y0:y1, x0:x1]`: a view when `box` lies inside the frame, else a copy whose outside part repeats
+    the video's edge pixels as they are most of the time (each one's median over the frames: the page background,
+    in practice).
+
+    Not each frame's own edge pixels: a particle, a line or a confetto that reaches the page's edge would be
+    smeared over the whole margin (a block as large as the corner's margin, from one pixel), and the smear's
+    change counted as motion: on particles.js's full-page canvas, the steps where a particle crossed a corner
+    carried 15× the ink change of the others, so its copies ×1.15 and ×2.5 slower read as faster."""
     y0, y1, x0, x1 = box
     h, w = frames.shape[1:3]
     inner = frames[:, max(0, y0) : min(h, y1), max(0, x0) : min(w, x1)]
     top, bottom, left, right = max(0, -y0), max(0, y1 - h), max(0, -x0), max(0, x1 - w)
     if not (top or bottom or left or right):
         return inner
-    return np.stack([cv2.copyMakeBorder(f, top, bottom, left, right, cv2.BORDER_REPLICATE) for f in inner])
+    # Only the edge rows and columns of this frame reach the padding (BORDER_REPLICATE), so it is built once.
+    still = np.array(inner[0])
+    for edge in (np.s_[:, 0], np.s_[:, -1], np.s_[:, :, 0], np.s_[:, :, -1]):
+        still[edge[1:]] = np.median(inner[edge], axis=0)
+    out = np.repeat(cv2.copyMakeBorder(still, top, bottom, left, right, cv2.BORDER_REPLICATE)[None], len(inner), axis=0)
+    out[:, top : top + inner.shape[1], left : left + inner.shape[2]] = inner
+    return out
 
 
 def comparison_size(box: Box, max_side: int) -> tuple[int, int]:

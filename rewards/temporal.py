@@ -45,7 +45,9 @@ The flow score
    stream's pooled signals are flat, and correlate at every ratio; their amplitude scales as
    1/ρ), the geometric mean of optical flow's rms speed and the ink's speed along its gradient
    (`flow.ink_speed`), whose errors lie on opposite sides, in page pixels (each crop's own size
-   multiplied back). Pooled content × timing(ρ) is the pooled score.
+   multiplied back); or the cells' time scale where the cells match at it and it maps the pooled
+   signals better (`FlowTemporalConfig.pooled_cells_content`: text typed in place changes without
+   moving, which the speeds misread). Pooled content × timing(ρ) is the pooled score.
    The pooled score replaces the cells' (where higher) by a weight that grows from 0 to 1 as the
    pooled content exceeds the cells' by 0.1 to 0.3 (`pooled_gap`), the cells' content taken at
    its best over the reference as drawn, mirrored left–right, top–bottom, and played backwards.
@@ -74,9 +76,10 @@ The flow score
    timings of deterministic pages whose cells lose more than their pooled motion does (against their recordings:
    ldrs-tail-chase ×2.5, fast motion aliased at 10 fps, 0.810 above its ×1.6 copy's 0.731; vivus-hi-there ×2.5
    0.703; dot-revolution ×2.5, smil-rings ×1.15), and now does not (0.575, 0.630). A page whose frames do gets the
-   pooled comparison from a smaller gap (`FlowTemporalConfig.pooled_gap_random`): confetti-cannon's source 0.908 →
-   0.956 against its recording, above its recoloured copy (0.931), which it was below. Where it is not known (a
-   video alone) the gap is `pooled_gap`.
+   two comparisons blended about an equal match (`FlowTemporalConfig.pooled_gap_random`: each counts half where
+   both match equally well): another random stream is what a copy of it is expected to show. Against the 8 random
+   pages' recordings every ordering holds (the one-sided gate of `pooled_gap` lifted confetti-cannon's recoloured
+   copy above its source). Where it is not known (a video alone) the gap is `pooled_gap`.
 
 Measured on 12 loaders from three npm libraries, 512×384, 10 fps, 3 s
 (tests/test_reward_validity_real.py, benchmarks/reward_validity.py): identical and moved by 40 px
@@ -193,16 +196,30 @@ class FlowTemporalConfig:
     page's copies, right or wrong, match about as well pooled as per cell (a wrong timing or direction shows
     in both): the cells decide alone. Copies of the three random canvases of tests/test_stochastic.py drawn
     from another random stream (at any speed) match 0.88–0.99 pooled against 0.21–0.72 per cell."""
-    pooled_gap_random: tuple[float, float] = (0.05, 0.05)
+    pooled_cells_content: float = 0.8
+    """The pooled comparison is timed by the ratio of the two videos' speeds, or by the cells' time scale
+    (`time_scales`) where the cells match at it (their content at least this) and it maps the pooled signals
+    better. Text typed or a bar grown in place changes without moving, which the speed measures misread:
+    typed.js's source against its recording read 0.82 by the speeds and 0.96 by the cells (content 0.93), its
+    ×1.15 copy 1.07 and 1.10. Where the cells do not match, their time scale is chance: a random stream's
+    (particle, confetti and fireworks canvases: content 0.08–0.60; taken whatever it was, confetti-random's
+    ×2.5 copy read 0.87 and scored above its ×1.6 copy), or a one-shot move ×2.5 slower whose crop holds 40% of
+    its path (tests/test_rewards_frames.py's card: 1.24 at content 0.64). typed.js and nprogress matched
+    0.84–0.94 at every timing, confetti-cannon's source 0.89."""
+    pooled_gap_random: tuple[float, float] = (-0.1, 0.2)
     """`pooled_gap` where the reference's frames are known to depend on its page's randomness (a rendered reference,
     or a recording aligned to its source page, `RewardConfig.align_recording`); where they are known not to, the
-    pooled comparison is not made: no
-    copy of a deterministic page is another random stream. Known, the gate no longer guards deterministic pages,
-    only pages whose randomness moves little, which the cells see well: typed.js's random typing rhythm, whose
-    ×1.15 copies match 0.07 better pooled than per cell, against 0.08–0.09 for confetti-cannon's source and its
-    recoloured copy (benchmarks/recorded_fidelity.py). At (0.1, 0.2) confetti-cannon's source scored 0.908 against
-    its recording and below its recoloured copy; at (0, 0.05) typed-smart-backspace's ×1.15 copy above its
-    source."""
+    pooled comparison is not made: no copy of a deterministic page is another random stream.
+
+    Known, the gate no longer guards deterministic pages, and another random stream is what a copy of the page is
+    expected to show: so the two comparisons count equally where they match equally well (the weight is ½ at a
+    gap of 0), and one of them alone where it matches 0.1 better. A one-sided gate (the weight 0 until the pooled
+    content is well above the cells') lifted a copy less the better its cells matched: against its recording,
+    confetti-cannon's source (cells 0.894, pooled 0.989, its mirror image 0.935 per cell) got weight 0.08 at
+    (0.05, 0.05) and its recoloured copy 0.45, which then scored above it (0.947 against 0.937). The pages whose
+    randomness moves little, which the cells see well, keep the cells where the pooled score is lower: typed.js's
+    random typing rhythm, whose pooled time scale misreads text appearing as motion (benchmarks/recorded_fidelity.py,
+    all 8 random pages' orderings)."""
 
 
 @dataclass(frozen=True)
@@ -292,7 +309,7 @@ class FlowTemporalScorer:
                                  mappings=len(scales), cand=cand, pooled={"weight": 0.0})
         if reference.depends_on_seed is False:
             return comparison
-        pooled = self._pooled(reference, cand, box)
+        pooled = self._pooled(reference, cand, box, scales[0][0], float(terms[0, 0]))
         # The pooled comparison counts only where it matches much better than the cells do, as drawn or under
         # any of the reference's symmetries (random content, see the module docstring), and only ever raises
         # the score: a smooth max of the two.
@@ -319,10 +336,11 @@ class FlowTemporalScorer:
             out.append(self._content(f, g, cand.rate, ref.rate, scale))
         return out
 
-    def _pooled(self, reference: FlowTemporalReference, cand: FlowFeatures, box: Box) -> dict[str, float]:
+    def _pooled(self, reference: FlowTemporalReference, cand: FlowFeatures, box: Box,
+                cells_scale: TimeScale, cells_content: float) -> dict[str, float]:
         """Score, content, timing and time-scale ratio of the comparison of the pooled features (where in the
         crop things change does not count; see the module docstring, "Random content"); `box`: the candidate's
-        crop."""
+        crop; `cells_scale`, `cells_content`: the cells' best time scale and their content at it."""
         cfg = self.config
         ref = reference.features
         side = float(max(reference.size))
@@ -347,13 +365,23 @@ class FlowTemporalScorer:
             return none
         ratio = float(np.clip(np.sqrt(flow_ref / flow_cand * ink_ref / ink_cand) * extent,
                               1.0 / cfg.timing.max_ratio, cfg.timing.max_ratio))
-        scale = TimeScale(ratio=ratio, lag_s=0.0, correlation=0.0, overlap_s=len(f) / ref.rate)
-        mapped, covered = undo_time_scale(g, cand.rate, scale, len(f), ref.rate)
-        if covered.sum() < 2:
-            return none
         passes = cfg.smooth_passes
-        content = _content_similarity(_smooth(f[covered], passes), _smooth(mapped[covered], passes),
-                                      cfg.pooled_energy_floor)
+
+        def content_at(scale: TimeScale) -> float | None:
+            mapped, covered = undo_time_scale(g, cand.rate, scale, len(f), ref.rate)
+            if covered.sum() < 2:
+                return None
+            return _content_similarity(_smooth(f[covered], passes), _smooth(mapped[covered], passes),
+                                       cfg.pooled_energy_floor)
+
+        scales = [TimeScale(ratio=ratio, lag_s=0.0, correlation=0.0, overlap_s=len(f) / ref.rate)]
+        if cells_content >= cfg.pooled_cells_content:
+            scales.append(cells_scale)
+        timings = [(content_at(s), s.ratio) for s in scales]
+        timings = [t for t in timings if t[0] is not None]
+        if not timings:
+            return none
+        content, ratio = max(timings, key=lambda t: t[0])
         timing = timing_score(ratio, cfg.timing.sigma)
         return {"score": content * timing, "content": content, "timing": timing, "ratio": ratio}
 

@@ -137,6 +137,26 @@ def test_animated_region_bounds_the_motion_and_follows_the_page():
     assert crop(render(replace(REF, shift=(40, 0))), shifted).shape == crop(ref, (y0, y1, x0, x1)).shape
 
 
+def test_the_margin_past_the_page_holds_its_still_edge_not_what_crosses_it():
+    """A dot running along the page's top edge into its corner (a particle, a confetto): the crop's margin past
+    the page repeats the edge as it is most of the time, so nothing moves there; a page whose edge never
+    changes is padded exactly as its own edge pixels (`cv2.BORDER_REPLICATE`)."""
+    page = np.repeat(np.linspace(200, 250, W).astype(np.uint8)[None, :, None], H, axis=0).repeat(3, axis=2)
+    frames = np.repeat(page[None], 12, axis=0)
+    for k, f in enumerate(frames):
+        cv2.circle(f, (W - 60 + 6 * k, 2), 4, (30, 30, 200), -1)  # reaches the corner at k = 10
+    box = (-20, 60, W - 100, W + 30)
+    padded = crop(frames, box)
+    inside = np.zeros(padded.shape[1:3], bool)
+    inside[20:, : 100] = True
+    outside = padded[:, ~inside]
+    assert (outside == outside[:1]).all()  # nothing moves past the page
+    assert (padded[:, inside].reshape(len(frames), -1, 3) == frames[:, :60, W - 100:].reshape(len(frames), -1, 3)).all()
+    still = np.repeat(page[None], 2, axis=0)
+    expected = cv2.copyMakeBorder(page[:60, W - 100:], 20, 0, 0, 30, cv2.BORDER_REPLICATE)
+    assert (crop(still, box) == expected).all()
+
+
 def test_full_resolution_and_the_default_raster_crop_and_score_alike():
     """Pixel sizes scale with frames larger than `CropConfig.nominal_side`: the papers' 1024×768
     rendered at every device pixel and at the default raster scale (0.5) gives the same box and appearance."""

@@ -80,6 +80,15 @@ def starfield(speed: float = 1.0, colour: str = "#ffffff", frozen: bool = False)
             "g.beginPath();g.arc(x,y,r,0,6.283);g.fill();}"))))
 
 
+def typed_line(speed: float = 1.0) -> str:
+    """A line typed a character at a time, each after 40–60 ms drawn at random (typed.js's "humanize"), × 1/`speed`."""
+    text = "Random rhythm, same words: a person sees the same typing."
+    return ("<!doctype html><html><body style='margin:0;background:#fff;font:28px sans-serif'>"
+            f"<p id=t style='margin:160px 24px;color:#222'></p><script>const s={text!r};let i=0;"
+            "const el=document.getElementById('t');function next(){el.textContent=s.slice(0,++i);"
+            f"if(i<s.length)setTimeout(next,(40+Math.random()*20)/{speed});}}setTimeout(next,100);</script></body></html>")
+
+
 BLANK = "<!doctype html><html><body style='margin:0;background:#fff'></body></html>"
 
 PAGES = {
@@ -178,3 +187,19 @@ def test_a_page_that_draws_randomness_without_showing_it_is_deterministic(pool):
     assert scorer.prepare(Reference(page=spinner, duration_s=1.0, fps=10, viewport=SIZE)).clip.depends_on_seed is False
     random_page = Reference(page=Page(particles()), duration_s=1.0, fps=10, viewport=SIZE)
     assert scorer.prepare(random_page).clip.depends_on_seed is True
+
+
+def test_a_line_typed_at_a_random_rhythm_is_timed_where_it_is_typed(pool, seeded):
+    """Text typed in place changes without moving, which the pooled comparison's speed measures misread (its ×1.6
+    copy read 1.15); the cells, which match it wherever the rhythm differs, time it (`FlowTemporalConfig.
+    pooled_cells_content`), and the timing ladder holds against another random stream."""
+    scorer = RewardScorer(RewardConfig(), renderer=pool)
+    reference = scorer.prepare(Reference(page=Page(typed_line()), duration_s=3.0, fps=10, viewport=SIZE))
+    assert reference.clip.depends_on_seed is True
+    speeds = (1.0, 1.15, 1.6, 2.5)
+    got = RewardScorer(RewardConfig(), renderer=seeded).score_many(reference, [typed_line(1 / k) for k in speeds])
+    totals = [round(b.total, 3) for b in got]
+    assert totals[0] >= 0.95 and totals == sorted(totals, reverse=True) and len(set(totals)) == 4, totals
+    pooled = [b.details["temporal"]["pooled"]["ratio"] for b in got[:3]]
+    cells = [b.details["temporal"]["time_scale"]["ratio"] for b in got[:3]]
+    assert pooled == cells and pooled[2] > 1.4, (pooled, totals)
