@@ -218,8 +218,7 @@ class FlowTemporalConfig:
     confetti-cannon's source (cells 0.894, pooled 0.989, its mirror image 0.935 per cell) got weight 0.08 at
     (0.05, 0.05) and its recoloured copy 0.45, which then scored above it (0.947 against 0.937). The pages whose
     randomness moves little, which the cells see well, keep the cells where the pooled score is lower: typed.js's
-    random typing rhythm, whose pooled time scale misreads text appearing as motion (benchmarks/recorded_fidelity.py,
-    all 8 random pages' orderings)."""
+    random typing rhythm (cells 0.85–0.93; benchmarks/recorded_fidelity.py, all 8 random pages' orderings)."""
 
 
 @dataclass(frozen=True)
@@ -310,9 +309,10 @@ class FlowTemporalScorer:
         if reference.depends_on_seed is False:
             return comparison
         pooled = self._pooled(reference, cand, box, scales[0][0], float(terms[0, 0]))
-        # The pooled comparison counts only where it matches much better than the cells do, as drawn or under
-        # any of the reference's symmetries (random content, see the module docstring), and only ever raises
-        # the score: a smooth max of the two.
+        # The pooled comparison counts by how much better it matches than the cells do, as drawn or under any of
+        # the reference's symmetries (random content, see the module docstring: from a gap of 0.1 where the
+        # reference's randomness is not known, about an equal match where it is), and only ever raises the
+        # score: a smooth max of the two.
         start, span = cfg.pooled_gap if reference.depends_on_seed is None else cfg.pooled_gap_random
         structured = content
         if span > 0 and pooled["content"] - content > start:
