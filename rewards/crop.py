@@ -18,8 +18,8 @@ The rule (`animated_region`):
    anti-aliased edges and the thin gaps of a moving outline join the region.
 4. The region is the bounding box of that union, grown by `margin` (a fraction of the box's
    size, at least `min_margin_px`) on every side. It is NOT clipped to the frame: `crop`
-   pads what lies outside with the page's edge pixels as they are most of the time (their
-   median over the video), so an animation near the border gives the same crop as the same
+   pads what lies outside with the page's edge pixels as they stand still (each one's median
+   over the video), so an animation near the border gives the same crop as the same
    animation a few dozen pixels further in (clipping would change the crop's shape, and
    resizing would turn that into a small misalignment).
 5. When fewer than `min_pixels` pixels change, nothing moves: the region is the full frame.
@@ -113,8 +113,8 @@ def animated_region(frames: np.ndarray, config: CropConfig | None = None) -> Box
 
 def crop(frames: np.ndarray, box: Box) -> np.ndarray:
     """`frames[:, y0:y1, x0:x1]`: a view when `box` lies inside the frame, else a copy whose outside part repeats
-    the video's edge pixels as they are most of the time (each one's median over the frames: the page background,
-    in practice).
+    the video's edge pixels as they stand still (each one's median over `frames`, per channel: the page background,
+    in practice; so the same video cropped in parts could be padded differently part by part).
 
     Not each frame's own edge pixels: a particle, a line or a confetto that reaches the page's edge would be
     smeared over the whole margin (a block as large as the corner's margin, from one pixel), and the smear's

@@ -167,7 +167,9 @@ class RewardScorer:
                                                  reference.viewport) if own.ok else None
         except ReferenceRenderError:  # rendered once, not with another seed
             seeded = None
-        if seeded is None:  # not cached: a page that failed to render may render next time
+        if seeded is None:
+            # Not kept on disk: a page that failed to render may render in the next process. Kept in this scorer's
+            # memory like any preparation, so the rest of a GRPO group is scored against the same reference.
             return await self._prepare_from(reference, source, fps, [], None)
         prepared = await self._prepare_from(reference, source, fps, [], None, seeded)
         count = max(1, int(round(reference.duration_s * fps)))

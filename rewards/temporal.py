@@ -202,10 +202,12 @@ class FlowTemporalConfig:
     better. Text typed or a bar grown in place changes without moving, which the speed measures misread:
     typed.js's source against its recording read 0.82 by the speeds and 0.96 by the cells (content 0.93), its
     ×1.15 copy 1.07 and 1.10. Where the cells do not match, their time scale is chance: a random stream's
-    (particle, confetti and fireworks canvases: content 0.08–0.60; taken whatever it was, confetti-random's
-    ×2.5 copy read 0.87 and scored above its ×1.6 copy), or a one-shot move ×2.5 slower whose crop holds 40% of
-    its path (tests/test_rewards_frames.py's card: 1.24 at content 0.64). typed.js and nprogress matched
-    0.84–0.94 at every timing, confetti-cannon's source 0.89."""
+    (taken whatever the cells' content, confetti-random's ×2.5 copy read 0.87 and scored above its ×1.6 copy),
+    or a one-shot move ×2.5 slower whose crop holds 40% of its path (tests/test_rewards_frames.py's card: 1.24
+    at content 0.64). Against their recordings (benchmarks/recorded_fidelity.py) typed.js matched 0.84–0.93 and
+    nprogress 0.92–0.94 at every timing; the particle, confetti and fireworks canvases 0.08–0.60, but for
+    confetti-cannon's source and recoloured copy (0.89, 0.88: a burst from one place), where the speeds still
+    mapped the pooled signals better."""
     pooled_gap_random: tuple[float, float] = (-0.1, 0.2)
     """`pooled_gap` where the reference's frames are known to depend on its page's randomness (a rendered reference,
     or a recording aligned to its source page, `RewardConfig.align_recording`); where they are known not to, the
@@ -218,7 +220,7 @@ class FlowTemporalConfig:
     confetti-cannon's source (cells 0.894, pooled 0.989, its mirror image 0.935 per cell) got weight 0.08 at
     (0.05, 0.05) and its recoloured copy 0.45, which then scored above it (0.947 against 0.937). The pages whose
     randomness moves little, which the cells see well, keep the cells where the pooled score is lower: typed.js's
-    random typing rhythm (cells 0.85–0.93; benchmarks/recorded_fidelity.py, all 8 random pages' orderings)."""
+    random typing rhythm (cells 0.84–0.93; benchmarks/recorded_fidelity.py, all 8 random pages' orderings)."""
 
 
 @dataclass(frozen=True)
@@ -374,14 +376,14 @@ class FlowTemporalScorer:
             return _content_similarity(_smooth(f[covered], passes), _smooth(mapped[covered], passes),
                                        cfg.pooled_energy_floor)
 
-        scales = [TimeScale(ratio=ratio, lag_s=0.0, correlation=0.0, overlap_s=len(f) / ref.rate)]
+        mappings = [TimeScale(ratio=ratio, lag_s=0.0, correlation=0.0, overlap_s=len(f) / ref.rate)]
         if cells_content >= cfg.pooled_cells_content:
-            scales.append(cells_scale)
-        timings = [(content_at(s), s.ratio) for s in scales]
-        timings = [t for t in timings if t[0] is not None]
-        if not timings:
+            mappings.append(cells_scale)
+        candidates = [(content_at(m), m.ratio) for m in mappings]
+        candidates = [c for c in candidates if c[0] is not None]
+        if not candidates:
             return none
-        content, ratio = max(timings, key=lambda t: t[0])
+        content, ratio = max(candidates, key=lambda c: c[0])
         timing = timing_score(ratio, cfg.timing.sigma)
         return {"score": content * timing, "content": content, "timing": timing, "ratio": ratio}
 

@@ -138,23 +138,27 @@ def test_animated_region_bounds_the_motion_and_follows_the_page():
 
 
 def test_the_margin_past_the_page_holds_its_still_edge_not_what_crosses_it():
-    """A dot running along the page's top edge into its corner (a particle, a confetto): the crop's margin past
-    the page repeats the edge as it is most of the time, so nothing moves there; a page whose edge never
-    changes is padded exactly as its own edge pixels (`cv2.BORDER_REPLICATE`)."""
+    """Dots running along the page's edges, one into a corner (particles, confetti): the crop's margin past the
+    page repeats the edge as it stands still, so nothing moves there, on whichever sides the crop passes the page;
+    a page whose edge never changes is padded exactly as its own edge pixels (`cv2.BORDER_REPLICATE`)."""
     page = np.repeat(np.linspace(200, 250, W).astype(np.uint8)[None, :, None], H, axis=0).repeat(3, axis=2)
     frames = np.repeat(page[None], 12, axis=0)
     for k, f in enumerate(frames):
-        cv2.circle(f, (W - 60 + 6 * k, 2), 4, (30, 30, 200), -1)  # reaches the corner at k = 10
-    box = (-20, 60, W - 100, W + 30)
-    padded = crop(frames, box)
-    inside = np.zeros(padded.shape[1:3], bool)
-    inside[20:, : 100] = True
-    outside = padded[:, ~inside]
-    assert (outside == outside[:1]).all()  # nothing moves past the page
-    assert (padded[:, inside].reshape(len(frames), -1, 3) == frames[:, :60, W - 100:].reshape(len(frames), -1, 3)).all()
-    still = np.repeat(page[None], 2, axis=0)
-    expected = cv2.copyMakeBorder(page[:60, W - 100:], 20, 0, 0, 30, cv2.BORDER_REPLICATE)
-    assert (crop(still, box) == expected).all()
+        cv2.circle(f, (W - 60 + 6 * k, 2), 4, (30, 30, 200), -1)  # along the top, into the corner at k = 10
+        cv2.circle(f, (1, 20 + 12 * k), 4, (200, 30, 30), -1)  # down the left edge
+        cv2.circle(f, (30 + 15 * k, H - 2), 4, (30, 160, 30), -1)  # along the bottom
+    for box in ((-20, 60, W - 100, W + 30), (-20, H + 20, -25, W + 30)):
+        y0, y1, x0, x1 = box
+        padded = crop(frames, box)
+        inside = np.zeros(padded.shape[1:3], bool)
+        top, left = max(0, -y0), max(0, -x0)
+        inside[top : top + min(H, y1) - max(0, y0), left : left + min(W, x1) - max(0, x0)] = True
+        outside = padded[:, ~inside]
+        assert (outside == outside[:1]).all(), box  # nothing moves past the page
+        assert (padded[:, inside] == frames[:, max(0, y0) : y1, max(0, x0) : x1].reshape(len(frames), -1, 3)).all()
+        expected = cv2.copyMakeBorder(page[max(0, y0) : y1, max(0, x0) : x1], max(0, -y0), max(0, y1 - H),
+                                      max(0, -x0), max(0, x1 - W), cv2.BORDER_REPLICATE)
+        assert (crop(np.repeat(page[None], 2, axis=0), box) == expected).all(), box
 
 
 def test_full_resolution_and_the_default_raster_crop_and_score_alike():

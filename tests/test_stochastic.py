@@ -81,12 +81,14 @@ def starfield(speed: float = 1.0, colour: str = "#ffffff", frozen: bool = False)
 
 
 def typed_line(speed: float = 1.0) -> str:
-    """A line typed a character at a time, each after 40–60 ms drawn at random (typed.js's "humanize"), × 1/`speed`."""
+    """A line typed a character at a time, each after 40–60 ms drawn at random (typed.js's "humanize"), the delays
+    divided by `speed`."""
     text = "Random rhythm, same words: a person sees the same typing."
     return ("<!doctype html><html><body style='margin:0;background:#fff;font:28px sans-serif'>"
             f"<p id=t style='margin:160px 24px;color:#222'></p><script>const s={text!r};let i=0;"
             "const el=document.getElementById('t');function next(){el.textContent=s.slice(0,++i);"
-            f"if(i<s.length)setTimeout(next,(40+Math.random()*20)/{speed});}}setTimeout(next,100);</script></body></html>")
+            f"if(i<s.length)setTimeout(next,(40+Math.random()*20)/{speed});}}setTimeout(next,100);</script>"
+            "</body></html>")
 
 
 BLANK = "<!doctype html><html><body style='margin:0;background:#fff'></body></html>"
